@@ -1,0 +1,15 @@
+import { Query, Resolver } from '@nestjs/graphql';
+import { Public } from '../auth/decorators';
+import { Country } from './country.model';
+import { CountryService } from './country.service';
+
+@Resolver(() => Country)
+export class CountryResolver {
+  constructor(private readonly countryService: CountryService) {}
+
+  @Query(() => [Country], { description: 'Every ISO 3166-1 country. Public.' })
+  @Public()
+  countries() {
+    return this.countryService.list();
+  }
+}

@@ -1,0 +1,54 @@
+import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AddressModule } from './address/address.module';
+import { ApiTokenModule } from './auth/api-token.module';
+import { AuthModule } from './auth/auth.module';
+import { HttpExceptionFilter } from './common/http-exception.filter';
+import { RateLimiterModule } from './common/rate-limiter.module';
+import { RedisModule } from './common/redis.module';
+import { validationException } from './common/validation';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { CustomerGroupModule } from './customer-group/customer-group.module';
+import { DatabaseModule } from './database/database.module';
+import { AppGraphqlModule } from './graphql/graphql.module';
+import { HealthModule } from './health/health.module';
+import { IdentityModule } from './identity/identity.module';
+import { PartnerApiModule } from './identity/partner-api/partner-api.module';
+import { UserModule } from './user/user.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        RedisModule,
+        RateLimiterModule,
+        DatabaseModule,
+        AppGraphqlModule,
+        AuthModule,
+        HealthModule,
+        UserModule,
+        AddressModule,
+        CustomerGroupModule,
+        ApiTokenModule,
+        IdentityModule,
+        PartnerApiModule,
+      ],
+      providers: [
+        {
+          provide: APP_PIPE,
+          useValue: new ValidationPipe({
+            whitelist: true,
+            forbidNonWhitelisted: true,
+            transform: true,
+            exceptionFactory: validationException,
+          }),
+        },
+        { provide: APP_FILTER, useClass: HttpExceptionFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { IncomingMessage } from 'node:http';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
+import { Logger } from 'pino';
+import { AppModule } from './app.module';
+import { createLogger, PinoNestLogger } from './common/logger';
+import { AppConfig } from './config/app-config';
+
+export const BODY_LIMIT_BYTES = 5_000_000;
+const REQUEST_ID = /^[\w.:@-]{1,128}$/;
+
+export interface CreateAppOptions {
+  logger?: Logger;
+}
+
+/** Builds the configured application (not yet listening): used by main, the CLI and the tests. */
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    // One line per request (the onResponse hook below) instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
+    // Every request carries an id: the caller's X-Request-Id when it is sane, a new UUID otherwise.
+    genReqId: (req: IncomingMessage) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    // Nosto's clients post to /v1/graphql.
+    rewriteUrl: (req: IncomingMessage) => {
+      const url = req.url ?? '/';
+      return url === '/v1/graphql' || url.startsWith('/v1/graphql?') ? url.slice(3) : url;
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: new PinoNestLogger(logger),
+    abortOnError: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+
+  // GraphQL documents sent raw (`Content-Type: application/graphql`, as in Nosto's curl example).
+  fastify.addContentTypeParser('application/graphql', { parseAs: 'string' }, (request, body, done) => {
+    request.headers['content-type'] = 'application/json';
+    done(null, { query: body });
+  });
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('X-Request-Id', request.id);
+    done();
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    request.log.info(
+      { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request completed',
+    );
+    done();
+  });
+  app.enableShutdownHooks();
+  await app.init();
+  return app;
+}

@@ -1,0 +1,19 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { RoleEntity } from '../user/role.entity';
+import { UserEntity } from '../user/user.entity';
+import { ApiTokenEntity } from './api-token.entity';
+import { AuthGuard } from './auth.guard';
+import { CredentialCacheService } from './credential-cache.service';
+import { CredentialService } from './credential.service';
+import { PasswordHasher } from './password-hasher';
+import { SessionEntity } from './session.entity';
+
+@Global()
+@Module({
+  imports: [TypeOrmModule.forFeature([SessionEntity, UserEntity, RoleEntity, ApiTokenEntity])],
+  providers: [CredentialCacheService, CredentialService, PasswordHasher, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [CredentialCacheService, CredentialService, PasswordHasher],
+})
+export class AuthModule {}

@@ -1,0 +1,34 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DataSource } from 'typeorm';
+
+export type Flags = Record<string, string | true>;
+
+export interface CliCommand {
+  usage: string;
+  description: string;
+  run(app: NestFastifyApplication, flags: Flags): Promise<void>;
+}
+
+/** A required string flag, or a usage error. */
+export function requireFlag(flags: Flags, name: string): string {
+  const value = flags[name];
+  if (typeof value !== 'string' || value === '') throw new CliUsageError(`--${name} is required`);
+  return value;
+}
+
+export class CliUsageError extends Error {}
+
+/**
+ * The operator commands (`npm run cli -- <command> [--flag value]`). Each feature adds its own here.
+ * The application starts (and migrates) before a command runs, so every command sees a current schema.
+ */
+export const COMMANDS: Record<string, CliCommand> = {
+  migrate: {
+    usage: 'migrate',
+    description: 'run pending database migrations (they also run at every start)',
+    async run(app) {
+      const pending = await app.get(DataSource).showMigrations();
+      console.log(pending ? 'migrations pending' : 'database schema is up to date');
+    },
+  },
+};

@@ -1,0 +1,73 @@
+/** The error codes clients see (GraphQL `extensions.code`; REST maps them to statuses). */
+export enum ErrorCode {
+  BadUserInput = 'BAD_USER_INPUT',
+  Unauthenticated = 'UNAUTHENTICATED',
+  Forbidden = 'FORBIDDEN',
+  NotFound = 'NOT_FOUND',
+  Conflict = 'CONFLICT',
+  TooManyRequests = 'TOO_MANY_REQUESTS',
+  Internal = 'INTERNAL_SERVER_ERROR',
+}
+
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  [ErrorCode.BadUserInput]: 400,
+  [ErrorCode.Unauthenticated]: 401,
+  [ErrorCode.Forbidden]: 403,
+  [ErrorCode.NotFound]: 404,
+  [ErrorCode.Conflict]: 409,
+  [ErrorCode.TooManyRequests]: 429,
+  [ErrorCode.Internal]: 500,
+};
+
+/**
+ * The one error type services throw. The message is shown to the client as is, so it must never
+ * hold a secret or an internal detail; `details` are extra, client-safe fields (e.g. `field`).
+ */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  static badInput(message: string, details?: Record<string, unknown>) {
+    return new AppError(ErrorCode.BadUserInput, message, details);
+  }
+  static unauthenticated(message = 'Authentication required') {
+    return new AppError(ErrorCode.Unauthenticated, message);
+  }
+  static forbidden(message = 'You do not have permission to perform this action') {
+    return new AppError(ErrorCode.Forbidden, message);
+  }
+  static notFound(message: string) {
+    return new AppError(ErrorCode.NotFound, message);
+  }
+  static conflict(message: string, details?: Record<string, unknown>) {
+    return new AppError(ErrorCode.Conflict, message, details);
+  }
+  static tooManyRequests(message: string, retryAfterSeconds: number) {
+    return new AppError(ErrorCode.TooManyRequests, message, { retryAfter: retryAfterSeconds });
+  }
+}
+
+/** Unique-constraint violation on either engine (PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE/PRIMARYKEY). */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; driverError?: { code?: string }; message?: string } | undefined;
+  if (!e) return false;
+  const code = e.driverError?.code ?? e.code;
+  return (
+    code === '23505' ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    /UNIQUE constraint failed/.test(e.message ?? '')
+  );
+}
+
+/** The constraint or column list a unique violation names (best effort, for mapping to a field). */
+export function uniqueViolationTarget(error: unknown): string {
+  const e = error as { driverError?: { constraint?: string; message?: string }; message?: string };
+  return e.driverError?.constraint ?? e.driverError?.message ?? e.message ?? '';
+}

@@ -1,0 +1,46 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { AppError, ErrorCode } from './app-error';
+
+const CLIENT_CODES = new Set<string>(Object.values(ErrorCode).filter((c) => c !== ErrorCode.Internal));
+/** Apollo's (and Nest's) codes for documents, variables and requests that are wrong: the client's mistake. */
+const INPUT_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'PERSISTED_QUERY_NOT_FOUND',
+]);
+
+function classify(formattedCode: unknown, original: unknown): ErrorCode | null {
+  if (original instanceof AppError) return original.code;
+  if (typeof formattedCode === 'string') {
+    if (INPUT_CODES.has(formattedCode)) return ErrorCode.BadUserInput;
+    if (CLIENT_CODES.has(formattedCode)) return formattedCode as ErrorCode;
+  }
+  return null;
+}
+
+/** True for an error the client did not cause: a bug to log. */
+export function isUnexpectedGraphqlError(error: GraphQLError): boolean {
+  return classify(error.extensions?.code, unwrapResolverError(error)) === null;
+}
+
+/**
+ * The one GraphQL error mapping point: AppErrors keep their code, message and details; Apollo's input
+ * errors become BAD_USER_INPUT with their message; anything else is answered as a generic
+ * INTERNAL_SERVER_ERROR (it is logged, with the request id, by the plugin in graphql.module).
+ * Stack traces and SQL never leave the process.
+ */
+export function formatGraphqlError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+  const code = classify(formatted.extensions?.code, original);
+  if (original instanceof AppError) {
+    return { ...base, message: original.message, extensions: { ...original.details, code: original.code } };
+  }
+  if (code) return { ...base, extensions: { code } };
+  return { ...base, message: 'Internal server error', extensions: { code: ErrorCode.Internal } };
+}

@@ -1,0 +1,38 @@
+import { ConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(3000);
+    expect(c.database).toEqual({
+      engine: 'sqlite',
+      url: 'sqlite:./data/identity-hub.sqlite',
+      sqlitePath: './data/identity-hub.sqlite',
+    });
+    expect(c.partnerName).toBe('default');
+    expect(c.sessionTtlHours).toBe(720);
+    expect(c.logLevel).toBe('info');
+    expect(c.redisUrl).toBeUndefined();
+    expect(c.rateLimits.signInPerEmail).toEqual({ limit: 10, ttlMs: 15 * 60_000 });
+    expect(c.rateLimits.partnerIdentity).toEqual({ limit: 2000, ttlMs: 60_000 });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
+    [{ PARTNER_NAME: 'MyBrand' }, 'PARTNER_NAME'],
+    [{ SESSION_TTL_HOURS: '0' }, 'SESSION_TTL_HOURS'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ BOOTSTRAP_ADMIN_EMAIL: 'a@b.co' }, 'BOOTSTRAP_ADMIN_PASSWORD'],
+  ])('refuses %j, naming %s', (env, variable) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
+  });
+
+  it('reads a postgres URL and its schema parameter', () => {
+    const c = loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db?schema=s1' });
+    expect(c.database).toEqual({ engine: 'postgres', url: 'postgres://u@h:5432/db', schema: 's1' });
+  });
+});

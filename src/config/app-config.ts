@@ -1,0 +1,155 @@
+/**
+ * The one place that reads process.env. Every variable is parsed and validated once, at start,
+ * into a typed, frozen AppConfig. A bad value throws a ConfigError naming the variable.
+ */
+export type DatabaseEngine = 'sqlite' | 'postgres';
+
+export interface RateLimit {
+  /** requests allowed per window */
+  limit: number;
+  /** window length in milliseconds */
+  ttlMs: number;
+}
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  database: { engine: DatabaseEngine; url: string; sqlitePath?: string; schema?: string };
+  redisUrl?: string;
+  /** prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis */
+  redisKeyPrefix: string;
+  partnerName: string;
+  bootstrapAdmin?: { email: string; password: string };
+  sessionTtlHours: number;
+  logLevel: string;
+  trustedProxies: string[];
+  nodeEnv: string;
+  rateLimits: {
+    signInPerEmail: RateLimit;
+    signInPerAddress: RateLimit;
+    registerPerAddress: RateLimit;
+    partnerIdentity: RateLimit;
+    partnerIdentityDelete: RateLimit;
+    partnerUpsert: RateLimit;
+    partnerProfile: RateLimit;
+    partnerDelete: RateLimit;
+  };
+  /** how long a token → actor lookup is cached in process (ms) */
+  credentialCacheMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${reason}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string, fallback?: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  return raw.trim();
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function parseDatabase(env: Env): AppConfig['database'] {
+  const url = str(env, 'DATABASE_URL', 'sqlite:./data/identity-hub.sqlite')!;
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (!path) throw new ConfigError('DATABASE_URL', 'must name a file after "sqlite:"');
+    return { engine: 'sqlite', url, sqlitePath: path };
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ConfigError('DATABASE_URL', 'is not a valid postgres:// URL');
+    }
+    const schema = parsed.searchParams.get('schema') ?? undefined;
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+      throw new ConfigError('DATABASE_URL', 'has an invalid schema parameter');
+    }
+    parsed.searchParams.delete('schema');
+    return { engine: 'postgres', url: parsed.toString(), schema };
+  }
+  throw new ConfigError('DATABASE_URL', 'must start with "sqlite:" or "postgres://"');
+}
+
+function rate(env: Env, name: string, limit: number, ttlMs: number): RateLimit {
+  return { limit: int(env, name, limit, 1, 10_000_000), ttlMs };
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  const redisUrl = str(env, 'REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError('REDIS_URL', 'must start with "redis://" or "rediss://"');
+  }
+  const partnerName = str(env, 'PARTNER_NAME', 'default')!;
+  if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(partnerName)) {
+    throw new ConfigError('PARTNER_NAME', 'must be lowercase letters, digits, "-" or "_" (at most 64)');
+  }
+  const adminEmail = str(env, 'BOOTSTRAP_ADMIN_EMAIL');
+  const adminPassword = env.BOOTSTRAP_ADMIN_PASSWORD;
+  if ((adminEmail === undefined) !== (adminPassword === undefined || adminPassword === '')) {
+    throw new ConfigError(
+      adminEmail === undefined ? 'BOOTSTRAP_ADMIN_EMAIL' : 'BOOTSTRAP_ADMIN_PASSWORD',
+      'must be set together with its pair',
+    );
+  }
+  if (adminEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(adminEmail)) {
+    throw new ConfigError('BOOTSTRAP_ADMIN_EMAIL', 'is not an email address');
+  }
+  const logLevel = str(env, 'LOG_LEVEL', 'info')!;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const trustedProxies = (str(env, 'TRUSTED_PROXIES', '') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const minute = 60_000;
+  return Object.freeze({
+    port,
+    host: str(env, 'HOST', '0.0.0.0')!,
+    database: parseDatabase(env),
+    redisUrl,
+    redisKeyPrefix: str(env, 'REDIS_KEY_PREFIX', 'identity-hub:')!,
+    partnerName,
+    bootstrapAdmin: adminEmail ? { email: adminEmail, password: adminPassword! } : undefined,
+    sessionTtlHours: int(env, 'SESSION_TTL_HOURS', 720, 1, 24 * 365 * 10),
+    logLevel,
+    trustedProxies,
+    nodeEnv: str(env, 'NODE_ENV', 'development')!,
+    rateLimits: {
+      signInPerEmail: rate(env, 'RATE_LIMIT_SIGNIN_PER_EMAIL', 10, 15 * minute),
+      signInPerAddress: rate(env, 'RATE_LIMIT_SIGNIN_PER_ADDRESS', 100, minute),
+      registerPerAddress: rate(env, 'RATE_LIMIT_REGISTER_PER_ADDRESS', 100, minute),
+      partnerIdentity: rate(env, 'RATE_LIMIT_PARTNER_IDENTITY', 2000, minute),
+      partnerIdentityDelete: rate(env, 'RATE_LIMIT_PARTNER_IDENTITY_DELETE', 1000, minute),
+      partnerUpsert: rate(env, 'RATE_LIMIT_PARTNER_UPSERT', 25000, minute),
+      partnerProfile: rate(env, 'RATE_LIMIT_PARTNER_PROFILE', 1000, minute),
+      partnerDelete: rate(env, 'RATE_LIMIT_PARTNER_DELETE', 10000, minute),
+    },
+    credentialCacheMs: int(env, 'CREDENTIAL_CACHE_MS', 30_000, 0, 3_600_000),
+  });
+}
+
+/** Injection token for the AppConfig object. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

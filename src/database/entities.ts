@@ -1,0 +1,31 @@
+import { AddressEntity } from '../address/address.entity';
+import { CountryEntity } from '../address/country.entity';
+import { ApiTokenEntity } from '../auth/api-token.entity';
+import { SessionEntity } from '../auth/session.entity';
+import { CustomerGroupEntity, CustomerGroupUserEntity } from '../customer-group/customer-group.entity';
+import {
+  IdentityAttributeEntity,
+  IdentityEventEntity,
+  IdentityIdentifierEntity,
+  IdentityProfileEntity,
+  IdentitySettingsEntity,
+} from '../identity/identity.entity';
+import { RoleEntity } from '../user/role.entity';
+import { UserEntity } from '../user/user.entity';
+
+/** Every entity of the model; the data source and the schema-drift test use this one list. */
+export const ENTITIES = [
+  RoleEntity,
+  UserEntity,
+  SessionEntity,
+  ApiTokenEntity,
+  CountryEntity,
+  AddressEntity,
+  CustomerGroupEntity,
+  CustomerGroupUserEntity,
+  IdentityProfileEntity,
+  IdentityIdentifierEntity,
+  IdentityAttributeEntity,
+  IdentityEventEntity,
+  IdentitySettingsEntity,
+];

@@ -1,0 +1,54 @@
+import { ApolloServerPlugin } from '@apollo/server';
+import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
+import { Module } from '@nestjs/common';
+import { GraphQLModule } from '@nestjs/graphql';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { formatGraphqlError, isUnexpectedGraphqlError } from '../common/graphql-errors';
+import { LoaderRegistry } from '../common/loaders';
+
+export interface GraphqlContext {
+  req: FastifyRequest;
+  reply: FastifyReply;
+  loaders: LoaderRegistry;
+}
+
+/** Logs the errors that are bugs (not AppErrors, not input errors) with the request id. */
+const logUnexpectedErrors: ApolloServerPlugin<GraphqlContext> = {
+  async requestDidStart() {
+    return {
+      async didEncounterErrors({ contextValue, errors }) {
+        for (const error of errors) {
+          if (isUnexpectedGraphqlError(error)) {
+            contextValue.req.log.error(
+              { err: error.originalError ?? error, path: error.path },
+              'GraphQL operation failed',
+            );
+          }
+        }
+      },
+    };
+  },
+};
+
+@Module({
+  imports: [
+    GraphQLModule.forRoot<ApolloDriverConfig>({
+      driver: ApolloDriver,
+      path: '/graphql', // `/v1/graphql` (Nosto's URL) is rewritten to this path in the Fastify adapter
+      autoSchemaFile: true,
+      sortSchema: true,
+      playground: false,
+      graphiql: false,
+      introspection: true,
+      includeStacktraceInErrorResponses: false,
+      plugins: [logUnexpectedErrors],
+      context: (req: FastifyRequest, reply: FastifyReply): GraphqlContext => ({
+        req,
+        reply,
+        loaders: new LoaderRegistry(),
+      }),
+      formatError: formatGraphqlError,
+    }),
+  ],
+})
+export class AppGraphqlModule {}

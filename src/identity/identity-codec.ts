@@ -1,0 +1,44 @@
+import { sha256 } from '../auth/tokens';
+
+/**
+ * How identity data is stored, shared by the Nosto GraphQL API and the Insider REST API so that what
+ * one writes the other reads (SPEC §4 "One model behind both APIs").
+ *
+ * identity_identifiers.type: `uuid`, `email`, `phone_number`, or `custom:<name>` for custom identifiers.
+ * identity_attributes.key:   the name for Insider's default attributes, `c_<name>` for custom ones
+ *                            (Nosto `upsertIdentity` attributes are custom attributes).
+ * identity_attributes.value: the JSON encoding of the value (its type is kept).
+ * identity_attributes.value_key: sha256 of the value's string form (a string as itself, anything else
+ *                            as its JSON text): the indexed segment lookup `name = ? AND value = ?`.
+ */
+export const DEFAULT_IDENTIFIER_TYPES = ['uuid', 'email', 'phone_number'] as const;
+export const CUSTOM_IDENTIFIER_PREFIX = 'custom:';
+export const CUSTOM_ATTRIBUTE_PREFIX = 'c_';
+
+export function customIdentifierType(name: string): string {
+  return `${CUSTOM_IDENTIFIER_PREFIX}${name}`;
+}
+
+export function customAttributeKey(name: string): string {
+  return `${CUSTOM_ATTRIBUTE_PREFIX}${name}`;
+}
+
+/** The string form of an attribute value: GraphQL `Identity.attributes[].value`. */
+export function attributeText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+export function encodeAttribute(value: unknown): { value: string; valueKey: string } {
+  return { value: JSON.stringify(value), valueKey: sha256(attributeText(value)) };
+}
+
+export function decodeAttribute(stored: string): unknown {
+  return JSON.parse(stored);
+}
+
+/** The key to look a value up by, for a segment query. */
+export function attributeValueKey(text: string): string {
+  return sha256(text);
+}
+
+export { E164, normaliseEmail, normalisePhone } from '../common/normalise';

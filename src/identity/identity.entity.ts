@@ -1,0 +1,83 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, OneToOne, PrimaryColumn } from 'typeorm';
+import { CreatedAt, DateTimeColumn, IdColumn, UpdatedAt } from '../database/columns';
+import { UserEntity } from '../user/user.entity';
+
+/**
+ * An identity profile: one person as the marketing APIs see them. Its `id` is Insider's `insider_id`
+ * and the GraphQL `Identity.id`. A profile may be linked to one account (`user_id`).
+ */
+@Entity('identity_profiles')
+export class IdentityProfileEntity {
+  @IdColumn() id!: string;
+  @Index('uq_identity_profiles_user', { unique: true })
+  @Column({ name: 'user_id', type: 'varchar', length: 36, nullable: true })
+  userId!: string | null;
+  @OneToOne(() => UserEntity, { onDelete: 'SET NULL', nullable: true })
+  @JoinColumn({ name: 'user_id' })
+  user?: UserEntity | null;
+  @CreatedAt() createdAt!: Date;
+  @UpdatedAt() updatedAt!: Date;
+}
+
+/**
+ * An identifier of a profile. `type` is `uuid`, `email`, `phone_number` or `custom:<name>`; `value` is
+ * normalised (emails lower-cased, phones E.164). A value belongs to one profile (unique type+value), and a
+ * profile holds at most one value of each type (unique profile+type).
+ */
+@Entity('identity_identifiers')
+@Index('uq_identity_identifiers_type_value', ['type', 'value'], { unique: true })
+@Index('uq_identity_identifiers_profile_type', ['profileId', 'type'], { unique: true })
+export class IdentityIdentifierEntity {
+  @IdColumn() id!: string;
+  @Column({ name: 'profile_id', type: 'varchar', length: 36 }) profileId!: string;
+  @ManyToOne(() => IdentityProfileEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'profile_id' })
+  profile?: IdentityProfileEntity;
+  @Column({ type: 'varchar', length: 72 }) type!: string;
+  @Column({ type: 'varchar', length: 255 }) value!: string;
+  @CreatedAt() createdAt!: Date;
+}
+
+/**
+ * An attribute of a profile. `key` is the attribute name for Insider's default attributes and
+ * `c_<name>` for custom ones (the same prefix Insider's /profile uses). `value` is the JSON encoding of
+ * the value (types are kept); `value_key` is the SHA-256 of its string form, so segment lookups by
+ * name and value use an index whatever the value's length.
+ */
+@Entity('identity_attributes')
+@Index('ix_identity_attributes_key_value', ['key', 'valueKey'])
+export class IdentityAttributeEntity {
+  @PrimaryColumn({ name: 'profile_id', type: 'varchar', length: 36 }) profileId!: string;
+  @PrimaryColumn({ type: 'varchar', length: 130 }) key!: string;
+  @ManyToOne(() => IdentityProfileEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'profile_id' })
+  profile?: IdentityProfileEntity;
+  @Column({ type: 'text' }) value!: string;
+  @Column({ name: 'value_key', type: 'varchar', length: 64 }) valueKey!: string;
+  @UpdatedAt() updatedAt!: Date;
+}
+
+/** A behavioural event of a profile (Insider upsert `events`). */
+@Entity('identity_events')
+@Index('ix_identity_events_profile_time', ['profileId', 'timestamp'])
+export class IdentityEventEntity {
+  @IdColumn() id!: string;
+  @Column({ name: 'profile_id', type: 'varchar', length: 36 }) profileId!: string;
+  @ManyToOne(() => IdentityProfileEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'profile_id' })
+  profile?: IdentityProfileEntity;
+  @Column({ name: 'event_name', type: 'varchar', length: 128 }) eventName!: string;
+  @DateTimeColumn() timestamp!: Date;
+  @Column({ type: 'simple-json' }) params!: Record<string, unknown>;
+  @CreatedAt() createdAt!: Date;
+}
+
+/** Insider's IRM settings: one row (id 1). */
+@Entity('identity_settings')
+export class IdentitySettingsEntity {
+  @PrimaryColumn({ type: 'integer' }) id!: number;
+  @Column({ name: 'enabled_identifiers', type: 'simple-json' }) enabledIdentifiers!: string[];
+  @Column({ name: 'custom_identifiers', type: 'simple-json' }) customIdentifiers!: string[];
+  @Column({ name: 'blocked_values', type: 'simple-json' }) blockedValues!: string[];
+  @UpdatedAt() updatedAt!: Date;
+}

@@ -1,0 +1,47 @@
+import { ErrorCode } from '../../common/app-error';
+import type { NormalisedError } from '../../common/http-exception.filter';
+
+/** The Insider-compatible wire bodies of the REST partner API (SPEC §4, seed 003). */
+export const PARTNER_BODIES = {
+  partnerInvalid: { success: false, message: 'Partner is invalid.' },
+  accessDenied: { success: false, message: 'Access Denied. You do not have sufficient access to perform this action.' },
+  tooLarge: { error: 'request body is bigger than maximum allowed size 5,000,000 bytes' },
+  tooManyRequests: { error: 'rejected: too many requests' },
+  unknown: { success: false, message: 'The request processing has failed because of an unknown error.' },
+} as const;
+
+export const PARTNER_API_PREFIX = '/api/user/';
+
+/** `{"error":"<reason>: bad request"}` */
+export function badRequest(reason: string) {
+  return { error: `${reason}: bad request` };
+}
+
+/** Maps a normalised error (null: unknown) to the partner API's status and body. */
+export function partnerErrorBody(error: NormalisedError | null): { status: number; body: object } {
+  if (!error) return { status: 500, body: PARTNER_BODIES.unknown };
+  switch (error.fastifyCode) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 400, body: PARTNER_BODIES.tooLarge };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 400, body: badRequest('content type must be application/json') };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, body: badRequest('request body is empty') };
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { status: 400, body: badRequest('request body is not valid JSON') };
+  }
+  switch (error.code) {
+    case ErrorCode.TooManyRequests:
+      return { status: 429, body: PARTNER_BODIES.tooManyRequests };
+    case ErrorCode.Unauthenticated:
+    case ErrorCode.Forbidden:
+      return { status: 403, body: PARTNER_BODIES.accessDenied };
+    case ErrorCode.NotFound:
+      return { status: 404, body: { error: error.message } };
+    default:
+      return {
+        status: error.status >= 500 ? 500 : 400,
+        body: error.message.endsWith(': bad request') ? { error: error.message } : badRequest(error.message),
+      };
+  }
+}
