@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RoleEntity } from '../user/role.entity';
+import { AccountHooks } from '../user/account-hooks';
 import { UserEntity } from '../user/user.entity';
 import { ApiTokenEntity } from './api-token.entity';
 import { AuthGuard } from './auth.guard';
@@ -14,6 +15,6 @@ import { SessionEntity } from './session.entity';
 @Module({
   imports: [TypeOrmModule.forFeature([SessionEntity, UserEntity, RoleEntity, ApiTokenEntity])],
   providers: [CredentialCacheService, CredentialService, PasswordHasher, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [CredentialCacheService, CredentialService, PasswordHasher],
+  exports: [CredentialCacheService, CredentialService, PasswordHasher, AccountHooks],
 })
 export class AuthModule {}
