@@ -14,7 +14,13 @@ import { SessionEntity } from './session.entity';
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([SessionEntity, UserEntity, RoleEntity, ApiTokenEntity])],
-  providers: [CredentialCacheService, CredentialService, PasswordHasher, { provide: APP_GUARD, useClass: AuthGuard }],
+  providers: [
+    CredentialCacheService,
+    CredentialService,
+    PasswordHasher,
+    AccountHooks,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
   exports: [CredentialCacheService, CredentialService, PasswordHasher, AccountHooks],
 })
 export class AuthModule {}
