@@ -274,6 +274,19 @@ describe('addresses (SPEC §3.2)', () => {
       expect((await rowsOf(other.user.id)).map((r) => [r.id, r.isBilling])).toEqual([[theirs, true]]);
     });
 
+    it('concurrent billing addresses still leave exactly one billing address', async () => {
+      const me = await seedUser(t);
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          t.gql(FULL, { data: { address1: `Race ${i}`, isBilling: true } }, me.token),
+        ),
+      );
+      for (const res of results) expect(res.errors).toBeUndefined();
+      const rows = await rowsOf(me.user.id);
+      expect(rows).toHaveLength(6);
+      expect(rows.filter((r) => r.isBilling)).toHaveLength(1);
+    });
+
     it('a failed update leaves the billing flag where it was (one transaction)', async () => {
       const me = await seedUser(t);
       const first = await addAddress(me.token, { address1: 'First', isBilling: true });
