@@ -1,5 +1,6 @@
 import { Query, Resolver } from '@nestjs/graphql';
 import { Public } from '../auth/decorators';
+import { toCountry } from './address.mapper';
 import { Country } from './country.model';
 import { CountryService } from './country.service';
 
@@ -9,7 +10,7 @@ export class CountryResolver {
 
   @Query(() => [Country], { description: 'Every ISO 3166-1 country. Public.' })
   @Public()
-  countries() {
-    return this.countryService.list();
+  async countries(): Promise<Country[]> {
+    return (await this.countryService.list()).map(toCountry);
   }
 }

@@ -1,0 +1,234 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
+import { Actor } from '../auth/actor';
+import { AppError } from '../common/app-error';
+import { groupBy, indexBy } from '../common/loaders';
+import { normalisePhone } from '../common/normalise';
+import { newId } from '../database/columns';
+import { TransactionService } from '../database/transaction.service';
+import { toUser } from '../user/user.mapper';
+import { User } from '../user/user.model';
+import { UserEntity } from '../user/user.entity';
+import { AddressEntity } from './address.entity';
+import { CountryService } from './country.service';
+import {
+  AddressCreateInput,
+  AddressRelateToManyForCreateInput,
+  AddressRelateToManyForUpdateInput,
+  AddressUpdateInput,
+  AddressWhereUniqueInput,
+  MAX_ADDRESSES_PER_USER,
+} from './dto/address.input';
+
+const NOT_FOUND = 'Address not found';
+const TEXT_FIELDS = [
+  'firstName',
+  'lastName',
+  'company',
+  'address1',
+  'address2',
+  'city',
+  'province',
+  'postalCode',
+] as const;
+type AddressPatch = Partial<Omit<AddressEntity, 'id' | 'userId' | 'user' | 'country' | 'createdAt' | 'updatedAt'>>;
+
+/**
+ * Addresses (SPEC §3.2). Customers act on their own addresses (`*ForActor`); the accounts module
+ * applies an admin's nested `addresses` input to any user with `applyForUser` inside its own
+ * transaction. Every write locks the owner's row first (PostgreSQL), so the per-user cap and the
+ * single billing address hold under concurrent requests.
+ */
+@Injectable()
+export class AddressService {
+  constructor(
+    @InjectRepository(AddressEntity) private readonly addresses: Repository<AddressEntity>,
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly countries: CountryService,
+    private readonly tx: TransactionService,
+  ) {}
+
+  /** createActiveUserAddress: adds an address to the caller's account; returns the caller. */
+  async createForActor(actor: Actor, data: AddressCreateInput): Promise<User> {
+    const userId = this.ownUserId(actor);
+    const user = await this.tx.run(async (manager) => {
+      const owner = await this.lockUser(manager, userId);
+      await this.create(manager, userId, [data]);
+      return owner;
+    });
+    return toUser(user);
+  }
+
+  /** updateActiveUserAddress: changes one of the caller's addresses; returns the caller. */
+  async updateForActor(actor: Actor, where: AddressWhereUniqueInput, data: AddressUpdateInput): Promise<User> {
+    const userId = this.ownUserId(actor);
+    const user = await this.tx.run(async (manager) => {
+      const owner = await this.lockUser(manager, userId);
+      await this.update(manager, userId, where, data);
+      return owner;
+    });
+    return toUser(user);
+  }
+
+  /** deleteActiveUserAddress: deletes one of the caller's addresses; returns it as it was. */
+  async deleteForActor(actor: Actor, where: AddressWhereUniqueInput): Promise<AddressEntity> {
+    const userId = this.ownUserId(actor);
+    return this.tx.run(async (manager) => {
+      await this.lockUser(manager, userId);
+      return this.remove(manager, userId, where);
+    });
+  }
+
+  /**
+   * An admin's nested `addresses` input for `userId` (createUser / updateUser), inside the caller's
+   * transaction: disconnect (delete), then update, then create. The caller has checked that the user
+   * exists and may be managed; any failure throws and the caller's transaction rolls back.
+   */
+  async applyForUser(
+    manager: EntityManager,
+    userId: string,
+    input: AddressRelateToManyForUpdateInput | AddressRelateToManyForCreateInput | null | undefined,
+  ): Promise<void> {
+    if (!input) return;
+    await this.lockUser(manager, userId);
+    if ('disconnect' in input && input.disconnect) {
+      for (const where of input.disconnect) await this.remove(manager, userId, where);
+    }
+    if ('update' in input && input.update) {
+      for (const { where, data } of input.update) await this.update(manager, userId, where, data);
+    }
+    if (input.create?.length) await this.create(manager, userId, input.create);
+  }
+
+  /** User.addresses (DataLoader batch): each user's addresses, oldest first. */
+  async byUserIds(userIds: readonly string[]): Promise<AddressEntity[][]> {
+    const rows = await this.addresses.find({
+      where: { userId: In([...userIds]) },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+    return groupBy(userIds, rows, (a) => a.userId);
+  }
+
+  /** Address.user (DataLoader batch). */
+  async usersByIds(ids: readonly string[]): Promise<(User | null)[]> {
+    const rows = await this.users.findBy({ id: In([...ids]) });
+    return indexBy(ids, rows, (u) => u.id).map((u) => (u ? toUser(u) : null));
+  }
+
+  private ownUserId(actor: Actor): string {
+    if (!actor.userId) throw AppError.unauthenticated();
+    return actor.userId;
+  }
+
+  /** Reads the owner, locking the row on PostgreSQL (SQLite transactions are serialised already). */
+  private async lockUser(manager: EntityManager, userId: string): Promise<UserEntity> {
+    const user = await manager.findOne(UserEntity, {
+      where: { id: userId },
+      ...(this.tx.isPostgres ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+    });
+    if (!user) throw AppError.notFound('User not found');
+    return user;
+  }
+
+  private async create(manager: EntityManager, userId: string, inputs: AddressCreateInput[]): Promise<void> {
+    const existing = await manager.count(AddressEntity, { where: { userId } });
+    if (existing + inputs.length > MAX_ADDRESSES_PER_USER) {
+      throw AppError.badInput(
+        `A user can have at most ${MAX_ADDRESSES_PER_USER} addresses (this one has ${existing}); delete one first`,
+      );
+    }
+    // Timestamps from the application, a millisecond apart: addresses list in the order they were added.
+    const now = Date.now();
+    const rows: AddressEntity[] = [];
+    for (const [i, data] of inputs.entries()) {
+      const patch = await this.patchFrom(data);
+      const at = new Date(now + i);
+      rows.push({
+        id: newId(),
+        userId,
+        firstName: null,
+        lastName: null,
+        company: null,
+        address1: null,
+        address2: null,
+        city: null,
+        province: null,
+        postalCode: null,
+        phone: null,
+        countryId: null,
+        ...patch,
+        isBilling: patch.isBilling ?? false,
+        createdAt: at,
+        updatedAt: at,
+      });
+    }
+    const billing = rows.filter((r) => r.isBilling);
+    if (billing.length > 0) {
+      // The last address marked as billing wins.
+      for (const r of billing.slice(0, -1)) r.isBilling = false;
+      await manager.update(AddressEntity, { userId, isBilling: true }, { isBilling: false });
+    }
+    await manager.insert(AddressEntity, rows);
+  }
+
+  private async update(
+    manager: EntityManager,
+    userId: string,
+    where: AddressWhereUniqueInput,
+    data: AddressUpdateInput,
+  ): Promise<void> {
+    const address = await this.findOwn(manager, userId, where);
+    const patch = await this.patchFrom(data);
+    if (patch.isBilling) {
+      await manager.update(AddressEntity, { userId, isBilling: true }, { isBilling: false });
+    }
+    if (Object.keys(patch).length > 0) await manager.update(AddressEntity, { id: address.id }, patch);
+  }
+
+  private async remove(manager: EntityManager, userId: string, where: AddressWhereUniqueInput): Promise<AddressEntity> {
+    const address = await this.findOwn(manager, userId, where);
+    await manager.delete(AddressEntity, { id: address.id });
+    return address;
+  }
+
+  /** One of the user's addresses; another user's address is "not found" too, so it is never revealed. */
+  private async findOwn(manager: EntityManager, userId: string, where: AddressWhereUniqueInput) {
+    const address = await manager.findOne(AddressEntity, { where: { id: where.id, userId } });
+    if (!address) throw AppError.notFound(NOT_FOUND);
+    return address;
+  }
+
+  /** The columns an input sets: only the fields given (null clears), phone normalised, country resolved. */
+  private async patchFrom(data: AddressCreateInput | AddressUpdateInput): Promise<AddressPatch> {
+    const patch: AddressPatch = {};
+    for (const field of TEXT_FIELDS) {
+      const value = data[field];
+      if (value !== undefined) patch[field] = value;
+    }
+    if (data.phone !== undefined) {
+      if (data.phone === null) patch.phone = null;
+      else {
+        const phone = normalisePhone(data.phone);
+        if (!phone) {
+          throw AppError.badInput(
+            'phone must be an international number: + and 7 to 15 digits (spaces, dashes, dots and parentheses are ignored)',
+            { field: 'phone' },
+          );
+        }
+        patch.phone = phone;
+      }
+    }
+    if (data.isBilling !== undefined) patch.isBilling = data.isBilling === true;
+    const country = data.country;
+    if (country) {
+      if ('disconnect' in country && country.disconnect === true) {
+        if (country.connect) throw AppError.badInput('country: give connect or disconnect, not both');
+        patch.countryId = null;
+      } else if (country.connect) {
+        patch.countryId = (await this.countries.resolve(country.connect)).id;
+      }
+    }
+    return patch;
+  }
+}

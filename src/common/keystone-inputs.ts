@@ -1,0 +1,105 @@
+import { Field, ID, InputType, registerEnumType } from '@nestjs/graphql';
+import { ArrayMaxSize, IsOptional, IsString, MaxLength } from 'class-validator';
+import { SelectQueryBuilder } from 'typeorm';
+
+/**
+ * Keystone-style list arguments shared by the list queries (`where`, `orderBy`, `take`, `skip`).
+ * Filters are deliberately small: the operators the admin screens use, each bounded.
+ */
+export enum OrderDirection {
+  asc = 'asc',
+  desc = 'desc',
+}
+registerEnumType(OrderDirection, { name: 'OrderDirection' });
+
+export const MAX_FILTER_LIST = 1000;
+export const MAX_TAKE = 1000;
+
+@InputType('IDFilter')
+export class IDFilter {
+  @Field(() => ID, { nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  equals?: string | null;
+
+  @Field(() => [ID], { nullable: true })
+  @IsOptional()
+  @ArrayMaxSize(MAX_FILTER_LIST)
+  @IsString({ each: true })
+  @MaxLength(100, { each: true })
+  in?: string[] | null;
+}
+
+@InputType('StringFilter', { description: '`contains` and `startsWith` ignore case; `equals` and `in` do not.' })
+export class StringFilter {
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  equals?: string | null;
+
+  @Field(() => [String], { nullable: true })
+  @IsOptional()
+  @ArrayMaxSize(MAX_FILTER_LIST)
+  @IsString({ each: true })
+  @MaxLength(500, { each: true })
+  in?: string[] | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  contains?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  startsWith?: string | null;
+}
+
+/** Parameter names derived from the column, so several filters can share one query. */
+const param = (column: string, op: string) => `${column.replace(/\W/g, '_')}_${op}`;
+const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Adds an IDFilter on `column` (e.g. `g.id`) to the query. */
+export function applyIdFilter<T extends object>(qb: SelectQueryBuilder<T>, column: string, filter?: IDFilter | null) {
+  if (!filter) return;
+  if (filter.equals !== undefined && filter.equals !== null) {
+    const p = param(column, 'equals');
+    qb.andWhere(`${column} = :${p}`, { [p]: filter.equals });
+  }
+  if (filter.in !== undefined && filter.in !== null) applyIn(qb, column, filter.in);
+}
+
+/** Adds a StringFilter on `column` to the query. */
+export function applyStringFilter<T extends object>(
+  qb: SelectQueryBuilder<T>,
+  column: string,
+  filter?: StringFilter | null,
+) {
+  if (!filter) return;
+  if (filter.equals !== undefined && filter.equals !== null) {
+    const p = param(column, 'equals');
+    qb.andWhere(`${column} = :${p}`, { [p]: filter.equals });
+  }
+  if (filter.in !== undefined && filter.in !== null) applyIn(qb, column, filter.in);
+  for (const [op, value, pattern] of [
+    ['contains', filter.contains, (v: string) => `%${escapeLike(v.toLowerCase())}%`],
+    ['startsWith', filter.startsWith, (v: string) => `${escapeLike(v.toLowerCase())}%`],
+  ] as const) {
+    if (value === undefined || value === null) continue;
+    const p = param(column, op);
+    qb.andWhere(`LOWER(${column}) LIKE :${p} ESCAPE '\\'`, { [p]: pattern(value) });
+  }
+}
+
+function applyIn<T extends object>(qb: SelectQueryBuilder<T>, column: string, values: string[]) {
+  if (values.length === 0) {
+    qb.andWhere('1 = 0');
+    return;
+  }
+  const p = param(column, 'in');
+  qb.andWhere(`${column} IN (:...${p})`, { [p]: values });
+}

@@ -1,0 +1,16 @@
+import { Transform } from 'class-transformer';
+
+/**
+ * Trims a string input before it is validated (so length limits apply to what is stored); a string
+ * that is empty once trimmed becomes null. Other values pass through for the validators to judge.
+ */
+export const TrimToNull = () =>
+  Transform(({ value }: { value: unknown }) => {
+    if (typeof value !== 'string') return value;
+    const trimmed = value.trim();
+    return trimmed === '' ? null : trimmed;
+  });
+
+/** Trims a string input before it is validated; other values pass through. */
+export const Trim = () =>
+  Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));

@@ -1,0 +1,77 @@
+import { Args, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Allow } from '../auth/decorators';
+import { Permission } from '../auth/permissions';
+import { LoaderRegistry, Loaders } from '../common/loaders';
+import { toUser } from '../user/user.mapper';
+import { User } from '../user/user.model';
+import { toCustomerGroup } from './customer-group.mapper';
+import { CustomerGroup } from './customer-group.model';
+import { CustomerGroupService } from './customer-group.service';
+import {
+  CustomerGroupCountArgs,
+  CustomerGroupCreateInput,
+  CustomerGroupListArgs,
+  CustomerGroupUpdateInput,
+  CustomerGroupWhereUniqueInput,
+} from './dto/customer-group.input';
+
+/** Customer groups (SPEC §3.3): managed with canManageUsers, read with canReadUsers. */
+@Resolver(() => CustomerGroup)
+export class CustomerGroupResolver {
+  constructor(private readonly groups: CustomerGroupService) {}
+
+  @Mutation(() => CustomerGroup, { nullable: true })
+  @Allow(Permission.CanManageUsers)
+  async createCustomerGroup(@Args('data') data: CustomerGroupCreateInput): Promise<CustomerGroup> {
+    return toCustomerGroup(await this.groups.create(data));
+  }
+
+  @Mutation(() => CustomerGroup, { nullable: true })
+  @Allow(Permission.CanManageUsers)
+  async updateCustomerGroup(
+    @Args('where') where: CustomerGroupWhereUniqueInput,
+    @Args('data') data: CustomerGroupUpdateInput,
+  ): Promise<CustomerGroup> {
+    return toCustomerGroup(await this.groups.update(where, data));
+  }
+
+  @Mutation(() => CustomerGroup, { nullable: true, description: 'Deletes the group; returns it as it was.' })
+  @Allow(Permission.CanManageUsers)
+  async deleteCustomerGroup(@Args('where') where: CustomerGroupWhereUniqueInput): Promise<CustomerGroup> {
+    return toCustomerGroup(await this.groups.delete(where));
+  }
+
+  @Query(() => CustomerGroup, { nullable: true })
+  @Allow(Permission.CanReadUsers, Permission.CanManageUsers)
+  async customerGroup(@Args('where') where: CustomerGroupWhereUniqueInput): Promise<CustomerGroup | null> {
+    const group = await this.groups.findOne(where);
+    return group ? toCustomerGroup(group) : null;
+  }
+
+  @Query(() => [CustomerGroup], { nullable: true })
+  @Allow(Permission.CanReadUsers, Permission.CanManageUsers)
+  async customerGroups(@Args() args: CustomerGroupListArgs): Promise<CustomerGroup[]> {
+    return (await this.groups.list(args)).map(toCustomerGroup);
+  }
+
+  @Query(() => Int, { nullable: true })
+  @Allow(Permission.CanReadUsers, Permission.CanManageUsers)
+  customerGroupsCount(@Args() args: CustomerGroupCountArgs): Promise<number> {
+    return this.groups.count(args.where);
+  }
+
+  @ResolveField(() => [User], { nullable: true })
+  async users(@Parent() group: CustomerGroup, @Loaders() loaders: LoaderRegistry): Promise<User[]> {
+    const rows = await loaders
+      .get('CustomerGroup.users', (ids: readonly string[]) => this.groups.usersByGroupIds(ids))
+      .load(group.id);
+    return rows.map(toUser);
+  }
+
+  @ResolveField(() => Int, { nullable: true })
+  usersCount(@Parent() group: CustomerGroup, @Loaders() loaders: LoaderRegistry): Promise<number> {
+    return loaders
+      .get('CustomerGroup.usersCount', (ids: readonly string[]) => this.groups.countsByGroupIds(ids))
+      .load(group.id);
+  }
+}

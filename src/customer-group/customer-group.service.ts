@@ -1,0 +1,328 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, FindOptionsWhere, In, Not, Repository } from 'typeorm';
+import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { AppError, isUniqueViolation } from '../common/app-error';
+import { applyIdFilter, applyStringFilter, MAX_TAKE } from '../common/keystone-inputs';
+import { groupBy } from '../common/loaders';
+import { normaliseEmail } from '../common/normalise';
+import { newId } from '../database/columns';
+import { TransactionService } from '../database/transaction.service';
+import { UserEntity } from '../user/user.entity';
+import { CustomerGroupEntity, CustomerGroupUserEntity } from './customer-group.entity';
+import {
+  CustomerGroupCreateInput,
+  CustomerGroupListArgs,
+  CustomerGroupRelateToManyForCreateInput,
+  CustomerGroupRelateToManyForUpdateInput,
+  CustomerGroupUpdateInput,
+  CustomerGroupWhereInput,
+  CustomerGroupWhereUniqueInput,
+  UserRelateToManyForUpdateInput,
+  UserWhereUniqueInput,
+} from './dto/customer-group.input';
+
+const NOT_FOUND = 'Customer group not found';
+const ORDER_FIELDS = ['id', 'name', 'createdAt'] as const;
+const INSERT_CHUNK = 500;
+
+type Side = 'customerGroupId' | 'userId';
+/** Ids to detach, to keep exclusively (`set`), and to attach, already resolved. */
+interface RelateOps {
+  disconnect: string[];
+  set: string[] | null;
+  connect: string[];
+}
+
+/**
+ * Customer groups and their members (SPEC §3.3), with Keystone relate-to-many semantics on both sides:
+ * `CustomerGroup.users` here, `User.customerGroups` through `applyUserGroups` (called by the accounts
+ * module inside its createUser / updateUser transaction). Every reference is resolved before anything
+ * is written, so an unknown user or group fails the whole mutation with nothing changed.
+ */
+@Injectable()
+export class CustomerGroupService {
+  constructor(
+    @InjectRepository(CustomerGroupEntity) private readonly groups: Repository<CustomerGroupEntity>,
+    @InjectRepository(CustomerGroupUserEntity) private readonly members: Repository<CustomerGroupUserEntity>,
+    private readonly tx: TransactionService,
+  ) {}
+
+  create(data: CustomerGroupCreateInput): Promise<CustomerGroupEntity> {
+    return this.tx.run(async (manager) => {
+      const connect = await this.resolveUsers(manager, data.users?.connect, 'users.connect');
+      const now = new Date();
+      const group: CustomerGroupEntity = {
+        id: newId(),
+        name: data.name,
+        metadata: data.metadata ?? null,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await this.uniqueName(group.name, () => manager.insert(CustomerGroupEntity, asRow(group)));
+      await this.relate(manager, 'customerGroupId', group.id, { disconnect: [], set: null, connect });
+      return group;
+    });
+  }
+
+  update(where: CustomerGroupWhereUniqueInput, data: CustomerGroupUpdateInput): Promise<CustomerGroupEntity> {
+    return this.tx.run(async (manager) => {
+      const group = await this.findUnique(manager, where);
+      if (!group) throw AppError.notFound(NOT_FOUND);
+      const ops = await this.resolveUserOps(manager, data.users);
+      const patch: Partial<CustomerGroupEntity> = {};
+      if (data.name !== undefined && data.name !== null) patch.name = data.name;
+      if (data.metadata !== undefined) patch.metadata = data.metadata;
+      if (Object.keys(patch).length > 0) {
+        await this.uniqueName(patch.name ?? group.name, () =>
+          manager.update(CustomerGroupEntity, { id: group.id }, asRow(patch)),
+        );
+      }
+      await this.relate(manager, 'customerGroupId', group.id, ops);
+      return manager.findOneOrFail(CustomerGroupEntity, { where: { id: group.id } });
+    });
+  }
+
+  /** Deletes the group (memberships go with it); returns it as it was. */
+  delete(where: CustomerGroupWhereUniqueInput): Promise<CustomerGroupEntity> {
+    return this.tx.run(async (manager) => {
+      const group = await this.findUnique(manager, where);
+      if (!group) throw AppError.notFound(NOT_FOUND);
+      await manager.delete(CustomerGroupEntity, { id: group.id });
+      return group;
+    });
+  }
+
+  /** customerGroup(where): null when there is no such group (Keystone). */
+  findOne(where: CustomerGroupWhereUniqueInput): Promise<CustomerGroupEntity | null> {
+    return this.findUnique(this.groups.manager, where);
+  }
+
+  list(args: CustomerGroupListArgs): Promise<CustomerGroupEntity[]> {
+    const qb = this.filtered(args.where);
+    const orders = args.orderBy ?? [];
+    if (orders.length === 0) qb.addOrderBy('g.name', 'ASC');
+    for (const order of orders) {
+      const fields = ORDER_FIELDS.filter((f) => order[f] !== undefined && order[f] !== null);
+      if (fields.length !== 1) throw AppError.badInput('orderBy: each element takes exactly one field');
+      qb.addOrderBy(`g.${fields[0]}`, order[fields[0]] === 'desc' ? 'DESC' : 'ASC');
+    }
+    qb.addOrderBy('g.id', 'ASC');
+    return qb
+      .offset(args.skip ?? 0)
+      .limit(args.take ?? MAX_TAKE)
+      .getMany();
+  }
+
+  count(where?: CustomerGroupWhereInput | null): Promise<number> {
+    return this.filtered(where).getCount();
+  }
+
+  /**
+   * A user's `customerGroups` relate-to-many input (createUser / updateUser), inside the caller's
+   * transaction: groups by `{ id }` or `{ name }`; an unknown group is BAD_USER_INPUT naming it.
+   */
+  async applyUserGroups(
+    manager: EntityManager,
+    userId: string,
+    input: CustomerGroupRelateToManyForUpdateInput | CustomerGroupRelateToManyForCreateInput | null | undefined,
+  ): Promise<void> {
+    if (!input) return;
+    const update = input as CustomerGroupRelateToManyForUpdateInput;
+    if (update.set && update.disconnect) {
+      throw AppError.badInput('customerGroups: set and disconnect cannot both be given', { field: 'customerGroups' });
+    }
+    const ops: RelateOps = {
+      disconnect: await this.resolveGroups(manager, update.disconnect, 'customerGroups.disconnect', false),
+      set: update.set ? await this.resolveGroups(manager, update.set, 'customerGroups.set', true) : null,
+      connect: await this.resolveGroups(manager, input.connect, 'customerGroups.connect', true),
+    };
+    await this.relate(manager, 'userId', userId, ops);
+  }
+
+  /** CustomerGroup.users (DataLoader batch): the members of each group, oldest account first. */
+  async usersByGroupIds(groupIds: readonly string[]): Promise<UserEntity[][]> {
+    const rows = await this.members.find({
+      where: { customerGroupId: In([...groupIds]) },
+      relations: { user: true },
+      order: { user: { createdAt: 'ASC', id: 'ASC' } },
+    });
+    return groupBy(groupIds, rows, (r) => r.customerGroupId).map((list) => list.map((r) => r.user!));
+  }
+
+  /** CustomerGroup.usersCount (DataLoader batch). */
+  async countsByGroupIds(groupIds: readonly string[]): Promise<number[]> {
+    const rows = await this.members
+      .createQueryBuilder('m')
+      .select('m.customerGroupId', 'groupId')
+      .addSelect('COUNT(*)', 'count')
+      .where('m.customerGroupId IN (:...ids)', { ids: [...groupIds] })
+      .groupBy('m.customerGroupId')
+      .getRawMany<{ groupId: string; count: string | number }>();
+    const counts = new Map(rows.map((r) => [r.groupId, Number(r.count)]));
+    return groupIds.map((id) => counts.get(id) ?? 0);
+  }
+
+  /** User.customerGroups (DataLoader batch): each user's groups, by name. */
+  async groupsByUserIds(userIds: readonly string[]): Promise<CustomerGroupEntity[][]> {
+    const rows = await this.members.find({
+      where: { userId: In([...userIds]) },
+      relations: { group: true },
+      order: { group: { name: 'ASC', id: 'ASC' } },
+    });
+    return groupBy(userIds, rows, (r) => r.userId).map((list) => list.map((r) => r.group!));
+  }
+
+  private filtered(where?: CustomerGroupWhereInput | null) {
+    const qb = this.groups.createQueryBuilder('g');
+    applyIdFilter(qb, 'g.id', where?.id);
+    applyStringFilter(qb, 'g.name', where?.name);
+    return qb;
+  }
+
+  private async findUnique(
+    manager: EntityManager,
+    where: CustomerGroupWhereUniqueInput,
+  ): Promise<CustomerGroupEntity | null> {
+    const hasId = where.id !== undefined && where.id !== null;
+    const hasName = where.name !== undefined && where.name !== null;
+    if (hasId === hasName) throw AppError.badInput('where: give exactly one of id or name', { field: 'where' });
+    return manager.findOne(CustomerGroupEntity, { where: hasId ? { id: where.id! } : { name: where.name! } });
+  }
+
+  private async uniqueName<T>(name: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (e) {
+      if (isUniqueViolation(e)) {
+        throw AppError.conflict(`A customer group named "${name}" already exists`, { field: 'name' });
+      }
+      throw e;
+    }
+  }
+
+  private async resolveUserOps(
+    manager: EntityManager,
+    input: UserRelateToManyForUpdateInput | null | undefined,
+  ): Promise<RelateOps> {
+    if (!input) return { disconnect: [], set: null, connect: [] };
+    if (input.set && input.disconnect) {
+      throw AppError.badInput('users: set and disconnect cannot both be given', { field: 'users' });
+    }
+    return {
+      disconnect: await this.resolveUsers(manager, input.disconnect, 'users.disconnect', false),
+      set: input.set ? await this.resolveUsers(manager, input.set, 'users.set') : null,
+      connect: await this.resolveUsers(manager, input.connect, 'users.connect'),
+    };
+  }
+
+  /**
+   * User references → ids. Each reference is exactly one of id or email (case-insensitive). Unknown
+   * users are BAD_USER_INPUT naming them when `strict` (connect, set); a disconnect of an unknown user
+   * has nothing to undo. On PostgreSQL the rows are share-locked until commit, so they cannot vanish
+   * between this check and the membership insert.
+   */
+  private async resolveUsers(
+    manager: EntityManager,
+    refs: UserWhereUniqueInput[] | null | undefined,
+    path: string,
+    strict = true,
+  ): Promise<string[]> {
+    if (!refs?.length) return [];
+    const ids = new Map<string, string>();
+    const emails = new Map<string, string>();
+    refs.forEach((ref, i) => {
+      const hasId = ref.id !== undefined && ref.id !== null;
+      const hasEmail = ref.email !== undefined && ref.email !== null;
+      if (hasId === hasEmail) {
+        throw AppError.badInput(`${path}.${i}: give exactly one of id or email`, { field: `${path}.${i}` });
+      }
+      if (hasId) ids.set(ref.id!, ref.id!);
+      else emails.set(normaliseEmail(ref.email!), ref.email!);
+    });
+    const lock = this.tx.isPostgres ? { lock: { mode: 'pessimistic_read' as const } } : {};
+    const where: FindOptionsWhere<UserEntity>[] = [];
+    if (ids.size > 0) where.push({ id: In([...ids.keys()]) });
+    if (emails.size > 0) where.push({ email: In([...emails.keys()]) });
+    const found = await manager.find(UserEntity, { select: { id: true, email: true }, where, ...lock });
+    const foundIds = new Set(found.map((u) => u.id));
+    const foundEmails = new Set(found.map((u) => u.email));
+    const missing = [
+      ...[...ids].filter(([id]) => !foundIds.has(id)).map(([, given]) => given),
+      ...[...emails].filter(([email]) => !foundEmails.has(email)).map(([, given]) => given),
+    ];
+    if (missing.length > 0 && strict) throw AppError.badInput(notFoundMessage('User', missing), { field: path });
+    return found
+      .filter((u) => ids.has(u.id) || (u.email !== null && emails.has(u.email)))
+      .map((u) => u.id)
+      .filter((id, i, all) => all.indexOf(id) === i);
+  }
+
+  /** Group references (`{ id }` or `{ name }`) → ids; unknown groups are BAD_USER_INPUT when `strict`. */
+  private async resolveGroups(
+    manager: EntityManager,
+    refs: CustomerGroupWhereUniqueInput[] | null | undefined,
+    path: string,
+    strict: boolean,
+  ): Promise<string[]> {
+    if (!refs?.length) return [];
+    const ids = new Set<string>();
+    const names = new Set<string>();
+    refs.forEach((ref, i) => {
+      const hasId = ref.id !== undefined && ref.id !== null;
+      const hasName = ref.name !== undefined && ref.name !== null;
+      if (hasId === hasName) {
+        throw AppError.badInput(`${path}.${i}: give exactly one of id or name`, { field: `${path}.${i}` });
+      }
+      if (hasId) ids.add(ref.id!);
+      else names.add(ref.name!);
+    });
+    const lock = this.tx.isPostgres ? { lock: { mode: 'pessimistic_read' as const } } : {};
+    const where: FindOptionsWhere<CustomerGroupEntity>[] = [];
+    if (ids.size > 0) where.push({ id: In([...ids]) });
+    if (names.size > 0) where.push({ name: In([...names]) });
+    const found = await manager.find(CustomerGroupEntity, { select: { id: true, name: true }, where, ...lock });
+    const foundIds = new Set(found.map((g) => g.id));
+    const foundNames = new Set(found.map((g) => g.name));
+    const missing = [...[...ids].filter((id) => !foundIds.has(id)), ...[...names].filter((n) => !foundNames.has(n))];
+    if (missing.length > 0 && strict) {
+      throw AppError.badInput(notFoundMessage('Customer group', missing), { field: path });
+    }
+    return found
+      .filter((g) => ids.has(g.id) || names.has(g.name))
+      .map((g) => g.id)
+      .filter((id, i, all) => all.indexOf(id) === i);
+  }
+
+  /** Applies resolved relate operations from one side of the membership table. */
+  private async relate(manager: EntityManager, side: Side, ownId: string, ops: RelateOps): Promise<void> {
+    const other: Side = side === 'userId' ? 'customerGroupId' : 'userId';
+    const own = { [side]: ownId } as FindOptionsWhere<CustomerGroupUserEntity>;
+    if (ops.disconnect.length > 0) {
+      await manager.delete(CustomerGroupUserEntity, { ...own, [other]: In(ops.disconnect) });
+    }
+    if (ops.set) {
+      await manager.delete(CustomerGroupUserEntity, ops.set.length > 0 ? { ...own, [other]: Not(In(ops.set)) } : own);
+    }
+    const attach = [...new Set([...(ops.set ?? []), ...ops.connect])];
+    for (let i = 0; i < attach.length; i += INSERT_CHUNK) {
+      const rows = attach
+        .slice(i, i + INSERT_CHUNK)
+        .map((id) =>
+          side === 'userId' ? { userId: ownId, customerGroupId: id } : { customerGroupId: ownId, userId: id },
+        );
+      // Already a member: nothing to do (connect is idempotent).
+      await manager.createQueryBuilder().insert().into(CustomerGroupUserEntity).values(rows).orIgnore().execute();
+    }
+  }
+}
+
+/** TypeORM's deep-partial type cannot see through a JSON column's `Record<string, unknown>`. */
+function asRow(group: Partial<CustomerGroupEntity>): QueryDeepPartialEntity<CustomerGroupEntity> {
+  return group as QueryDeepPartialEntity<CustomerGroupEntity>;
+}
+
+function notFoundMessage(kind: string, missing: string[]): string {
+  const shown = missing.slice(0, 10).join(', ');
+  return `${kind} not found: ${shown}${missing.length > 10 ? ` (and ${missing.length - 10} more)` : ''}`;
+}
