@@ -1,5 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
+import { AdminBootstrapService } from '../user/admin-bootstrap.service';
 
 export type Flags = Record<string, string | true>;
 
@@ -29,6 +30,16 @@ export const COMMANDS: Record<string, CliCommand> = {
     async run(app) {
       const pending = await app.get(DataSource).showMigrations();
       console.log(pending ? 'migrations pending' : 'database schema is up to date');
+    },
+  },
+  'user:create-admin': {
+    usage: 'user:create-admin --email E --password P',
+    description: 'create a user with the Admin role (every permission)',
+    async run(app, flags) {
+      const user = await app
+        .get(AdminBootstrapService)
+        .createAdmin(requireFlag(flags, 'email'), requireFlag(flags, 'password'));
+      console.log(`created admin ${user.email} (id ${user.id})`);
     },
   },
 };

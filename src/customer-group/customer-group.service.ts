@@ -19,8 +19,8 @@ import {
   CustomerGroupWhereInput,
   CustomerGroupWhereUniqueInput,
   UserRelateToManyForUpdateInput,
-  UserWhereUniqueInput,
 } from './dto/customer-group.input';
+import { UserWhereUniqueInput } from '../user/dto/user-where-unique.input';
 
 const NOT_FOUND = 'Customer group not found';
 const ORDER_FIELDS = ['id', 'name', 'createdAt'] as const;

@@ -15,31 +15,12 @@ import {
 import GraphQLJSON from 'graphql-type-json';
 import { IDFilter, MAX_TAKE, OrderDirection, StringFilter } from '../../common/keystone-inputs';
 import { Trim } from '../../common/transforms';
+import { UserWhereUniqueInput } from '../../user/dto/user-where-unique.input';
 import { IsJsonObject } from './json-object.validator';
 
 /** Bound of every connect / disconnect / set list. */
 export const MAX_RELATE = 1000;
 export const GROUP_NAME_MAX = 100;
-
-/**
- * A user named by `id` or `email` (exactly one), as in Keystone's `UserWhereUniqueInput`.
- * TODO(accounts): the accounts module defines the same input for `user(where:)`; keep one of the two.
- */
-@InputType('UserWhereUniqueInput')
-export class UserWhereUniqueInput {
-  @Field(() => ID, { nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
-  id?: string | null;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @Trim()
-  @IsString()
-  @MaxLength(254)
-  email?: string | null;
-}
 
 @InputType('CustomerGroupWhereUniqueInput', { description: 'Exactly one of `id` or `name`.' })
 export class CustomerGroupWhereUniqueInput {

@@ -1,0 +1,315 @@
+import { ArgsType, Field, ID, InputType, Int } from '@nestjs/graphql';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsBoolean,
+  IsEnum,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { AddressRelateToManyForCreateInput, AddressRelateToManyForUpdateInput } from '../../address/dto/address.input';
+import { IDFilter, MAX_TAKE, OrderDirection, StringFilter } from '../../common/keystone-inputs';
+import { Trim, TrimToNull } from '../../common/transforms';
+import {
+  CustomerGroupRelateToManyForCreateInput,
+  CustomerGroupRelateToManyForUpdateInput,
+} from '../../customer-group/dto/customer-group.input';
+import { ONBOARDING_STATUSES } from '../user.entity';
+
+export const NAME_MAX = 200;
+export const EMAIL_MAX = 254;
+export const WEBHOOK_MAX = 2048;
+/* Passwords are checked by the password policy (length, then the common list) in the service, before any hashing. */
+
+/** The profile fields a user may change on their own account (seed 002 `UserUpdateProfileInput`). */
+@InputType('UserUpdateProfileInput')
+export class UserUpdateProfileInput {
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @TrimToNull()
+  @IsString()
+  @MaxLength(NAME_MAX)
+  name?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Trim()
+  @IsString()
+  @IsNotEmpty({ message: 'email cannot be empty' })
+  @MaxLength(EMAIL_MAX)
+  email?: string;
+
+  @Field(() => String, { nullable: true, description: 'E.164 once spaces, dashes, dots and parentheses are removed' })
+  @IsOptional()
+  @TrimToNull()
+  @IsString()
+  @MaxLength(40)
+  phone?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'not_started | in_progress | completed | dismissed' })
+  @IsOptional()
+  @IsIn(ONBOARDING_STATUSES, { message: `onboardingStatus must be one of ${ONBOARDING_STATUSES.join(', ')}` })
+  onboardingStatus?: string;
+
+  @Field(() => String, { nullable: true, description: 'An absolute https URL' })
+  @IsOptional()
+  @TrimToNull()
+  @IsString()
+  @MaxLength(WEBHOOK_MAX)
+  orderWebhookUrl?: string | null;
+}
+
+@InputType('UserRegisterInput')
+export class UserRegisterInput {
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @TrimToNull()
+  @IsString()
+  @MaxLength(NAME_MAX)
+  name?: string | null;
+
+  @Field()
+  @Trim()
+  @IsString()
+  @IsNotEmpty({ message: 'email cannot be empty' })
+  @MaxLength(EMAIL_MAX)
+  email!: string;
+
+  @Field()
+  @IsString()
+  password!: string;
+}
+
+@InputType('RoleWhereUniqueInput', { description: 'Exactly one of `id` or `name`.' })
+export class RoleWhereUniqueInput {
+  @Field(() => ID, { nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  id?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Trim()
+  @IsString()
+  @MaxLength(100)
+  name?: string | null;
+}
+
+@InputType('RoleRelateToOneForCreateInput')
+export class RoleRelateToOneForCreateInput {
+  @Field(() => RoleWhereUniqueInput, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RoleWhereUniqueInput)
+  connect?: RoleWhereUniqueInput | null;
+}
+
+@InputType('RoleRelateToOneForUpdateInput')
+export class RoleRelateToOneForUpdateInput extends RoleRelateToOneForCreateInput {
+  @Field(() => Boolean, { nullable: true })
+  @IsOptional()
+  @IsBoolean()
+  disconnect?: boolean | null;
+}
+
+/** Admin: a new customer record (no password: `hasAccount: false`) or account. */
+@InputType('UserCreateInput')
+export class UserCreateInput extends UserUpdateProfileInput {
+  @Field()
+  @Trim()
+  @IsString()
+  @IsNotEmpty({ message: 'email cannot be empty' })
+  @MaxLength(EMAIL_MAX)
+  declare email: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Optional: without one the user has no account (hasAccount: false)',
+  })
+  @IsOptional()
+  @IsString()
+  password?: string | null;
+
+  @Field(() => RoleRelateToOneForCreateInput, { nullable: true, description: 'Needs canManageRoles' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RoleRelateToOneForCreateInput)
+  role?: RoleRelateToOneForCreateInput | null;
+
+  @Field(() => CustomerGroupRelateToManyForCreateInput, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CustomerGroupRelateToManyForCreateInput)
+  customerGroups?: CustomerGroupRelateToManyForCreateInput | null;
+
+  @Field(() => AddressRelateToManyForCreateInput, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AddressRelateToManyForCreateInput)
+  addresses?: AddressRelateToManyForCreateInput | null;
+}
+
+/** Admin: change any user. */
+@InputType('UserUpdateInput')
+export class UserUpdateInput extends UserUpdateProfileInput {
+  @Field(() => String, { nullable: true, description: 'A new password; every session of the user ends' })
+  @IsOptional()
+  @IsString()
+  password?: string | null;
+
+  @Field(() => RoleRelateToOneForUpdateInput, { nullable: true, description: 'Needs canManageRoles' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RoleRelateToOneForUpdateInput)
+  role?: RoleRelateToOneForUpdateInput | null;
+
+  @Field(() => CustomerGroupRelateToManyForUpdateInput, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CustomerGroupRelateToManyForUpdateInput)
+  customerGroups?: CustomerGroupRelateToManyForUpdateInput | null;
+
+  @Field(() => AddressRelateToManyForUpdateInput, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AddressRelateToManyForUpdateInput)
+  addresses?: AddressRelateToManyForUpdateInput | null;
+}
+
+@InputType('UserRoleFilter')
+export class UserRoleFilter {
+  @Field(() => IDFilter, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => IDFilter)
+  id?: IDFilter | null;
+
+  @Field(() => StringFilter, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => StringFilter)
+  name?: StringFilter | null;
+}
+
+@InputType('UserWhereInput')
+export class UserWhereInput {
+  @Field(() => IDFilter, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => IDFilter)
+  id?: IDFilter | null;
+
+  @Field(() => StringFilter, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => StringFilter)
+  email?: StringFilter | null;
+
+  @Field(() => StringFilter, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => StringFilter)
+  name?: StringFilter | null;
+
+  @Field(() => UserRoleFilter, {
+    nullable: true,
+    description: 'Users whose role matches; `role: { id: { equals: null } }` is not supported, use hasRole',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => UserRoleFilter)
+  role?: UserRoleFilter | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'true: staff (any role); false: customers' })
+  @IsOptional()
+  @IsBoolean()
+  hasRole?: boolean | null;
+}
+
+@InputType('UserOrderByInput', { description: 'Exactly one field per entry.' })
+export class UserOrderByInput {
+  @Field(() => OrderDirection, { nullable: true })
+  @IsOptional()
+  @IsEnum(OrderDirection)
+  name?: OrderDirection | null;
+
+  @Field(() => OrderDirection, { nullable: true })
+  @IsOptional()
+  @IsEnum(OrderDirection)
+  email?: OrderDirection | null;
+
+  @Field(() => OrderDirection, { nullable: true })
+  @IsOptional()
+  @IsEnum(OrderDirection)
+  createdAt?: OrderDirection | null;
+}
+
+@ArgsType()
+export class UsersArgs {
+  @Field(() => UserWhereInput, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => UserWhereInput)
+  where?: UserWhereInput | null;
+
+  @Field(() => [UserOrderByInput], { nullable: true })
+  @IsOptional()
+  @ArrayMaxSize(3)
+  @ValidateNested({ each: true })
+  @Type(() => UserOrderByInput)
+  orderBy?: UserOrderByInput[] | null;
+
+  @Field(() => Int, { nullable: true, description: `At most ${MAX_TAKE} (the default)` })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_TAKE)
+  take?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  skip?: number | null;
+}
+
+@InputType('RoleCreateInput')
+export class RoleCreateInput {
+  @Field()
+  @Trim()
+  @IsString()
+  @IsNotEmpty({ message: 'name cannot be empty' })
+  @MaxLength(100)
+  name!: string;
+
+  @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() canReadUsers?: boolean;
+  @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() canManageUsers?: boolean;
+  @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() canManageIdentities?: boolean;
+  @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() canManageApiTokens?: boolean;
+  @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() canManageRoles?: boolean;
+}
+
+@InputType('RoleUpdateInput')
+export class RoleUpdateInput {
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Trim()
+  @IsString()
+  @IsNotEmpty({ message: 'name cannot be empty' })
+  @MaxLength(100)
+  name?: string;
+
+  @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() canReadUsers?: boolean;
+  @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() canManageUsers?: boolean;
+  @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() canManageIdentities?: boolean;
+  @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() canManageApiTokens?: boolean;
+  @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() canManageRoles?: boolean;
+}

@@ -1,0 +1,30 @@
+import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Allow } from '../auth/decorators';
+import { Permission } from '../auth/permissions';
+import { RoleCreateInput, RoleUpdateInput, RoleWhereUniqueInput } from './dto/user.input';
+import { toRole } from './user.mapper';
+import { Role } from './user.model';
+import { RoleService } from './role.service';
+
+@Resolver(() => Role)
+export class RoleResolver {
+  constructor(private readonly roleService: RoleService) {}
+
+  @Query(() => [Role])
+  @Allow(Permission.CanManageRoles)
+  async roles() {
+    return (await this.roleService.list()).map(toRole);
+  }
+
+  @Mutation(() => Role)
+  @Allow(Permission.CanManageRoles)
+  async createRole(@Args('data') data: RoleCreateInput) {
+    return toRole(await this.roleService.create(data));
+  }
+
+  @Mutation(() => Role)
+  @Allow(Permission.CanManageRoles)
+  async updateRole(@Args('where') where: RoleWhereUniqueInput, @Args('data') data: RoleUpdateInput) {
+    return toRole(await this.roleService.update(where, data));
+  }
+}

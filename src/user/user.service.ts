@@ -1,0 +1,409 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, In, Repository, SelectQueryBuilder } from 'typeorm';
+import { AddressService } from '../address/address.service';
+import { Actor } from '../auth/actor';
+import { CredentialCacheService } from '../auth/credential-cache.service';
+import { PasswordHasher } from '../auth/password-hasher';
+import { assertPasswordAllowed, PASSWORD_MAX } from '../auth/password-policy';
+import { Permission } from '../auth/permissions';
+import { SessionService } from '../auth/session.service';
+import { CUSTOMER_TOKEN_PREFIX, randomToken, sha256 } from '../auth/tokens';
+import { AppError, isUniqueViolation } from '../common/app-error';
+import { applyIdFilter, applyStringFilter, MAX_TAKE } from '../common/keystone-inputs';
+import { isEmail, normaliseEmail, normalisePhone } from '../common/normalise';
+import { RateLimiterService } from '../common/rate-limiter.service';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { CustomerGroupService } from '../customer-group/customer-group.service';
+import { newId } from '../database/columns';
+import { TransactionService } from '../database/transaction.service';
+import { AccountHooks } from './account-hooks';
+import {
+  RoleRelateToOneForUpdateInput,
+  UserCreateInput,
+  UserRegisterInput,
+  UserUpdateInput,
+  UserUpdateProfileInput,
+  UsersArgs,
+  UserWhereInput,
+} from './dto/user.input';
+import { UserWhereUniqueInput } from './dto/user-where-unique.input';
+import { RoleEntity } from './role.entity';
+import { OnboardingStatus, UserEntity } from './user.entity';
+
+export const AUTH_FAILED = 'Authentication failed.';
+const EMAIL_TAKEN = 'A user with this email already exists';
+
+export type SignInResult = { sessionToken: string; item: UserEntity } | { message: string };
+
+/**
+ * Accounts (SPEC §2, §3.1): sign-in, registration, self-service profile and password, customer tokens
+ * and the admin operations. Every write is one transaction; the email's uniqueness is the unique index.
+ */
+@Injectable()
+export class UserService {
+  constructor(
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    @InjectRepository(RoleEntity) private readonly roles: Repository<RoleEntity>,
+    private readonly tx: TransactionService,
+    private readonly hasher: PasswordHasher,
+    private readonly hooks: AccountHooks,
+    private readonly cache: CredentialCacheService,
+    private readonly sessions: SessionService,
+    private readonly limiter: RateLimiterService,
+    private readonly customerGroups: CustomerGroupService,
+    private readonly addresses: AddressService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  // ---- sign-in and sessions -------------------------------------------------------------------
+
+  /**
+   * Keystone's authenticateUserWithPassword. The same answer, in about the same time, for an unknown
+   * email and a wrong password. Failures are counted per email and per client address.
+   */
+  async signIn(emailInput: string, password: string, clientIp: string): Promise<SignInResult> {
+    const email = normaliseEmail(emailInput);
+    const emailKey = `signin:email:${sha256(email)}`;
+    const ipKey = `signin:ip:${clientIp}`;
+    const limits = this.config.rateLimits;
+    const [byEmail, byIp] = await Promise.all([
+      this.limiter.peek(emailKey, limits.signInPerEmail),
+      this.limiter.peek(ipKey, limits.signInPerAddress),
+    ]);
+    for (const state of [byEmail, byIp]) {
+      if (!state.allowed) {
+        throw AppError.tooManyRequests(
+          `Too many failed sign-in attempts. Try again in ${state.retryAfterSeconds} seconds.`,
+          state.retryAfterSeconds,
+        );
+      }
+    }
+    // An over-long password cannot be right (the policy caps it): no need to hash megabytes.
+    const user = email && password.length <= PASSWORD_MAX ? await this.users.findOne({ where: { email } }) : null;
+    const ok = await this.hasher.verify(user?.passwordHash, password.slice(0, PASSWORD_MAX));
+    if (!user || !ok) {
+      await Promise.all([
+        this.limiter.hit(emailKey, limits.signInPerEmail),
+        this.limiter.hit(ipKey, limits.signInPerAddress),
+      ]);
+      return { message: AUTH_FAILED };
+    }
+    const sessionToken = await this.sessions.start(user.id);
+    return { sessionToken, item: user };
+  }
+
+  /** Public sign-up: name, email, password. Rate-limited per client address. */
+  async register(data: UserRegisterInput, clientIp: string): Promise<UserEntity> {
+    const limit = this.config.rateLimits.registerPerAddress;
+    const state = await this.limiter.hit(`register:ip:${clientIp}`, limit);
+    if (!state.allowed) {
+      throw AppError.tooManyRequests(
+        `Too many registrations from this address. Try again in ${state.retryAfterSeconds} seconds.`,
+        state.retryAfterSeconds,
+      );
+    }
+    const email = this.checkEmail(data.email);
+    assertPasswordAllowed(data.password);
+    const passwordHash = await this.hasher.hash(data.password);
+    return this.insertUser({ name: data.name ?? null, email, passwordHash });
+  }
+
+  // ---- the signed-in user ---------------------------------------------------------------------
+
+  async me(actor: Actor): Promise<UserEntity | null> {
+    if (!actor.userId) return null;
+    return this.users.findOne({ where: { id: actor.userId } });
+  }
+
+  async updateActiveUser(actor: Actor, data: UserUpdateProfileInput): Promise<UserEntity> {
+    if (data.email !== undefined && actor.kind === 'customer-token') {
+      throw AppError.forbidden('A customer token cannot change the email address');
+    }
+    return this.updateById(actor.userId!, data);
+  }
+
+  async updateActiveUserPassword(
+    actor: Actor,
+    oldPassword: string,
+    newPassword: string,
+    confirmPassword: string,
+  ): Promise<UserEntity> {
+    const user = await this.users.findOneOrFail({ where: { id: actor.userId } });
+    if (!(await this.hasher.verify(user.passwordHash, oldPassword))) {
+      throw AppError.badInput('Invalid old password', { field: 'oldPassword' });
+    }
+    if (newPassword !== confirmPassword) {
+      throw AppError.badInput('Passwords do not match', { field: 'confirmPassword' });
+    }
+    assertPasswordAllowed(newPassword, 'newPassword');
+    const passwordHash = await this.hasher.hash(newPassword);
+    const updated = await this.tx.run(async (manager) => {
+      await manager.getRepository(UserEntity).update({ id: user.id }, { passwordHash });
+      // Every other session ends: whoever knew the old password is signed out.
+      await this.sessions.endOthers(manager, user.id, actor.sessionId);
+      return manager.getRepository(UserEntity).findOneByOrFail({ id: user.id });
+    });
+    await this.cache.invalidateUser(user.id);
+    return updated;
+  }
+
+  /** A new customer token ("ctok_" + 64 hex); the previous one stops working at once. */
+  async regenerateCustomerToken(actor: Actor): Promise<{ success: boolean; token: string }> {
+    const token = `${CUSTOMER_TOKEN_PREFIX}${randomToken()}`;
+    await this.tx.run((manager) =>
+      manager
+        .getRepository(UserEntity)
+        .update({ id: actor.userId }, { customerTokenHash: sha256(token), tokenGeneratedAt: new Date() }),
+    );
+    await this.cache.invalidateUser(actor.userId!);
+    return { success: true, token };
+  }
+
+  // ---- admin ----------------------------------------------------------------------------------
+
+  async create(actor: Actor, data: UserCreateInput): Promise<UserEntity> {
+    const email = this.checkEmail(data.email);
+    if (data.password !== undefined && data.password !== null) assertPasswordAllowed(data.password);
+    if (data.role?.connect) this.assertCanAssignRoles(actor);
+    const passwordHash = data.password ? await this.hasher.hash(data.password) : null;
+    return this.insertUser(
+      {
+        name: data.name ?? null,
+        email,
+        passwordHash,
+        phone: this.checkPhone(data.phone),
+        onboardingStatus: (data.onboardingStatus as OnboardingStatus | undefined) ?? 'not_started',
+        orderWebhookUrl: this.checkWebhook(data.orderWebhookUrl),
+      },
+      async (manager, user) => {
+        if (data.role?.connect) {
+          user.roleId = (await this.findRole(manager, data.role.connect)).id;
+          await manager.getRepository(UserEntity).update({ id: user.id }, { roleId: user.roleId });
+        }
+        await this.customerGroups.applyUserGroups(manager, user.id, data.customerGroups);
+        await this.addresses.applyForUser(manager, user.id, data.addresses);
+      },
+    );
+  }
+
+  async update(actor: Actor, where: UserWhereUniqueInput, data: UserUpdateInput): Promise<UserEntity> {
+    const target = await this.findUnique(where);
+    if (!target) throw AppError.notFound('User not found');
+    if (data.role) this.assertCanAssignRoles(actor);
+    if (data.password !== undefined && data.password !== null) assertPasswordAllowed(data.password);
+    const passwordHash = data.password ? await this.hasher.hash(data.password) : undefined;
+    const updated = await this.updateById(target.id, data, async (manager) => {
+      const patch: Partial<UserEntity> = {};
+      if (passwordHash !== undefined) {
+        patch.passwordHash = passwordHash;
+        await this.sessions.endOthers(manager, target.id);
+      } else if (data.password === null) {
+        patch.passwordHash = null; // the account is closed; the customer record stays
+        await this.sessions.endOthers(manager, target.id);
+      }
+      if (data.role) patch.roleId = await this.resolveRoleChange(manager, data.role);
+      if (Object.keys(patch).length) await manager.getRepository(UserEntity).update({ id: target.id }, patch);
+      await this.customerGroups.applyUserGroups(manager, target.id, data.customerGroups);
+      await this.addresses.applyForUser(manager, target.id, data.addresses);
+    });
+    if (data.password !== undefined || data.role) await this.cache.invalidateUser(target.id);
+    return updated;
+  }
+
+  async delete(actor: Actor, where: UserWhereUniqueInput): Promise<UserEntity> {
+    const target = await this.findUnique(where);
+    if (!target) throw AppError.notFound('User not found');
+    if (target.id === actor.userId) throw AppError.badInput('You cannot delete your own account');
+    await this.tx.run((manager) => manager.getRepository(UserEntity).delete({ id: target.id }));
+    await this.cache.invalidateUser(target.id);
+    return target;
+  }
+
+  /** `user(where)`: anyone with canReadUsers; a customer only themselves (someone else: null). */
+  async findOne(actor: Actor, where: UserWhereUniqueInput): Promise<UserEntity | null> {
+    const user = await this.findUnique(where);
+    if (!user) return null;
+    if (actor.permissions.has(Permission.CanReadUsers) || user.id === actor.userId) return user;
+    return null;
+  }
+
+  async findMany(actor: Actor, args: UsersArgs): Promise<UserEntity[]> {
+    const qb = this.listQuery(actor, args.where);
+    for (const order of args.orderBy ?? []) {
+      const entries = Object.entries(order).filter(([, v]) => v !== undefined && v !== null);
+      if (entries.length !== 1) throw AppError.badInput('orderBy: each entry must name exactly one field');
+      const [field, direction] = entries[0];
+      const column = field === 'createdAt' ? 'u.createdAt' : `u.${field}`;
+      qb.addOrderBy(column, direction === 'desc' ? 'DESC' : 'ASC');
+    }
+    qb.addOrderBy('u.id', 'ASC');
+    return qb
+      .take(args.take ?? MAX_TAKE)
+      .skip(args.skip ?? 0)
+      .getMany();
+  }
+
+  count(actor: Actor, where?: UserWhereInput | null): Promise<number> {
+    return this.listQuery(actor, where).getCount();
+  }
+
+  async byIds(ids: readonly string[]): Promise<UserEntity[]> {
+    return this.users.findBy({ id: In([...ids]) });
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------
+
+  private listQuery(actor: Actor, where?: UserWhereInput | null): SelectQueryBuilder<UserEntity> {
+    const qb = this.users.createQueryBuilder('u');
+    if (!actor.permissions.has(Permission.CanReadUsers)) qb.andWhere('u.id = :self', { self: actor.userId });
+    if (!where) return qb;
+    applyIdFilter(qb, 'u.id', where.id);
+    applyStringFilter(
+      qb,
+      'u.email',
+      where.email ? { ...where.email, equals: where.email.equals?.toLowerCase() } : null,
+    );
+    applyStringFilter(qb, 'u.name', where.name);
+    if (where.hasRole === true) qb.andWhere('u.roleId IS NOT NULL');
+    if (where.hasRole === false) qb.andWhere('u.roleId IS NULL');
+    if (where.role) {
+      qb.innerJoin('u.role', 'r');
+      applyIdFilter(qb, 'r.id', where.role.id);
+      applyStringFilter(qb, 'r.name', where.role.name);
+    }
+    return qb;
+  }
+
+  async findUnique(where: UserWhereUniqueInput): Promise<UserEntity | null> {
+    const given = [where.id, where.email].filter((v) => v !== undefined && v !== null);
+    if (given.length !== 1) throw AppError.badInput('where: give exactly one of id or email');
+    if (where.id) return this.users.findOne({ where: { id: where.id } });
+    return this.users.findOne({ where: { email: normaliseEmail(where.email!) } });
+  }
+
+  /** Inserts a user and runs the account hooks (and `extra`) in one transaction. */
+  async insertUser(
+    fields: Partial<UserEntity> & { email: string },
+    extra?: (manager: EntityManager, user: UserEntity) => Promise<void>,
+  ): Promise<UserEntity> {
+    try {
+      return await this.tx.run(async (manager) => {
+        const repo = manager.getRepository(UserEntity);
+        const user = repo.create({ id: newId(), onboardingStatus: 'not_started', ...fields });
+        await repo.insert(user);
+        await this.hooks.userCreated(manager, user);
+        await extra?.(manager, user);
+        return repo.findOneByOrFail({ id: user.id });
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw AppError.conflict(EMAIL_TAKEN, { field: 'email' });
+      throw e;
+    }
+  }
+
+  /** Applies profile fields (and `extra`) to a user in one transaction; an email change runs the hooks. */
+  private async updateById(
+    userId: string,
+    data: UserUpdateProfileInput,
+    extra?: (manager: EntityManager) => Promise<void>,
+  ): Promise<UserEntity> {
+    const patch: Partial<UserEntity> = {};
+    if (data.name !== undefined) patch.name = data.name;
+    if (data.email !== undefined) patch.email = this.checkEmail(data.email);
+    if (data.phone !== undefined) patch.phone = this.checkPhone(data.phone);
+    if (data.onboardingStatus !== undefined) {
+      if (data.onboardingStatus === null) throw AppError.badInput('onboardingStatus cannot be null');
+      patch.onboardingStatus = data.onboardingStatus as OnboardingStatus;
+    }
+    if (data.orderWebhookUrl !== undefined) patch.orderWebhookUrl = this.checkWebhook(data.orderWebhookUrl);
+    try {
+      return await this.tx.run(async (manager) => {
+        const repo = manager.getRepository(UserEntity);
+        const before = await repo.findOneBy({ id: userId });
+        if (!before) throw AppError.notFound('User not found');
+        if (Object.keys(patch).length) await repo.update({ id: userId }, patch);
+        const after = await repo.findOneByOrFail({ id: userId });
+        if (patch.email !== undefined && patch.email !== before.email) {
+          await this.hooks.emailChanged(manager, after, before.email);
+        }
+        if (extra) {
+          await extra(manager);
+          return repo.findOneByOrFail({ id: userId });
+        }
+        return after;
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw AppError.conflict(EMAIL_TAKEN, { field: 'email' });
+      throw e;
+    }
+  }
+
+  private checkEmail(email: string | null | undefined): string {
+    if (email === null || email === undefined || email.trim() === '')
+      throw AppError.badInput('email cannot be empty', { field: 'email' });
+    const normalised = normaliseEmail(email);
+    if (!isEmail(normalised))
+      throw AppError.badInput(`email is not a valid email address: ${email}`, { field: 'email' });
+    return normalised;
+  }
+
+  private checkPhone(phone: string | null | undefined): string | null {
+    if (phone === undefined || phone === null) return null;
+    const normalised = normalisePhone(phone);
+    if (!normalised) {
+      throw AppError.badInput('phone must be an E.164 number: "+" and 7 to 15 digits, e.g. +358401234567', {
+        field: 'phone',
+      });
+    }
+    return normalised;
+  }
+
+  private checkWebhook(url: string | null | undefined): string | null {
+    if (url === undefined || url === null) return null;
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw AppError.badInput('orderWebhookUrl must be an absolute https URL', { field: 'orderWebhookUrl' });
+    }
+    if (parsed.protocol !== 'https:' || !parsed.hostname) {
+      throw AppError.badInput('orderWebhookUrl must be an absolute https URL', { field: 'orderWebhookUrl' });
+    }
+    return url;
+  }
+
+  private assertCanAssignRoles(actor: Actor) {
+    if (!actor.permissions.has(Permission.CanManageRoles)) {
+      throw AppError.forbidden('Assigning a role needs the canManageRoles permission');
+    }
+  }
+
+  private async findRole(
+    manager: EntityManager,
+    where: { id?: string | null; name?: string | null },
+  ): Promise<RoleEntity> {
+    const given = [where.id, where.name].filter((v) => v !== undefined && v !== null);
+    if (given.length !== 1) throw AppError.badInput('role: give exactly one of id or name');
+    const role = await manager
+      .getRepository(RoleEntity)
+      .findOne({ where: where.id ? { id: where.id } : { name: where.name! } });
+    if (!role) throw AppError.badInput(`Role not found: ${where.id ?? where.name}`, { field: 'role' });
+    return role;
+  }
+
+  private async resolveRoleChange(
+    manager: EntityManager,
+    input: RoleRelateToOneForUpdateInput,
+  ): Promise<string | null> {
+    if (input.disconnect && input.connect) throw AppError.badInput('role: give connect or disconnect, not both');
+    if (input.disconnect) return null;
+    if (!input.connect) throw AppError.badInput('role: give connect or disconnect');
+    return (await this.findRole(manager, input.connect)).id;
+  }
+
+  /** The role ids → roles loader for `User.role`. */
+  async rolesByIds(ids: readonly string[]): Promise<RoleEntity[]> {
+    return this.roles.findBy({ id: In([...ids]) });
+  }
+}
