@@ -1,5 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
+import { ApiTokenService } from '../auth/api-token.service';
 import { AdminBootstrapService } from '../user/admin-bootstrap.service';
 
 export type Flags = Record<string, string | true>;
@@ -40,6 +41,29 @@ export const COMMANDS: Record<string, CliCommand> = {
         .get(AdminBootstrapService)
         .createAdmin(requireFlag(flags, 'email'), requireFlag(flags, 'password'));
       console.log(`created admin ${user.email} (id ${user.id})`);
+    },
+  },
+  'api-token:create': {
+    usage: 'api-token:create --name N --scopes a,b',
+    description: 'create an API token (scopes: identities:read, identities:write, gdpr); prints it once',
+    async run(app, flags) {
+      const scopes = requireFlag(flags, 'scopes')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const { token, apiToken } = await app.get(ApiTokenService).create(requireFlag(flags, 'name'), scopes);
+      console.log(
+        `id:     ${apiToken.id}\nname:   ${apiToken.name}\nscopes: ${apiToken.scopes.join(',')}\ntoken:  ${token}`,
+      );
+      console.log('The token is shown this once; only its hash is stored.');
+    },
+  },
+  'api-token:revoke': {
+    usage: 'api-token:revoke --id ID',
+    description: 'revoke an API token at once',
+    async run(app, flags) {
+      const apiToken = await app.get(ApiTokenService).revoke(requireFlag(flags, 'id'));
+      console.log(`revoked ${apiToken.id} (${apiToken.name}) at ${apiToken.revokedAt?.toISOString()}`);
     },
   },
 };

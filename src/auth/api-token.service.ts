@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { AppError } from '../common/app-error';
+import { newId } from '../database/columns';
+import { TransactionService } from '../database/transaction.service';
+import { ApiTokenEntity } from './api-token.entity';
+import { ApiToken } from './api-token.model';
+import { CredentialCacheService } from './credential-cache.service';
+import { ALL_SCOPES } from './permissions';
+import { randomToken, sha256 } from './tokens';
+
+export function toApiToken(row: ApiTokenEntity): ApiToken {
+  return {
+    id: row.id,
+    name: row.name,
+    scopes: row.scopes,
+    createdAt: row.createdAt,
+    lastUsedAt: row.lastUsedAt,
+    revokedAt: row.revokedAt,
+  };
+}
+
+/** API tokens (SPEC §2): 256 random bits, stored as SHA-256, shown once; revocation is immediate everywhere. */
+@Injectable()
+export class ApiTokenService {
+  constructor(
+    @InjectRepository(ApiTokenEntity) private readonly tokens: Repository<ApiTokenEntity>,
+    private readonly tx: TransactionService,
+    private readonly cache: CredentialCacheService,
+  ) {}
+
+  async create(name: string, scopes: string[]): Promise<{ token: string; apiToken: ApiTokenEntity }> {
+    const trimmed = name.trim();
+    if (!trimmed || trimmed.length > 100)
+      throw AppError.badInput('name must be 1 to 100 characters', { field: 'name' });
+    if (scopes.length === 0) throw AppError.badInput('scopes must name at least one scope', { field: 'scopes' });
+    for (const scope of scopes) {
+      if (!(ALL_SCOPES as string[]).includes(scope)) {
+        throw AppError.badInput(`Unknown scope "${scope}": use ${ALL_SCOPES.join(', ')}`, { field: 'scopes' });
+      }
+    }
+    if (new Set(scopes).size !== scopes.length)
+      throw AppError.badInput('scopes lists a scope twice', { field: 'scopes' });
+    const token = randomToken();
+    const row = this.tokens.create({
+      id: newId(),
+      name: trimmed,
+      scopes,
+      tokenHash: sha256(token),
+      lastUsedAt: null,
+      revokedAt: null,
+    });
+    await this.tx.run((manager) => manager.getRepository(ApiTokenEntity).insert(row));
+    return { token, apiToken: await this.tokens.findOneByOrFail({ id: row.id }) };
+  }
+
+  list(): Promise<ApiTokenEntity[]> {
+    return this.tokens.find({ order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  /** Revokes a token at once, on every instance. Revoking twice keeps the first revokedAt. */
+  async revoke(id: string): Promise<ApiTokenEntity> {
+    const row = await this.tokens.findOneBy({ id });
+    if (!row) throw AppError.notFound('API token not found');
+    if (!row.revokedAt) {
+      await this.tx.run((manager) => manager.getRepository(ApiTokenEntity).update({ id }, { revokedAt: new Date() }));
+    }
+    await this.cache.invalidateToken(row.tokenHash);
+    return this.tokens.findOneByOrFail({ id });
+  }
+}

@@ -1,0 +1,106 @@
+import { ArgsType, Field, InputType, Int } from '@nestjs/graphql';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { Trim } from '../../common/transforms';
+
+export const ATTRIBUTE_NAME_MAX = 128;
+export const ATTRIBUTE_VALUE_MAX = 4096;
+export const ATTRIBUTES_PER_CALL = 100;
+
+/** Checked in the service, so that every error names the attribute. */
+@InputType('IdentityAttributeInput')
+export class IdentityAttributeInput {
+  @Field()
+  @IsString()
+  name!: string;
+
+  @Field()
+  @IsString()
+  value!: string;
+}
+
+@InputType('IdentityInput')
+export class IdentityInput {
+  @Field()
+  @Trim()
+  @IsString()
+  @IsNotEmpty({ message: 'email cannot be empty' })
+  @MaxLength(254)
+  email!: string;
+
+  @Field(() => [IdentityAttributeInput], { nullable: true })
+  @IsOptional()
+  @ArrayMaxSize(ATTRIBUTES_PER_CALL, { message: `at most ${ATTRIBUTES_PER_CALL} attributes per call` })
+  @ValidateNested({ each: true })
+  @Type(() => IdentityAttributeInput)
+  attributes?: IdentityAttributeInput[] | null;
+}
+
+@InputType('IdentityAttributeFilter')
+export class IdentityAttributeFilter {
+  @Field()
+  @IsString()
+  @MaxLength(ATTRIBUTE_NAME_MAX)
+  name!: string;
+
+  @Field()
+  @IsString()
+  @MaxLength(ATTRIBUTE_VALUE_MAX)
+  value!: string;
+}
+
+@InputType('IdentityAttributesFilter')
+export class IdentityAttributesFilter {
+  @Field(() => IdentityAttributeFilter, { description: 'Profiles with an attribute of this name and value' })
+  @ValidateNested()
+  @Type(() => IdentityAttributeFilter)
+  some!: IdentityAttributeFilter;
+}
+
+@InputType('IdentityWhereInput')
+export class IdentityWhereInput {
+  @Field(() => IdentityAttributesFilter, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => IdentityAttributesFilter)
+  attributes?: IdentityAttributesFilter | null;
+
+  @Field(() => [IdentityWhereInput], { nullable: true, description: 'Every condition must hold' })
+  @IsOptional()
+  @ArrayMaxSize(10)
+  @ValidateNested({ each: true })
+  @Type(() => IdentityWhereInput)
+  AND?: IdentityWhereInput[] | null;
+}
+
+@ArgsType()
+export class IdentitiesArgs {
+  @Field(() => IdentityWhereInput, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => IdentityWhereInput)
+  where?: IdentityWhereInput | null;
+
+  @Field(() => Int, { nullable: true, description: 'Default 50, at most 1000' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  take?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  skip?: number | null;
+}

@@ -1,0 +1,25 @@
+import { Field, ID, ObjectType } from '@nestjs/graphql';
+
+@ObjectType('IdentityAttribute', { description: 'A custom attribute; a non-string value is shown as its JSON text' })
+export class IdentityAttribute {
+  @Field() name!: string;
+  @Field() value!: string;
+}
+
+@ObjectType('Identifier', {
+  description: 'type is uuid, email, phone_number, or the name of a custom identifier (e.g. user_loyalty_id)',
+})
+export class Identifier {
+  @Field() type!: string;
+  @Field() value!: string;
+}
+
+/** A person as the marketing APIs see them (Nosto identity, Insider profile). */
+@ObjectType('Identity')
+export class Identity {
+  @Field(() => ID, { description: "The profile id (Insider's insider_id)" }) id!: string;
+  @Field(() => Date, { nullable: true }) createdAt!: Date;
+  @Field(() => Date, { nullable: true }) updatedAt!: Date;
+  /** not a GraphQL field: `Identity.user` is resolved from it */
+  userId!: string | null;
+}

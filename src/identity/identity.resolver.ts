@@ -1,0 +1,93 @@
+import { Args, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Allow } from '../auth/decorators';
+import { Permission, Scope } from '../auth/permissions';
+import { LoaderRegistry, Loaders } from '../common/loaders';
+import { toUser } from '../user/user.mapper';
+import { User } from '../user/user.model';
+import { UserService } from '../user/user.service';
+import { IdentitiesArgs, IdentityInput } from './dto/identity.input';
+import { IdentityProfileEntity } from './identity.entity';
+import { Identifier, Identity, IdentityAttribute } from './identity.model';
+import { IdentityService } from './identity.service';
+
+export function toIdentity(entity: IdentityProfileEntity): Identity {
+  return { id: entity.id, createdAt: entity.createdAt, updatedAt: entity.updatedAt, userId: entity.userId };
+}
+
+const READ = [Scope.IdentitiesRead, Scope.IdentitiesWrite, Permission.CanManageIdentities] as const;
+
+/** Nosto's identity API (seed 001): `upsertIdentity`, plus reads and segments. */
+@Resolver(() => Identity)
+export class IdentityResolver {
+  constructor(
+    private readonly identities: IdentityService,
+    private readonly users: UserService,
+  ) {}
+
+  @Mutation(() => Identity, { nullable: true })
+  @Allow(Scope.IdentitiesWrite, Permission.CanManageIdentities)
+  async upsertIdentity(@Args('identity') identity: IdentityInput) {
+    return toIdentity(await this.identities.upsert(identity));
+  }
+
+  @Query(() => Identity, { nullable: true, description: 'null when no identity has this email' })
+  @Allow(...READ)
+  async identity(@Args('email') email: string) {
+    const found = await this.identities.byEmail(email);
+    return found && toIdentity(found);
+  }
+
+  @Query(() => [Identity], { name: 'identities' })
+  @Allow(...READ)
+  async list(@Args() args: IdentitiesArgs) {
+    return (await this.identities.list(args)).map(toIdentity);
+  }
+
+  @ResolveField(() => [IdentityAttribute])
+  attributes(@Parent() identity: Identity, @Loaders() loaders: LoaderRegistry) {
+    return loaders
+      .get<string, IdentityAttribute[]>('Identity.attributes', (ids) => this.identities.attributesFor(ids))
+      .load(identity.id);
+  }
+
+  @ResolveField(() => [Identifier])
+  identifiers(@Parent() identity: Identity, @Loaders() loaders: LoaderRegistry) {
+    return this.identifierLoader(loaders).load(identity.id);
+  }
+
+  @ResolveField(() => String, { nullable: true })
+  async email(@Parent() identity: Identity, @Loaders() loaders: LoaderRegistry) {
+    const identifiers = await this.identifierLoader(loaders).load(identity.id);
+    return identifiers.find((i) => i.type === 'email')?.value ?? null;
+  }
+
+  @ResolveField(() => User, { nullable: true, description: 'The account of this person, if they have one' })
+  async user(@Parent() identity: Identity, @Loaders() loaders: LoaderRegistry) {
+    if (!identity.userId) return null;
+    const user = await loaders
+      .get<string, User | null>('Identity.user', async (ids) => {
+        const rows = await this.users.byIds(ids);
+        const byId = new Map(rows.map((u) => [u.id, toUser(u)]));
+        return ids.map((id) => byId.get(id) ?? null);
+      })
+      .load(identity.userId);
+    return user;
+  }
+
+  private identifierLoader(loaders: LoaderRegistry) {
+    return loaders.get<string, Identifier[]>('Identity.identifiers', (ids) => this.identities.identifiersFor(ids));
+  }
+}
+
+@Resolver(() => User)
+export class UserIdentityResolver {
+  constructor(private readonly identities: IdentityService) {}
+
+  @ResolveField(() => Identity, { nullable: true, description: 'The identity profile linked to this account' })
+  async identity(@Parent() user: User, @Loaders() loaders: LoaderRegistry) {
+    const profile = await loaders
+      .get<string, IdentityProfileEntity | null>('User.identity', (ids) => this.identities.forUsers(ids))
+      .load(user.id);
+    return profile && toIdentity(profile);
+  }
+}
