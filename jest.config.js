@@ -15,7 +15,7 @@ const swc = [
 
 // NestJS 12 and a few of its companions ship as ES modules only. Node 20 loads them with require(esm),
 // but Jest's module system needs them compiled to CommonJS, so they go through swc too.
-const ESM_PACKAGES = ['@nestjs', '@apollo/server', '@as-integrations', 'libphonenumber-js', 'uid', 'file-type', 'strtok3', 'token-types', 'uint8array-extras', '@tokenizer', 'load-esm', 'path-to-regexp'];
+const ESM_PACKAGES = ['@nestjs', '@fastify', 'content-disposition', 'glob', 'minimatch', 'path-scurry', 'lru-cache', 'minipass', 'fastq', 'p-limit', 'yocto-queue', '@apollo/server', '@as-integrations', 'libphonenumber-js', 'uid', 'file-type', 'strtok3', 'token-types', 'uint8array-extras', '@tokenizer', 'load-esm', 'path-to-regexp'];
 
 module.exports = {
   testEnvironment: 'node',

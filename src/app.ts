@@ -4,7 +4,9 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
 import { Logger } from 'pino';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
+import { PartnerApiModule } from './identity/partner-api/partner-api.module';
 import { createLogger, PinoNestLogger } from './common/logger';
 import { AppConfig } from './config/app-config';
 
@@ -40,6 +42,14 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+
+  // The OpenAPI document of the REST partner API: /docs (UI) and /docs-json.
+  const openApi = new DocumentBuilder()
+    .setTitle('Identity Hub: Insider-compatible partner API')
+    .setDescription('Wire-compatible with Insider One Unification (SPEC §4). GraphQL is at /graphql (schema.graphql).')
+    .setVersion('1')
+    .build();
+  SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, openApi, { include: [PartnerApiModule] }));
 
   // GraphQL documents sent raw (`Content-Type: application/graphql`, as in Nosto's curl example).
   fastify.addContentTypeParser('application/graphql', { parseAs: 'string' }, (request, body, done) => {

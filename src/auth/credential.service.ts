@@ -2,6 +2,7 @@ import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common'
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, MoreThan, Repository } from 'typeorm';
 import { AppError } from '../common/app-error';
+import { TransactionService } from '../database/transaction.service';
 import { RoleEntity } from '../user/role.entity';
 import { UserEntity } from '../user/user.entity';
 import { Actor, ANONYMOUS } from './actor';
@@ -44,6 +45,7 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     @InjectRepository(ApiTokenEntity) private readonly apiTokens: Repository<ApiTokenEntity>,
     private readonly cache: CredentialCacheService,
+    private readonly tx: TransactionService,
   ) {}
 
   onModuleInit() {
@@ -141,7 +143,11 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
       byTime.set(at.getTime(), list);
     }
     try {
-      for (const [at, ids] of byTime) await this.apiTokens.update({ id: In(ids) }, { lastUsedAt: new Date(at) });
+      await this.tx.run(async (manager) => {
+        for (const [at, ids] of byTime) {
+          await manager.getRepository(ApiTokenEntity).update({ id: In(ids) }, { lastUsedAt: new Date(at) });
+        }
+      });
     } catch {
       // The database may be closing; lastUsedAt is advisory.
     }

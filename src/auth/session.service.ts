@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Not, Repository } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { newId } from '../database/columns';
+import { TransactionService } from '../database/transaction.service';
 import { CredentialCacheService } from './credential-cache.service';
 import { SessionEntity } from './session.entity';
 import { randomToken, sha256 } from './tokens';
@@ -13,19 +14,21 @@ export class SessionService {
   constructor(
     @InjectRepository(SessionEntity) private readonly sessions: Repository<SessionEntity>,
     private readonly cache: CredentialCacheService,
+    private readonly tx: TransactionService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Starts a session for the user; returns the bearer token (shown once). */
   async start(userId: string, manager?: EntityManager): Promise<string> {
     const token = randomToken();
-    const repo = manager ? manager.getRepository(SessionEntity) : this.sessions;
-    await repo.insert({
+    const row = {
       id: newId(),
       tokenHash: sha256(token),
       userId,
       expiresAt: new Date(Date.now() + this.config.sessionTtlHours * 3_600_000),
-    });
+    };
+    if (manager) await manager.getRepository(SessionEntity).insert(row);
+    else await this.tx.run((m) => m.getRepository(SessionEntity).insert(row));
     return token;
   }
 
@@ -33,7 +36,7 @@ export class SessionService {
   async end(sessionId: string): Promise<void> {
     const session = await this.sessions.findOne({ where: { id: sessionId }, select: { id: true, tokenHash: true } });
     if (!session) return;
-    await this.sessions.delete({ id: sessionId });
+    await this.tx.run((m) => m.getRepository(SessionEntity).delete({ id: sessionId }));
     await this.cache.invalidateToken(session.tokenHash);
   }
 

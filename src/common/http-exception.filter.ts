@@ -35,6 +35,9 @@ export function normaliseError(exception: unknown): NormalisedError | null {
       details: exception.details,
     };
   }
+  // Nest wraps Fastify's own errors (body too large, bad JSON) in an HttpException: look at the cause.
+  const cause = exception instanceof HttpException ? (exception.cause as { code?: unknown } | undefined) : undefined;
+  if (typeof cause?.code === 'string' && cause.code.startsWith('FST_')) return normaliseError(cause);
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     if (status >= 500) return null;

@@ -10,7 +10,7 @@ export function query<T = Record<string, unknown>>(
   text: string,
   params: unknown[] = [],
 ): Promise<T[]> {
-  if (manager.connection.options.type === 'postgres') return manager.query(text, params);
+  if (manager.connection.options.type === 'postgres') return run<T>(manager, text, params);
   // SQLite: `?` placeholders, the values in the order the placeholders appear (a $n may repeat).
   const values: unknown[] = [];
   const sql = text.replace(/\$(\d+)/g, (_m, n: string) => {
@@ -18,7 +18,18 @@ export function query<T = Record<string, unknown>>(
     values.push(typeof value === 'boolean' ? Number(value) : value instanceof Date ? toSqliteDate(value) : value);
     return '?';
   });
-  return manager.query(sql, values);
+  return run<T>(manager, sql, values);
+}
+
+/** The rows a statement returns (SELECT, or RETURNING), the same shape on both engines. */
+async function run<T>(manager: EntityManager, sql: string, values: unknown[]): Promise<T[]> {
+  const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
+  try {
+    const result = await runner.query(sql, values, true);
+    return (result.records ?? []) as T[];
+  } finally {
+    if (!manager.queryRunner) await runner.release();
+  }
 }
 
 /** `$1, $2, …` for a row of `width` values starting after `offset` values. */

@@ -22,6 +22,11 @@ export class TransactionService {
     return next;
   }
 
+  /** For reads outside a transaction. */
+  get manager(): EntityManager {
+    return this.dataSource.manager;
+  }
+
   get isPostgres(): boolean {
     return !this.serial;
   }

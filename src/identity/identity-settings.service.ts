@@ -1,0 +1,85 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { AppError } from '../common/app-error';
+import { RedisService } from '../common/redis.module';
+import { TransactionService } from '../database/transaction.service';
+import { IdentitySettingsEntity } from './identity.entity';
+import { DEFAULT_IDENTIFIER_TYPES } from './identity-codec';
+
+export interface IdentitySettings {
+  enabledIdentifiers: string[];
+  customIdentifiers: string[];
+  blockedValues: string[];
+}
+
+export const DEFAULT_SETTINGS: IdentitySettings = {
+  enabledIdentifiers: [...DEFAULT_IDENTIFIER_TYPES],
+  customIdentifiers: [],
+  blockedValues: ['undefined', 'anonymous', '0', '1', 'null'],
+};
+const CUSTOM_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+const CHANNEL = 'identity-settings-changed';
+const CACHE_MS = 5_000;
+
+/**
+ * Insider's IRM settings: which identifier types may be used, which custom identifiers exist, and
+ * which values are never identifiers. Read on every partner request, so cached briefly; an update
+ * clears the cache at once on this instance and, through Redis, on the others.
+ */
+@Injectable()
+export class IdentitySettingsService implements OnModuleInit {
+  private cached: { value: IdentitySettings; until: number } | null = null;
+
+  constructor(
+    @InjectRepository(IdentitySettingsEntity) private readonly settings: Repository<IdentitySettingsEntity>,
+    private readonly tx: TransactionService,
+    private readonly redis: RedisService,
+  ) {}
+
+  async onModuleInit() {
+    await this.redis.subscribe(CHANNEL, () => (this.cached = null));
+  }
+
+  async get(): Promise<IdentitySettings> {
+    if (this.cached && this.cached.until > Date.now()) return this.cached.value;
+    const row = await this.settings.findOneBy({ id: 1 });
+    const value = row
+      ? {
+          enabledIdentifiers: row.enabledIdentifiers,
+          customIdentifiers: row.customIdentifiers,
+          blockedValues: row.blockedValues,
+        }
+      : DEFAULT_SETTINGS;
+    this.cached = { value, until: Date.now() + CACHE_MS };
+    return value;
+  }
+
+  async update(data: Partial<IdentitySettings>): Promise<IdentitySettings> {
+    const next = {
+      ...(await this.get()),
+      ...Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined && v !== null)),
+    };
+    for (const type of next.enabledIdentifiers) {
+      if (!(DEFAULT_IDENTIFIER_TYPES as readonly string[]).includes(type)) {
+        throw AppError.badInput(
+          `enabledIdentifiers: unknown identifier type "${type}" (use ${DEFAULT_IDENTIFIER_TYPES.join(', ')})`,
+        );
+      }
+    }
+    for (const name of next.customIdentifiers) {
+      if (!CUSTOM_NAME.test(name))
+        throw AppError.badInput(`customIdentifiers: "${name}" must match ^[a-z][a-z0-9_]{0,63}$`);
+    }
+    for (const value of next.blockedValues) {
+      if (value.length > 255) throw AppError.badInput('blockedValues: each value must be at most 255 characters');
+    }
+    for (const [field, list] of Object.entries(next)) {
+      if (new Set(list).size !== list.length) throw AppError.badInput(`${field} lists a value twice`);
+    }
+    await this.tx.run((manager) => manager.getRepository(IdentitySettingsEntity).save({ id: 1, ...next }));
+    this.cached = null;
+    await this.redis.publish(CHANNEL, 'changed');
+    return this.get();
+  }
+}

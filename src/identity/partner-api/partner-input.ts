@@ -1,0 +1,100 @@
+import { AppError } from '../../common/app-error';
+import { isEmail, normaliseEmail, normalisePhone } from '../../common/normalise';
+import { customIdentifierType } from '../identity-codec';
+import { IdentitySettings } from '../identity-settings.service';
+
+/** An Insider wire error: `{"error":"<reason>: bad request"}` (400) or a `: no data` 404. */
+export const badRequest = (reason: string) => AppError.badInput(`${reason}: bad request`);
+export const NO_SUCH_USER = 'no such user for these identifiers: no data';
+export const noSuchUser = () => AppError.notFound(NO_SUCH_USER);
+export const NO_VALID_IDENTIFIER = 'no valid identifier';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The request body: a JSON object, or a 400 saying what it is instead. */
+export function requireObject(body: unknown): JsonObject {
+  if (!isObject(body))
+    throw badRequest(`request body must be a JSON object, not ${Array.isArray(body) ? 'an array' : typeof body}`);
+  return body;
+}
+
+export interface ParsedIdentifier {
+  /** the stored type: uuid, email, phone_number, custom:<name> */
+  type: string;
+  /** the wire name: uuid, email, phone_number, or the custom name */
+  name: string;
+  custom: boolean;
+  value: string;
+}
+
+/** The entries of an identifiers object, `custom` flattened: [wire name, raw value, custom?]. */
+export function identifierEntries(identifiers: JsonObject): [string, Json, boolean][] {
+  const out: [string, Json, boolean][] = [];
+  for (const [key, value] of Object.entries(identifiers)) {
+    if (key === 'custom') {
+      if (!isObject(value)) throw badRequest('identifiers.custom must be an object');
+      for (const [name, v] of Object.entries(value)) out.push([name, v, true]);
+    } else out.push([key, value, false]);
+  }
+  return out;
+}
+
+/**
+ * Validates one identifier against the identity settings: the type must be enabled (or a declared
+ * custom identifier) and the value not blocked, else "no valid identifier". Emails are lower-cased,
+ * phones normalised to E.164.
+ */
+export function parseIdentifier(
+  name: string,
+  raw: Json,
+  custom: boolean,
+  settings: IdentitySettings,
+): ParsedIdentifier {
+  const enabled = custom ? settings.customIdentifiers.includes(name) : settings.enabledIdentifiers.includes(name);
+  if (!enabled) throw badRequest(NO_VALID_IDENTIFIER);
+  if (typeof raw !== 'string' && typeof raw !== 'number') throw badRequest(`identifier ${name} must be a string`);
+  let value = String(raw).trim();
+  if (value === '' || settings.blockedValues.includes(value)) throw badRequest(NO_VALID_IDENTIFIER);
+  if (value.length > 255) throw badRequest(`identifier ${name} must be at most 255 characters`);
+  if (!custom && name === 'email') {
+    value = normaliseEmail(value);
+    if (!isEmail(value)) throw badRequest(`identifier email is not a valid email address`);
+  }
+  if (!custom && name === 'phone_number') {
+    const phone = normalisePhone(value);
+    if (!phone) throw badRequest('identifier phone_number must be in E.164 format (e.g. +6598765432)');
+    value = phone;
+  }
+  if (settings.blockedValues.includes(value)) throw badRequest(NO_VALID_IDENTIFIER);
+  return { type: custom ? customIdentifierType(name) : name, name, custom, value };
+}
+
+/** Every identifier of an identifiers object (at least one). */
+export function parseIdentifiers(
+  raw: Json | undefined,
+  settings: IdentitySettings,
+  field = 'identifiers',
+): ParsedIdentifier[] {
+  if (!isObject(raw)) throw badRequest(`${field} must be an object`);
+  const entries = identifierEntries(raw);
+  if (entries.length === 0) throw badRequest(NO_VALID_IDENTIFIER);
+  if (entries.length > 20) throw badRequest(`${field} has more than 20 identifiers`);
+  return entries.map(([name, value, custom]) => parseIdentifier(name, value, custom, settings));
+}
+
+/** The wire form of stored identifiers: `{"email": "...", "custom": {"loyalty_id": "..."}}`. */
+export function identifiersToWire(rows: { type: string; value: string }[]): JsonObject {
+  const out: JsonObject = {};
+  const custom: JsonObject = {};
+  for (const row of rows) {
+    if (row.type.startsWith('custom:')) custom[row.type.slice(7)] = row.value;
+    else out[row.type] = row.value;
+  }
+  if (Object.keys(custom).length) out.custom = custom;
+  return out;
+}
