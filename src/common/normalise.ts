@@ -1,3 +1,5 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+
 /** Input normalisers shared by every API. */
 export const E164 = /^\+[1-9]\d{6,14}$/;
 
@@ -17,5 +19,9 @@ export function isEmail(email: string): boolean {
  */
 export function normalisePhone(phone: string): string | null {
   const compact = phone.trim().replace(/[\s\-.()]/g, '');
-  return E164.test(compact) ? compact : null;
+  if (!E164.test(compact)) return null;
+  // libphonenumber-js drops what E.164 does not write (a national trunk "0": +44 (0)20 → +4420); a
+  // number it cannot place keeps its syntactic form.
+  const parsed = parsePhoneNumberFromString(compact)?.number;
+  return parsed && E164.test(parsed) ? parsed : compact;
 }
