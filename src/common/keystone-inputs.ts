@@ -1,5 +1,5 @@
-import { Field, ID, InputType, registerEnumType } from '@nestjs/graphql';
-import { ArrayMaxSize, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ArgsType, Field, ID, InputType, Int, registerEnumType } from '@nestjs/graphql';
+import { ArrayMaxSize, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { SelectQueryBuilder } from 'typeorm';
 
 /**
@@ -14,6 +14,23 @@ registerEnumType(OrderDirection, { name: 'OrderDirection' });
 
 export const MAX_FILTER_LIST = 1000;
 export const MAX_TAKE = 1000;
+
+/** `take` (at most MAX_TAKE, the default) and `skip`, shared by the Keystone-style list queries. */
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true, description: `At most ${MAX_TAKE} (the default)` })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_TAKE)
+  take?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  skip?: number | null;
+}
 
 @InputType('IDFilter')
 export class IDFilter {

@@ -1,19 +1,8 @@
-import { ArgsType, Field, ID, InputType, Int } from '@nestjs/graphql';
+import { ArgsType, Field, ID, InputType } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsEnum,
-  IsInt,
-  IsNotEmpty,
-  IsOptional,
-  IsString,
-  Max,
-  MaxLength,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { ArrayMaxSize, IsEnum, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import GraphQLJSON from 'graphql-type-json';
-import { IDFilter, MAX_TAKE, OrderDirection, StringFilter } from '../../common/keystone-inputs';
+import { IDFilter, OrderDirection, PageArgs, StringFilter } from '../../common/keystone-inputs';
 import { Trim } from '../../common/transforms';
 import { UserWhereUniqueInput } from '../../user/dto/user-where-unique.input';
 import { IsJsonObject } from './json-object.validator';
@@ -179,7 +168,7 @@ export class CustomerGroupOrderByInput {
 
 /** The list arguments of `customerGroups` (Keystone style); `take` is at most 1000. */
 @ArgsType()
-export class CustomerGroupListArgs {
+export class CustomerGroupListArgs extends PageArgs {
   @Field(() => CustomerGroupWhereInput, { nullable: true })
   @IsOptional()
   @ValidateNested()
@@ -192,19 +181,6 @@ export class CustomerGroupListArgs {
   @ValidateNested({ each: true })
   @Type(() => CustomerGroupOrderByInput)
   orderBy?: CustomerGroupOrderByInput[] | null;
-
-  @Field(() => Int, { nullable: true, description: `At most ${MAX_TAKE} (the default)` })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(MAX_TAKE)
-  take?: number | null;
-
-  @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  skip?: number | null;
 }
 
 @ArgsType()

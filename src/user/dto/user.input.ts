@@ -1,21 +1,18 @@
-import { ArgsType, Field, ID, InputType, Int } from '@nestjs/graphql';
+import { ArgsType, Field, ID, InputType } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsBoolean,
   IsEnum,
   IsIn,
-  IsInt,
   IsNotEmpty,
   IsOptional,
   IsString,
-  Max,
   MaxLength,
-  Min,
   ValidateNested,
 } from 'class-validator';
 import { AddressRelateToManyForCreateInput, AddressRelateToManyForUpdateInput } from '../../address/dto/address.input';
-import { IDFilter, MAX_TAKE, OrderDirection, StringFilter } from '../../common/keystone-inputs';
+import { IDFilter, OrderDirection, PageArgs, StringFilter } from '../../common/keystone-inputs';
 import { Trim, TrimToNull } from '../../common/transforms';
 import {
   CustomerGroupRelateToManyForCreateInput,
@@ -253,7 +250,7 @@ export class UserOrderByInput {
 }
 
 @ArgsType()
-export class UsersArgs {
+export class UsersArgs extends PageArgs {
   @Field(() => UserWhereInput, { nullable: true })
   @IsOptional()
   @ValidateNested()
@@ -266,30 +263,11 @@ export class UsersArgs {
   @ValidateNested({ each: true })
   @Type(() => UserOrderByInput)
   orderBy?: UserOrderByInput[] | null;
-
-  @Field(() => Int, { nullable: true, description: `At most ${MAX_TAKE} (the default)` })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(MAX_TAKE)
-  take?: number | null;
-
-  @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  skip?: number | null;
 }
 
-@InputType('RoleCreateInput')
-export class RoleCreateInput {
-  @Field()
-  @Trim()
-  @IsString()
-  @IsNotEmpty({ message: 'name cannot be empty' })
-  @MaxLength(100)
-  name!: string;
-
+/** The permissions of a role (SPEC §2); a permission left out is false on create and kept on update. */
+@InputType({ isAbstract: true })
+abstract class RolePermissionsInput {
   @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() canReadUsers?: boolean;
   @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() canManageUsers?: boolean;
   @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() canManageIdentities?: boolean;
@@ -297,8 +275,18 @@ export class RoleCreateInput {
   @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() canManageRoles?: boolean;
 }
 
+@InputType('RoleCreateInput')
+export class RoleCreateInput extends RolePermissionsInput {
+  @Field()
+  @Trim()
+  @IsString()
+  @IsNotEmpty({ message: 'name cannot be empty' })
+  @MaxLength(100)
+  name!: string;
+}
+
 @InputType('RoleUpdateInput')
-export class RoleUpdateInput {
+export class RoleUpdateInput extends RolePermissionsInput {
   @Field(() => String, { nullable: true })
   @IsOptional()
   @Trim()
@@ -306,10 +294,4 @@ export class RoleUpdateInput {
   @IsNotEmpty({ message: 'name cannot be empty' })
   @MaxLength(100)
   name?: string;
-
-  @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() canReadUsers?: boolean;
-  @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() canManageUsers?: boolean;
-  @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() canManageIdentities?: boolean;
-  @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() canManageApiTokens?: boolean;
-  @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() canManageRoles?: boolean;
 }
