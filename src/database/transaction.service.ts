@@ -22,6 +22,15 @@ export class TransactionService {
     return next;
   }
 
+  /**
+   * One statement that needs no transaction around it (it is atomic on its own): on PostgreSQL it runs
+   * straight on the pool, saving the BEGIN and COMMIT round trips; on SQLite it still takes its turn in
+   * the queue, so it cannot land inside another caller's open transaction.
+   */
+  single<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.serial ? this.run(work) : work(this.dataSource.manager);
+  }
+
   /** For reads outside a transaction. */
   get manager(): EntityManager {
     return this.dataSource.manager;

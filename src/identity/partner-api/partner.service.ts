@@ -67,7 +67,8 @@ export class PartnerService {
     const oldId = parseIdentifier(oldName, oldRaw, oldCustom, settings);
     const newId_ = parseIdentifier(newName, newRaw, newCustom, settings);
     if (oldId.value === newId_.value) throw badRequest('identifier values are the same');
-    const updated = await this.tx.run(async (manager) => {
+    // One statement: its unique violation is the "taken" answer, zero rows the 404.
+    const updated = await this.tx.single(async (manager) => {
       try {
         const rows = await query<{ id: string }>(
           manager,
