@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { IsNull, Repository } from 'typeorm';
 import { AppError } from '../common/app-error';
 import { newId } from '../database/columns';
 import { TransactionService } from '../database/transaction.service';
@@ -21,6 +21,10 @@ export function toApiToken(row: ApiTokenEntity): ApiToken {
   };
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const CONTROL_CHARACTERS = /[\p{Cc}\p{Cs}]/u;
+export const TOKEN_NAME_MAX = 100;
+
 /** API tokens (SPEC §2): 256 random bits, stored as SHA-256, shown once; revocation is immediate everywhere. */
 @Injectable()
 export class ApiTokenService {
@@ -30,14 +34,19 @@ export class ApiTokenService {
     private readonly cache: CredentialCacheService,
   ) {}
 
+  /** A new token for `name` with `scopes` (validated here too: the CLI calls this directly). */
   async create(name: string, scopes: string[]): Promise<{ token: string; apiToken: ApiTokenEntity }> {
     const trimmed = name.trim();
-    if (!trimmed || trimmed.length > 100)
-      throw AppError.badInput('name must be 1 to 100 characters', { field: 'name' });
+    if (!trimmed || trimmed.length > TOKEN_NAME_MAX)
+      throw AppError.badInput(`name must be 1 to ${TOKEN_NAME_MAX} characters`, { field: 'name' });
+    if (CONTROL_CHARACTERS.test(trimmed))
+      throw AppError.badInput('name cannot contain control characters', { field: 'name' });
     if (scopes.length === 0) throw AppError.badInput('scopes must name at least one scope', { field: 'scopes' });
     for (const scope of scopes) {
       if (!(ALL_SCOPES as string[]).includes(scope)) {
-        throw AppError.badInput(`Unknown scope "${scope}": use ${ALL_SCOPES.join(', ')}`, { field: 'scopes' });
+        throw AppError.badInput(`Unknown scope ${JSON.stringify(scope)}: use ${ALL_SCOPES.join(', ')}`, {
+          field: 'scopes',
+        });
       }
     }
     if (new Set(scopes).size !== scopes.length)
@@ -59,14 +68,19 @@ export class ApiTokenService {
     return this.tokens.find({ order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
-  /** Revokes a token at once, on every instance. Revoking twice keeps the first revokedAt. */
+  /**
+   * Revokes a token at once, on every instance (the credential cache is cleared through Redis). Revoking
+   * twice keeps the first revokedAt: the UPDATE only touches a token that is not revoked yet.
+   */
   async revoke(id: string): Promise<ApiTokenEntity> {
-    const row = await this.tokens.findOneBy({ id });
+    if (!UUID.test(id)) throw AppError.notFound('API token not found');
+    const row = await this.tx.run(async (manager) => {
+      const repo = manager.getRepository(ApiTokenEntity);
+      await repo.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
+      return repo.findOneBy({ id });
+    });
     if (!row) throw AppError.notFound('API token not found');
-    if (!row.revokedAt) {
-      await this.tx.run((manager) => manager.getRepository(ApiTokenEntity).update({ id }, { revokedAt: new Date() }));
-    }
     await this.cache.invalidateToken(row.tokenHash);
-    return this.tokens.findOneByOrFail({ id });
+    return row;
   }
 }

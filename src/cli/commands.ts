@@ -1,6 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { ApiTokenService } from '../auth/api-token.service';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { AdminBootstrapService } from '../user/admin-bootstrap.service';
 
 export type Flags = Record<string, string | true>;
@@ -64,6 +65,14 @@ export const COMMANDS: Record<string, CliCommand> = {
     async run(app, flags) {
       const apiToken = await app.get(ApiTokenService).revoke(requireFlag(flags, 'id'));
       console.log(`revoked ${apiToken.id} (${apiToken.name}) at ${apiToken.revokedAt?.toISOString()}`);
+      // Running servers hear of it through Redis; without Redis this process cannot reach their caches.
+      const config = app.get<AppConfig>(APP_CONFIG);
+      if (!config.redisUrl && config.credentialCacheMs > 0) {
+        console.log(
+          `note: without REDIS_URL, a running server that used this token in the last ${Math.ceil(config.credentialCacheMs / 1000)} s ` +
+            'may accept it until its credential cache expires (CREDENTIAL_CACHE_MS); revokeApiToken over GraphQL is immediate there',
+        );
+      }
     },
   },
 };

@@ -1,5 +1,6 @@
 import { Args, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { Allow } from '../auth/decorators';
+import { Actor as ActorType } from '../auth/actor';
+import { Actor, Allow } from '../auth/decorators';
 import { Permission, Scope } from '../auth/permissions';
 import { LoaderRegistry, Loaders } from '../common/loaders';
 import { toUser } from '../user/user.mapper';
@@ -61,9 +62,13 @@ export class IdentityResolver {
     return identifiers.find((i) => i.type === 'email')?.value ?? null;
   }
 
-  @ResolveField(() => User, { nullable: true, description: 'The account of this person, if they have one' })
-  async user(@Parent() identity: Identity, @Loaders() loaders: LoaderRegistry) {
+  @ResolveField(() => User, {
+    nullable: true,
+    description: 'The account of this person, if they have one. Account data: needs canReadUsers, or being that user.',
+  })
+  async user(@Actor() actor: ActorType, @Parent() identity: Identity, @Loaders() loaders: LoaderRegistry) {
     if (!identity.userId) return null;
+    this.identities.assertMayReadUser(actor, identity.userId);
     const user = await loaders
       .get<string, User | null>('Identity.user', async (ids) => {
         const rows = await this.users.byIds(ids);

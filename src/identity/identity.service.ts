@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
+import { In, Repository, SelectQueryBuilder } from 'typeorm';
+import { Actor } from '../auth/actor';
+import { Permission } from '../auth/permissions';
 import { AppError } from '../common/app-error';
 import { isEmail, normaliseEmail } from '../common/normalise';
 import { TransactionService } from '../database/transaction.service';
@@ -19,11 +21,34 @@ import {
   CUSTOM_IDENTIFIER_PREFIX,
   customAttributeKey,
   decodeAttribute,
+  DEFAULT_IDENTIFIER_TYPES,
 } from './identity-codec';
 import { Identifier, IdentityAttribute } from './identity.model';
 import { ProfileStore } from './profile-store';
 
 const CONTROL_CHARACTERS = /\p{Cc}/u;
+/** an unpaired UTF-16 surrogate: not a character, and no engine would store it as sent */
+const LONE_SURROGATE = /\p{Cs}/u;
+/** attribute conditions one `identities` query may combine (each is one indexed join) */
+export const MAX_SEGMENT_CONDITIONS = 10;
+
+/** Code-unit order: the same on both engines, whatever the database collation. */
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const IDENTIFIER_ORDER = new Map<string, number>(DEFAULT_IDENTIFIER_TYPES.map((type, i) => [type, i]));
+
+/** Why an attribute name cannot be used, or null. */
+function attributeNameProblem(name: string): string | null {
+  if (name.length < 1 || name.length > ATTRIBUTE_NAME_MAX)
+    return `the name must be 1 to ${ATTRIBUTE_NAME_MAX} characters`;
+  if (CONTROL_CHARACTERS.test(name)) return 'the name cannot contain control characters';
+  if (LONE_SURROGATE.test(name)) return 'the name is not valid Unicode (an unpaired surrogate)';
+  return null;
+}
+
+/** `"name"` for a message, shortened when long. */
+function label(name: string): string {
+  return JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name);
+}
 
 /** Nosto's identity API (SPEC §3.4) on the shared profile store. */
 @Injectable()
@@ -48,16 +73,26 @@ export class IdentityService {
 
   async byEmail(emailInput: string): Promise<IdentityProfileEntity | null> {
     const email = normaliseEmail(emailInput);
-    const qb = this.profiles
+    // An address no upsert would accept is held by no profile (and never reaches the database).
+    if (!this.isUsableEmail(email)) return null;
+    return this.profiles
       .createQueryBuilder('p')
       .innerJoin('identity_identifiers', 'i', 'i.profile_id = p.id')
-      .where('i.type = :type AND i.value = :email', { type: 'email', email });
-    return qb.getOne();
+      .where('i.type = :type AND i.value = :email', { type: 'email', email })
+      .getOne();
   }
 
-  /** Segments: profiles having every attribute condition, from the (key, value_key) index. */
+  /** Segments: profiles having every attribute condition, oldest first. */
   async list(args: IdentitiesArgs): Promise<IdentityProfileEntity[]> {
-    const qb = this.profiles.createQueryBuilder('p');
+    const query = this.segmentQuery(args); // validates the conditions first
+    return args.take === 0 ? [] : query.getMany(); // (LIMIT 0 would mean no limit to TypeORM)
+  }
+
+  /**
+   * The `identities` query: one join per condition, each on the (key, value_key) index. A profile has
+   * at most one row per key, so the joins never repeat a profile and LIMIT/OFFSET page it directly.
+   */
+  segmentQuery(args: IdentitiesArgs): SelectQueryBuilder<IdentityProfileEntity> {
     const conditions: { name: string; value: string }[] = [];
     const collect = (where?: IdentityWhereInput | null) => {
       if (!where) return;
@@ -65,29 +100,38 @@ export class IdentityService {
       for (const nested of where.AND ?? []) collect(nested);
     };
     collect(args.where);
+    if (conditions.length > MAX_SEGMENT_CONDITIONS) {
+      throw AppError.badInput(`where: at most ${MAX_SEGMENT_CONDITIONS} attribute conditions in one query`, {
+        field: 'where',
+      });
+    }
+    const qb = this.profiles.createQueryBuilder('p');
     conditions.forEach((c, i) => {
+      const name = c.name.trim();
+      const problem = attributeNameProblem(name);
+      if (problem) throw AppError.badInput(`where: attribute ${label(c.name)}: ${problem}`, { attribute: c.name });
       qb.innerJoin(
         'identity_attributes',
         `a${i}`,
         `a${i}.profile_id = p.id AND a${i}.key = :key${i} AND a${i}.value_key = :vk${i}`,
-        { [`key${i}`]: customAttributeKey(c.name), [`vk${i}`]: attributeValueKey(c.value) },
+        { [`key${i}`]: customAttributeKey(name), [`vk${i}`]: attributeValueKey(c.value) },
       );
     });
     return qb
       .orderBy('p.createdAt', 'ASC')
       .addOrderBy('p.id', 'ASC')
-      .take(args.take ?? 50)
-      .skip(args.skip ?? 0)
-      .getMany();
+      .limit(args.take ?? 50)
+      .offset(args.skip ?? 0);
   }
 
   // ---- batch loaders for the Identity fields ----------------------------------------------------
 
+  /** The custom attributes of each profile (Nosto sees those), by name, values as text. */
   async attributesFor(profileIds: readonly string[]): Promise<IdentityAttribute[][]> {
     const rows = await this.store.attributes(this.profiles.manager, profileIds);
     const byProfile = new Map<string, IdentityAttribute[]>();
     for (const row of rows) {
-      if (!row.key.startsWith(CUSTOM_ATTRIBUTE_PREFIX)) continue; // Nosto sees the custom attributes
+      if (!row.key.startsWith(CUSTOM_ATTRIBUTE_PREFIX)) continue;
       const list = byProfile.get(row.profileId) ?? [];
       list.push({
         name: row.key.slice(CUSTOM_ATTRIBUTE_PREFIX.length),
@@ -95,11 +139,14 @@ export class IdentityService {
       });
       byProfile.set(row.profileId, list);
     }
-    return profileIds.map((id) => byProfile.get(id) ?? []);
+    return profileIds.map((id) => (byProfile.get(id) ?? []).sort((a, b) => byText(a.name, b.name)));
   }
 
+  /** Each profile's identifiers: uuid, email, phone_number, then custom ones by name (without `custom:`). */
   async identifiersFor(profileIds: readonly string[]): Promise<Identifier[][]> {
     const rows = await this.store.identifiers(this.profiles.manager, profileIds);
+    const rank = (type: string) => IDENTIFIER_ORDER.get(type) ?? IDENTIFIER_ORDER.size;
+    rows.sort((a, b) => rank(a.type) - rank(b.type) || byText(a.type, b.type));
     const byProfile = new Map<string, Identifier[]>();
     for (const row of rows) {
       const list = byProfile.get(row.profileId) ?? [];
@@ -119,32 +166,47 @@ export class IdentityService {
     return userIds.map((id) => byUser.get(id) ?? null);
   }
 
+  /**
+   * `Identity.user` is account data, not profile data: an identity scope or canManageIdentities is not
+   * enough to read it. It needs canReadUsers, or being that user.
+   */
+  assertMayReadUser(actor: Actor, userId: string): void {
+    if (actor.userId === userId && (actor.kind === 'session' || actor.kind === 'customer-token')) return;
+    if (actor.kind === 'session' && actor.permissions.has(Permission.CanReadUsers)) return;
+    throw AppError.forbidden('Reading the account linked to an identity needs the canReadUsers permission');
+  }
+
   // ---- validation ---------------------------------------------------------------------------------
+
+  private isUsableEmail(email: string): boolean {
+    return isEmail(email) && !CONTROL_CHARACTERS.test(email) && !LONE_SURROGATE.test(email);
+  }
 
   private checkEmail(input: string): string {
     const email = normaliseEmail(input);
-    if (!isEmail(email)) throw AppError.badInput(`email is not a valid email address: ${input}`, { field: 'email' });
+    if (!this.isUsableEmail(email)) {
+      throw AppError.badInput(`email is not a valid email address: ${input}`, { field: 'email' });
+    }
     return email;
   }
 
+  /** Names are trimmed, 1–128 characters, no control characters; values at most 4096 characters. */
   private checkAttributes(attributes: { name: string; value: string }[]): { key: string; value: string }[] {
     const seen = new Set<string>();
-    return attributes.map(({ name, value }) => {
-      const label = JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name);
-      if (name.length < 1 || name.length > ATTRIBUTE_NAME_MAX) {
-        throw AppError.badInput(`attribute ${label}: the name must be 1 to ${ATTRIBUTE_NAME_MAX} characters`, {
-          attribute: name,
-        });
-      }
-      if (CONTROL_CHARACTERS.test(name)) {
-        throw AppError.badInput(`attribute ${label}: the name cannot contain control characters`, { attribute: name });
-      }
+    return attributes.map(({ name: given, value }) => {
+      const name = given.trim();
+      const problem = attributeNameProblem(name);
+      if (problem) throw AppError.badInput(`attribute ${label(given)}: ${problem}`, { attribute: given });
       if (value.length > ATTRIBUTE_VALUE_MAX) {
-        throw AppError.badInput(`attribute ${label}: the value must be at most ${ATTRIBUTE_VALUE_MAX} characters`, {
-          attribute: name,
-        });
+        throw AppError.badInput(
+          `attribute ${label(name)}: the value must be at most ${ATTRIBUTE_VALUE_MAX} characters`,
+          {
+            attribute: name,
+          },
+        );
       }
-      if (seen.has(name)) throw AppError.badInput(`attribute ${label} is given more than once`, { attribute: name });
+      if (seen.has(name))
+        throw AppError.badInput(`attribute ${label(name)} is given more than once`, { attribute: name });
       seen.add(name);
       return { key: customAttributeKey(name), value };
     });

@@ -1,5 +1,5 @@
 import { Field, InputType } from '@nestjs/graphql';
-import { ArrayMaxSize, ArrayMinSize, IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
 import { Trim } from '../../common/transforms';
 
 @InputType('ApiTokenCreateInput')
@@ -9,6 +9,7 @@ export class ApiTokenCreateInput {
   @IsString()
   @IsNotEmpty({ message: 'name cannot be empty' })
   @MaxLength(100)
+  @Matches(/^[^\p{Cc}\p{Cs}]*$/u, { message: 'name cannot contain control characters' })
   name!: string;
 
   @Field(() => [String], { description: 'identities:read, identities:write, gdpr' })
