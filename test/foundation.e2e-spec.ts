@@ -110,3 +110,35 @@ describe('health when the database is gone', () => {
     }
   });
 });
+
+describe('NUL characters', () => {
+  it('are bad input on every API, never a 500 (PostgreSQL cannot store them)', async () => {
+    const t = await startTestApp({ env: { PARTNER_NAME: 'mybrand' } });
+    try {
+      const inline = await t.gql(
+        'mutation { registerUser(data: { email: "a\\u0000@example.com", password: "long enough passphrase" }) { id } }',
+      );
+      expect([inline.code, inline.errors?.[0].message]).toEqual([
+        'BAD_USER_INPUT',
+        'Text must not contain NUL (\\u0000) characters',
+      ]);
+      const variables = await t.gql(
+        'mutation($e: String!) { authenticateUserWithPassword(email: $e, password: "x") { __typename } }',
+        { e: 'x\u0000y' },
+      );
+      expect(variables.code).toBe('BAD_USER_INPUT');
+      const { seedApiToken } = await import('./helpers/factories');
+      const { token } = await seedApiToken(t, ['identities:write']);
+      const rest = await t.rest('post', '/api/user/v1/upsert', {
+        headers: { 'X-PARTNER-NAME': 'mybrand', 'X-REQUEST-TOKEN': token },
+        body: { users: [{ identifiers: { email: 'n\u0000@example.com' } }] },
+      });
+      expect([rest.status, rest.body]).toEqual([
+        400,
+        { error: 'Text must not contain NUL (\\u0000) characters: bad request' },
+      ]);
+    } finally {
+      await t.close();
+    }
+  });
+});
