@@ -136,10 +136,17 @@ describe('API tokens (SPEC §2)', () => {
   it.each([
     ['an unknown id', '00000000-0000-4000-8000-000000000000'],
     ['an id that is not a UUID', 'nope'],
-    ['an id with a NUL byte', 'a\u0000b'],
   ])('answers NOT_FOUND when revoking %s', async (_case, id) => {
     const res = await t.gql(REVOKE, { id }, admin);
     expect([res.code, res.errors?.[0].message]).toEqual(['NOT_FOUND', 'API token not found']);
+  });
+
+  it('answers BAD_USER_INPUT, not a 500, for an id with a NUL byte', async () => {
+    const res = await t.gql(REVOKE, { id: 'a\u0000b' }, admin);
+    expect([res.code, res.errors?.[0].message]).toEqual([
+      'BAD_USER_INPUT',
+      'Text must not contain NUL (\\u0000) characters',
+    ]);
   });
 
   it.each([

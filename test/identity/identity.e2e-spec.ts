@@ -259,12 +259,12 @@ describe('identity profiles: the Nosto-compatible API', () => {
     }
     const control = await t.gql(
       `query($n: String!) { identities(where: { attributes: { some: { name: $n, value: "v" } } }) { id } }`,
-      { n: 'x\u0000' },
+      { n: 'x\u0001' },
       { basic: read },
     );
     expect([control.code, control.errors?.[0].message]).toEqual([
       'BAD_USER_INPUT',
-      'where: attribute "x\\u0000": the name cannot contain control characters',
+      'where: attribute "x\\u0001": the name cannot contain control characters',
     ]);
   });
 
@@ -305,11 +305,7 @@ describe('identity profiles: the Nosto-compatible API', () => {
       { email: `${'e'.repeat(250)}@example.com` },
       'email must be shorter than or equal to 254 characters',
     ],
-    [
-      'an email with a NUL byte',
-      { email: 'v\u0000@example.com' },
-      'email is not a valid email address: v\u0000@example.com',
-    ],
+    ['an email with a NUL byte', { email: 'v\u0000@example.com' }, 'Text must not contain NUL (\\u0000) characters'],
     ['an empty name', { attributes: [{ name: '', value: 'x' }] }, 'attribute "": the name must be 1 to 128 characters'],
     [
       'a blank name',
@@ -375,7 +371,7 @@ describe('identity profiles: the Nosto-compatible API', () => {
       name: `${String(i).padStart(3, '0')}${'n'.repeat(125)}`,
       value: 'v'.repeat(4096),
     }));
-    attributes[0].value = 'line\nbreak, "quotes", \u0000 NUL and émoji 🎉';
+    attributes[0].value = 'line\nbreak, "quotes", \u0001 control and émoji 🎉';
     const res = await t.gql(UPSERT, { identity: { email: 'limits@example.com', attributes } }, { basic: write });
     expect(res.errors).toBeUndefined();
     expect(res.data.upsertIdentity.attributes).toEqual(attributes);
@@ -414,7 +410,7 @@ describe('identity profiles: the Nosto-compatible API', () => {
   });
 
   it('answers null, not an error, for an email no profile can have', async () => {
-    for (const email of ['', 'not-an-email', 'nul\u0000@example.com', `${'x'.repeat(5000)}@example.com`]) {
+    for (const email of ['', 'not-an-email', `${'x'.repeat(5000)}@example.com`]) {
       const res = await t.gql(`query($email: String!) { identity(email: $email) { id } }`, { email }, { basic: read });
       expect([res.errors, res.data.identity]).toEqual([undefined, null]);
     }
