@@ -33,8 +33,15 @@ export class CredentialCacheService implements OnModuleInit {
     return entry.actor;
   }
 
-  set(tokenHash: string, actor: Actor, notAfter?: Date): void {
-    if (this.config.credentialCacheMs <= 0) return;
+  /**
+   * Bumped by every invalidation. A lookup reads it before its query and passes it to `set`: when an
+   * invalidation happened meanwhile (a revoke committed while the lookup was reading), nothing is cached,
+   * so a revoked credential cannot be put back.
+   */
+  epoch = 0;
+
+  set(tokenHash: string, actor: Actor, notAfter?: Date, epoch = this.epoch): void {
+    if (this.config.credentialCacheMs <= 0 || epoch !== this.epoch) return;
     let expiresAt = Date.now() + this.config.credentialCacheMs;
     if (notAfter) expiresAt = Math.min(expiresAt, notAfter.getTime());
     if (this.entries.size > 50_000) this.entries.clear();
@@ -62,6 +69,7 @@ export class CredentialCacheService implements OnModuleInit {
   }
 
   private apply(message: string) {
+    this.epoch++;
     if (message === 'all') return this.entries.clear();
     if (message.startsWith('token:')) {
       this.entries.delete(message.slice(6));

@@ -85,6 +85,7 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
     const hash = sha256(token);
     const cached = this.cache.get(hash);
     if (cached) return cached;
+    const epoch = this.cache.epoch;
     const session = await this.sessions.findOne({
       where: { tokenHash: hash, expiresAt: MoreThan(new Date()) },
       relations: { user: { role: true } },
@@ -97,7 +98,7 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
       permissions: rolePermissions(session.user.role),
       scopes: new Set(),
     };
-    this.cache.set(hash, actor, session.expiresAt);
+    this.cache.set(hash, actor, session.expiresAt, epoch);
     return actor;
   }
 
@@ -105,11 +106,12 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
     const hash = sha256(token);
     const cached = this.cache.get(hash);
     if (cached) return cached;
+    const epoch = this.cache.epoch;
     const user = await this.users.findOne({ where: { customerTokenHash: hash }, select: { id: true } });
     if (!user) throw AppError.unauthenticated(INVALID);
     // A customer token acts for its user as a customer: never with role permissions.
     const actor: Actor = { kind: 'customer-token', userId: user.id, permissions: new Set(), scopes: new Set() };
-    this.cache.set(hash, actor);
+    this.cache.set(hash, actor, undefined, epoch);
     return actor;
   }
 
@@ -117,6 +119,7 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
     const hash = sha256(token);
     let actor = this.cache.get(hash);
     if (!actor) {
+      const epoch = this.cache.epoch;
       const row = await this.apiTokens.findOne({ where: { tokenHash: hash, revokedAt: IsNull() } });
       if (!row) throw AppError.unauthenticated(INVALID);
       actor = {
@@ -125,7 +128,7 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
         permissions: new Set(),
         scopes: new Set(row.scopes.filter((s): s is Scope => (ALL_SCOPES as string[]).includes(s))),
       };
-      this.cache.set(hash, actor);
+      this.cache.set(hash, actor, undefined, epoch);
     }
     this.lastUsed.set(actor.apiTokenId!, new Date());
     return actor;
