@@ -90,6 +90,7 @@ export class UserService {
       return { message: AUTH_FAILED };
     }
     const sessionToken = await this.sessions.start(user.id);
+    await this.limiter.reset(emailKey); // the owner got in: earlier failures no longer count against them
     return { sessionToken, item: user };
   }
 
@@ -191,6 +192,7 @@ export class UserService {
     const target = await this.findUnique(where);
     if (!target) throw AppError.notFound('User not found');
     if (data.role) this.assertCanAssignRoles(actor);
+    this.assertCanTouchStaff(actor, target);
     if (data.password !== undefined && data.password !== null) assertPasswordAllowed(data.password);
     const passwordHash = data.password ? await this.hasher.hash(data.password) : undefined;
     const updated = await this.updateById(target.id, data, async (manager) => {
@@ -215,6 +217,7 @@ export class UserService {
     const target = await this.findUnique(where);
     if (!target) throw AppError.notFound('User not found');
     if (target.id === actor.userId) throw AppError.badInput('You cannot delete your own account');
+    this.assertCanTouchStaff(actor, target);
     await this.tx.run((manager) => manager.getRepository(UserEntity).delete({ id: target.id }));
     await this.cache.invalidateUser(target.id);
     return target;
@@ -371,6 +374,16 @@ export class UserService {
       throw AppError.badInput('orderWebhookUrl must be an absolute https URL', { field: 'orderWebhookUrl' });
     }
     return url;
+  }
+
+  /**
+   * A user who holds a role is staff: changing or deleting them (their email, their password…) would
+   * let a user manager take over an admin account, so it needs canManageRoles too. Oneself excepted.
+   */
+  private assertCanTouchStaff(actor: Actor, target: UserEntity) {
+    if (target.roleId && target.id !== actor.userId && !actor.permissions.has(Permission.CanManageRoles)) {
+      throw AppError.forbidden('Changing a user who has a role needs the canManageRoles permission');
+    }
   }
 
   private assertCanAssignRoles(actor: Actor) {

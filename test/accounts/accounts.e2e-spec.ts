@@ -471,3 +471,62 @@ describe('the first admin', () => {
     }
   });
 });
+
+describe('user managers cannot take over staff accounts', () => {
+  it('needs canManageRoles to change or delete a user who has a role', async () => {
+    const t = await startTestApp();
+    try {
+      const manager = await seedUser(t, { permissions: [Permission.CanManageUsers, Permission.CanReadUsers] });
+      const admin = await seedUser(t, { permissions: 'all', email: 'the-admin@example.com' });
+      const customer = await seedUser(t, { email: 'plain@example.com' });
+      for (const q of [
+        `mutation { updateUser(where: { id: "${admin.user.id}" }, data: { password: "attacker chosen passphrase" }) { id } }`,
+        `mutation { updateUser(where: { id: "${admin.user.id}" }, data: { email: "attacker@example.com" }) { id } }`,
+        `mutation { deleteUser(where: { id: "${admin.user.id}" }) { id } }`,
+      ]) {
+        const res = await t.gql(q, {}, manager.token);
+        expect([res.code, res.errors?.[0].message]).toEqual([
+          'FORBIDDEN',
+          'Changing a user who has a role needs the canManageRoles permission',
+        ]);
+      }
+      expect((await t.gql(`{ authenticatedItem { email } }`, {}, admin.token)).data.authenticatedItem.email).toBe(
+        'the-admin@example.com',
+      );
+      const ok = await t.gql(
+        `mutation { updateUser(where: { id: "${customer.user.id}" }, data: { name: "Fine" }) { name } }`,
+        {},
+        manager.token,
+      );
+      expect(ok.data.updateUser).toEqual({ name: 'Fine' });
+      const byAdmin = await t.gql(
+        `mutation { updateUser(where: { id: "${manager.user.id}" }, data: { name: "Managed" }) { name } }`,
+        {},
+        admin.token,
+      );
+      expect(byAdmin.data.updateUser).toEqual({ name: 'Managed' });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('forgets earlier failed sign-ins of an email once its owner signs in', async () => {
+    const t = await startTestApp({ env: { RATE_LIMIT_SIGNIN_PER_EMAIL: '3' } });
+    try {
+      await seedUser(t, { email: 'forgetful@example.com', password: GOOD_PASSWORD });
+      const attempt = (password: string) => t.gql(SIGN_IN, { email: 'forgetful@example.com', password });
+      await attempt('wrong guess number 1');
+      await attempt('wrong guess number 2');
+      expect((await attempt(GOOD_PASSWORD)).data.authenticateUserWithPassword.__typename).toBe(
+        'UserAuthenticationWithPasswordSuccess',
+      );
+      await attempt('wrong guess number 3');
+      await attempt('wrong guess number 4');
+      expect((await attempt(GOOD_PASSWORD)).data.authenticateUserWithPassword.__typename).toBe(
+        'UserAuthenticationWithPasswordSuccess',
+      );
+    } finally {
+      await t.close();
+    }
+  });
+});
