@@ -21,8 +21,16 @@ const identifiers = {
 const batchResult = {
   schema: {
     type: 'object',
+    description:
+      'fail is {} when every user was written; otherwise its count of failed users and their problems by path (nothing of a failed user is written)',
     example: {
-      data: { successful: { count: 1 }, fail: { count: 1, errors: { 'users.1.identifiers': 'no valid identifier' } } },
+      data: {
+        successful: { count: 1 },
+        fail: {
+          count: 1,
+          errors: { 'users.1.events.0.event_params': ['event_group_id parameter is required on purchase event'] },
+        },
+      },
     },
   },
 };
@@ -116,40 +124,60 @@ export class PartnerController {
   @Post('upsert')
   @HttpCode(200)
   @RateFamily('partnerUpsert')
-  @ApiOperation({ summary: 'Create or update up to 1,000 users (25,000/min, shared with attribute delete)' })
+  @ApiOperation({
+    summary: 'Create or update up to 1,000 users (25,000/min, shared with attribute delete)',
+    description:
+      'Each user: identifiers (or insider_id), attributes (defaults keep their types; custom ones under custom), events. ' +
+      'Array attributes append unless not_append: true or append: false (on the body or the user; append wins). ' +
+      'Existing identifiers never change here. Each user is validated whole and written in its own transaction.',
+  })
   @ApiBody({
     schema: {
       type: 'object',
       required: ['users'],
+      properties: {
+        users: { type: 'array', maxItems: 1000, items: { type: 'object' } },
+        not_append: { type: 'boolean' },
+        append: { type: 'boolean' },
+      },
       example: {
         users: [
           {
-            identifiers: { email: 'jane@example.com', custom: { user_loyalty_id: 'L-1' } },
-            attributes: { name: 'Jane', email_optin: true, list_id: [1, 2], custom: { shoe_size: 38, tags: ['vip'] } },
+            identifiers: { email: 'sample@useinsider.com', uuid: '1x2y3z', custom: { user_loyalty_id: 'xyz123' } },
+            attributes: {
+              email_optin: true,
+              age: 30,
+              language: 'en_US',
+              list_id: [1, 2],
+              birthday: '1980-01-01T00:00:00Z',
+              custom: { favorite_color: ['green'] },
+            },
             events: [
               {
                 event_name: 'purchase',
-                timestamp: '2024-05-17T10:00:00Z',
+                timestamp: '2021-01-10T21:35:20Z',
                 event_params: {
-                  product_id: 'p-1',
-                  name: 'Shoe',
-                  currency: 'EUR',
-                  unit_price: 90,
-                  unit_sale_price: 80,
+                  product_id: 'ABC21000',
+                  name: 'Your Product Name',
+                  unit_price: 990.9,
+                  unit_sale_price: 890.9,
+                  event_group_id: 'ORDER123',
+                  taxonomy: ['Electronic', 'Phone'],
+                  currency: 'USD',
                   quantity: 1,
                 },
               },
             ],
           },
         ],
-        not_append: false,
       },
     },
   })
+  @ApiResponse({ status: 200, description: 'Per-user results', ...batchResult })
   @ApiResponse({
-    status: 200,
-    description: 'Per-user results; failed users are listed by path and nothing of them is written',
-    ...batchResult,
+    status: 400,
+    description: 'No users, or more than 1,000',
+    ...error('users must be defined: bad request'),
   })
   @Common()
   upsert(@Body() body: unknown) {
@@ -159,16 +187,25 @@ export class PartnerController {
   @Post('attribute/delete')
   @HttpCode(200)
   @RateFamily('partnerUpsert')
-  @ApiOperation({ summary: 'Delete attributes whole, or items of array attributes (shares the upsert bucket)' })
+  @ApiOperation({
+    summary: 'Delete attributes whole, or items of array attributes (shares the upsert bucket)',
+    description:
+      'whole / partial name default attributes; custom: { whole, partial } custom ones. Identifiers cannot be deleted here.',
+  })
   @ApiBody({
     schema: {
       type: 'object',
+      required: ['users'],
       example: {
         users: [
           {
-            identifiers: { email: 'jane@example.com' },
-            whole: ['name', 'custom.shoe_size'],
-            partial: { list_id: [2], 'custom.tags': ['vip'] },
+            identifiers: { email: 'sample@useinsider.com' },
+            whole: ['name', 'surname', 'email_optin'],
+            partial: { list_id: [1, 2] },
+            custom: {
+              whole: ['custom_string_attribute'],
+              partial: { custom_array_attribute: ['value1', 'value2'] },
+            },
           },
         ],
       },
@@ -184,15 +221,24 @@ export class PartnerController {
   @HttpCode(200)
   @RateFamily('partnerProfile')
   @ApiOperation({
-    summary: "Read a profile's attributes (custom ones with the c_ prefix) and its events in a date range (1,000/min)",
+    summary: "Read a profile's attributes and its events in a date range (1,000/min)",
+    description:
+      'attributes: names to answer (custom ones with the c_ prefix; all when omitted); events: epoch seconds ' +
+      '(or RFC 3339) start_date/end_date and the wanted events with their params (newest first, at most 1,000). ' +
+      'Beyond Insider the answer also carries iid and identifiers at the top level.',
   })
   @ApiBody({
     schema: {
       type: 'object',
       example: {
-        identifiers: { email: 'jane@example.com' },
-        attributes: ['name', 'c_shoe_size'],
-        events: { start_date: '2024-05-01T00:00:00Z', end_date: '2024-05-31T23:59:59Z', wanted: ['purchase'] },
+        identifiers: { email: 'sample@useinsider.com' },
+        attributes: ['email', 'name', 'surname', 'c_member_code'],
+        events: {
+          start_date: 1606311893,
+          end_date: 1611582293,
+          wanted: [{ event_name: 'purchase', params: ['product_id', 'name', 'timestamp'] }],
+        },
+        quota: true,
       },
     },
   })
@@ -200,10 +246,11 @@ export class PartnerController {
     status: 200,
     schema: {
       example: {
+        attributes: { email: 'sample@useinsider.com', name: 'John', c_member_code: 'M-1', iid: '0b6a…' },
+        events: { purchase: [{ product_id: 'ABC21000', name: 'Shoe', created_date: '2021-01-06T23:34:09Z' }] },
+        quota: { cost: 1, used: 12, total: 1000 },
         iid: '0b6a…',
-        identifiers: { email: 'jane@example.com' },
-        attributes: { name: 'Jane', c_shoe_size: 38 },
-        events: [],
+        identifiers: { email: 'sample@useinsider.com' },
       },
     },
   })
@@ -217,7 +264,10 @@ export class PartnerController {
   @HttpCode(200)
   @RateFamily('partnerDelete')
   @ApiOperation({ summary: 'Delete a whole profile (10,000/min)' })
-  @ApiBody({ schema: { type: 'object', example: { identifiers: { email: 'jane@example.com' } } } })
+  @ApiBody({
+    schema: { type: 'object', example: { identifiers: { custom: { custom_identifier: 'xyz123' } } } },
+    description: 'identifiers, or insider_id',
+  })
   @ApiResponse({ status: 200, schema: { example: {} } })
   @ApiResponse({ status: 404, ...error('no such user for these identifiers: no data') })
   @Common()

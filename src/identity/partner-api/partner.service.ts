@@ -1,14 +1,16 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { AppError, isUniqueViolation } from '../../common/app-error';
+import { AppError, ErrorCode, isUniqueViolation } from '../../common/app-error';
+import { RateLimiterService } from '../../common/rate-limiter.service';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { newId } from '../../database/columns';
 import { placeholders, query } from '../../database/sql';
 import { TransactionService } from '../../database/transaction.service';
-import { customAttributeKey, CUSTOM_ATTRIBUTE_PREFIX, decodeAttribute } from '../identity-codec';
+import { decodeAttribute, DEFAULT_IDENTIFIER_TYPES } from '../identity-codec';
 import { IdentitySettings, IdentitySettingsService } from '../identity-settings.service';
 import { ProfileStore } from '../profile-store';
-import { appendArray, parseAttributes } from './partner-attributes';
-import { parseEvents } from './partner-events';
+import { appendArray, parseAttributeDeletes, parseAttributes, removeFromArray } from './partner-attributes';
+import { EVENT_NAME, parseEvents } from './partner-events';
 import {
   badRequest,
   identifierEntries,
@@ -16,29 +18,63 @@ import {
   isObject,
   Json,
   JsonObject,
+  NO_VALID_IDENTIFIER,
   noSuchUser,
   ParsedIdentifier,
   parseIdentifier,
   parseIdentifiers,
+  Problems,
   requireObject,
 } from './partner-input';
+import { partnerRateKey } from './partner-rate-limit.guard';
 
 export const MAX_USERS = 1000;
 const TAKEN = 'new identifier already has a user assigned to it';
+const IDENTIFIER_TYPES = new Set<string>(DEFAULT_IDENTIFIER_TYPES);
+const WANTED_ATTRIBUTES_MAX = 500;
+const WANTED_EVENTS_MAX = 50;
+const EVENTS_ANSWERED_MAX = 1000;
+/** 9999-12-31T23:59:59Z: the last second an epoch timestamp may name */
+const EPOCH_MAX = 253_402_300_799;
 
-/** A user of a batch that failed: the path and the message (nothing of that user was written). */
+/** A user of a batch that failed, with its problems by path (nothing of that user was written). */
 class UserFailure extends Error {
-  constructor(
-    readonly path: string,
-    message: string,
-  ) {
-    super(message);
+  constructor(readonly problems: Problems) {
+    super('the user failed');
+  }
+
+  static at(path: string, message: string): UserFailure {
+    const problems = new Problems();
+    problems.add(path, message);
+    return new UserFailure(problems);
   }
 }
 
+/**
+ * Insider's batch answer: `{"data":{"successful":{"count":N},"fail":{}}}`, and when users failed
+ * `"fail":{"count":M,"errors":{"users.3.identifiers":["…"]}}`.
+ */
 export interface BatchResult {
-  data: { successful: { count: number }; fail: { count: number; errors: Record<string, string> } };
+  data: { successful: { count: number }; fail: { count?: number; errors?: Record<string, string[]> } };
 }
+
+/** What `/profile` was asked for in `events`. */
+interface EventQuery {
+  start: Date;
+  end: Date;
+  /** event name → the params wanted (null: all); null: every event */
+  wanted: Map<string, string[] | null> | null;
+}
+
+/** `not_append` / `append` of a body or a user: true (replace arrays), false (append), undefined, or invalid. */
+function notAppendOf(source: JsonObject): boolean | undefined | 'invalid' {
+  // Insider: "If you use both together, the value you provide for append will be accepted."
+  if (source.append !== undefined) return typeof source.append === 'boolean' ? !source.append : 'invalid';
+  if (source.not_append !== undefined) return typeof source.not_append === 'boolean' ? source.not_append : 'invalid';
+  return undefined;
+}
+
+const reason = (e: AppError) => e.message.replace(/: bad request$/, '');
 
 /** Insider One's Unification API (SPEC §4, seed 003) on the shared profile store. */
 @Injectable()
@@ -47,6 +83,8 @@ export class PartnerService {
     private readonly tx: TransactionService,
     private readonly store: ProfileStore,
     private readonly settingsService: IdentitySettingsService,
+    private readonly limiter: RateLimiterService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** PATCH /identity: replace one identifier value of one profile, in one statement. */
@@ -95,28 +133,33 @@ export class PartnerService {
     await this.tx.run(async (manager) => {
       const profileId = await this.store.profileIdByIdentifier(manager, identifier.type, identifier.value);
       if (!profileId) throw noSuchUser();
+      // Two deletes of a profile's last two identifiers must not both see "two left".
+      await this.lockProfile(manager, profileId);
       const count = await query<{ n: string | number }>(
         manager,
         'SELECT COUNT(*) AS n FROM identity_identifiers WHERE profile_id = $1',
         [profileId],
       );
       if (Number(count[0].n) <= 1) throw badRequest('you cannot delete the sole identifier specified for a user');
-      await query(manager, 'DELETE FROM identity_identifiers WHERE type = $1 AND value = $2', [
-        identifier.type,
-        identifier.value,
-      ]);
+      const deleted = await query(
+        manager,
+        'DELETE FROM identity_identifiers WHERE type = $1 AND value = $2 AND profile_id = $3 RETURNING id',
+        [identifier.type, identifier.value, profileId],
+      );
+      if (deleted.length === 0) throw noSuchUser(); // moved or removed while we waited for the lock
       await this.store.touch(manager, profileId);
     });
     return {};
   }
 
-  /** POST /upsert: up to 1,000 users, each in its own transaction. */
+  /** POST /upsert: up to 1,000 users, each validated whole and written in its own transaction. */
   async upsert(rawBody: unknown): Promise<BatchResult> {
     const body = requireObject(rawBody);
     const users = this.users(body);
+    const requestMode = notAppendOf(body);
+    if (requestMode === 'invalid') throw badRequest('append and not_append must be true or false');
     const settings = await this.settingsService.get();
-    const requestNotAppend = body.not_append === true || body.append === false;
-    return this.batch(users, (user, i) => this.upsertUser(user, i, settings, requestNotAppend));
+    return this.batch(users, (user, i) => this.upsertUser(user, i, settings, requestMode));
   }
 
   /** POST /attribute/delete: whole or partial deletes of default and custom attributes. */
@@ -127,34 +170,37 @@ export class PartnerService {
     return this.batch(users, (user, i) => this.deleteUserAttributes(user, i, settings));
   }
 
-  /** POST /profile: a profile's identifiers, the attributes asked for, and its events in a date range. */
+  /**
+   * POST /profile: the attributes asked for (with `iid`), the events of a date range grouped by name,
+   * and the quota when asked. Also, beyond Insider: `iid` and `identifiers` at the top level.
+   */
   async profile(rawBody: unknown): Promise<JsonObject> {
     const body = requireObject(rawBody);
+    const wanted = this.wantedAttributes(body.attributes);
+    const eventQuery = body.events === undefined ? undefined : this.eventQuery(body.events);
+    if (body.quota !== undefined && typeof body.quota !== 'boolean') throw badRequest('quota must be true or false');
     const settings = await this.settingsService.get();
     const manager = this.tx.manager;
     const profileId = await this.findProfile(manager, body, settings);
     if (!profileId) throw noSuchUser();
-    const wanted = body.attributes;
-    if (
-      wanted !== undefined &&
-      (!Array.isArray(wanted) || !wanted.every((w) => typeof w === 'string') || wanted.length > 500)
-    ) {
-      throw badRequest('attributes must be an array of at most 500 attribute names');
-    }
     const [identifiers, attributes] = await Promise.all([
       this.store.identifiers(manager, [profileId]),
       this.store.attributes(manager, [profileId]),
     ]);
     const stored = new Map(attributes.map((a) => [a.key, decodeAttribute(a.value) as Json]));
+    const identifierValues = new Map(identifiers.map((i) => [i.type, i.value]));
     const outAttributes: JsonObject = {};
-    const names = (wanted as string[] | undefined) ?? [...stored.keys()];
-    for (const name of names) if (stored.has(name)) outAttributes[name] = stored.get(name)!;
-    const result: JsonObject = {
-      iid: profileId,
-      identifiers: identifiersToWire(identifiers),
-      attributes: outAttributes,
-    };
-    if (body.events !== undefined) result.events = await this.events(manager, profileId, body.events);
+    for (const name of wanted ?? stored.keys()) {
+      // Insider answers the default identifiers as attributes too ("attributes": ["email", "name"]).
+      const value = IDENTIFIER_TYPES.has(name) ? (identifierValues.get(name) ?? stored.get(name)) : stored.get(name);
+      if (value !== undefined) outAttributes[name] = value;
+    }
+    outAttributes.iid = profileId;
+    const result: JsonObject = { attributes: outAttributes };
+    if (eventQuery) result.events = await this.events(manager, profileId, eventQuery);
+    if (body.quota === true) result.quota = await this.quota();
+    result.iid = profileId;
+    result.identifiers = identifiersToWire(identifiers);
     return result;
   }
 
@@ -176,31 +222,38 @@ export class PartnerService {
     user: JsonObject,
     i: number,
     settings: IdentitySettings,
-    requestNotAppend: boolean,
+    requestMode: boolean | undefined,
   ): Promise<void> {
     const path = `users.${i}`;
-    const identifiers = this.userIdentifiers(user, path, settings, user.insider_id === undefined);
-    const attributes = parseAttributes(user.attributes, `${path}.attributes`);
-    if (attributes.error) throw new UserFailure(...attributes.error);
-    const events = parseEvents(user.events, `${path}.events`);
-    if (events.error) throw new UserFailure(...events.error);
-    const notAppend = requestNotAppend || user.not_append === true || user.append === false;
+    const problems = new Problems();
+    const insiderId = this.insiderId(user, path, problems);
+    const identifiers = this.userIdentifiers(user, path, settings, problems);
+    const writes = parseAttributes(user.attributes, `${path}.attributes`, settings, problems);
+    const events = parseEvents(user.events, `${path}.events`, problems);
+    const userMode = notAppendOf(user);
+    if (userMode === 'invalid') problems.add(path, 'append and not_append must be true or false');
+    if (problems.any) throw new UserFailure(problems);
+    const notAppend = (userMode as boolean | undefined) ?? requestMode ?? false;
+    const appendKeys = notAppend ? [] : writes.filter((w) => w.array).map((w) => w.key);
+
     await this.tx.run(async (manager) => {
-      let profileId = await this.resolveProfile(manager, user, identifiers, path);
-      if (!profileId) {
-        const [first, ...rest] = identifiers;
-        profileId = (await this.store.ensureProfile(manager, first.type, first.value)).id;
-        await this.addIdentifiers(manager, profileId, rest, path);
+      const found = await this.resolveProfile(manager, insiderId, identifiers, path);
+      let profileId = found.profileId;
+      let created = false;
+      if (profileId) {
+        await this.addIdentifiers(manager, profileId, identifiers, found.known, path);
       } else {
-        await this.addIdentifiers(manager, profileId, identifiers, path);
+        const [first, ...rest] = identifiers;
+        const ensured = await this.store.ensureProfile(manager, first.type, first.value);
+        profileId = ensured.id;
+        created = ensured.created;
+        await this.addIdentifiers(manager, profileId, rest, new Set(), path);
       }
-      const writes = attributes.writes;
-      const appendKeys = writes.filter((w) => w.array && !notAppend).map((w) => w.key);
-      const current = new Map<string, Json>();
-      if (appendKeys.length) {
-        for (const row of await this.store.attributes(manager, [profileId])) {
-          if (appendKeys.includes(row.key)) current.set(row.key, decodeAttribute(row.value) as Json);
-        }
+      let current = new Map<string, Json>();
+      if (appendKeys.length && !created) {
+        // Appends read, then write: hold the profile so concurrent appends do not lose items.
+        await this.lockProfile(manager, profileId);
+        current = await this.storedValues(manager, profileId, appendKeys);
       }
       await this.store.upsertAttributes(
         manager,
@@ -210,12 +263,13 @@ export class PartnerService {
           value: w.array && !notAppend ? appendArray(current.get(w.key), w.value as Json[]) : w.value,
         })),
       );
-      if (events.events.length) {
+      if (events.length) {
         const rows: string[] = [];
         const params: unknown[] = [];
-        for (const e of events.events) {
+        const now = new Date();
+        for (const e of events) {
           rows.push(placeholders(params.length, 6));
-          params.push(newId(), profileId, e.name, e.timestamp, JSON.stringify(e.params), new Date());
+          params.push(newId(), profileId, e.name, e.timestamp, JSON.stringify(e.params), now);
         }
         await query(
           manager,
@@ -229,34 +283,32 @@ export class PartnerService {
 
   private async deleteUserAttributes(user: JsonObject, i: number, settings: IdentitySettings): Promise<void> {
     const path = `users.${i}`;
-    const identifiers = this.userIdentifiers(user, path, settings, user.insider_id === undefined);
-    const whole = this.attributeNames(user.whole, `${path}.whole`);
-    const partial = user.partial ?? {};
-    if (!isObject(partial))
-      throw new UserFailure(`${path}.partial`, 'partial must be an object of attribute → values to remove');
-    const partialKeys = this.partialEntries(partial, `${path}.partial`);
-    if (!whole.length && !partialKeys.length)
-      throw new UserFailure(path, 'nothing to delete: give whole and/or partial');
+    const problems = new Problems();
+    const insiderId = this.insiderId(user, path, problems);
+    const identifiers = this.userIdentifiers(user, path, settings, problems);
+    const deletes = parseAttributeDeletes(user, path, settings, problems);
+    if (problems.any) throw new UserFailure(problems);
     await this.tx.run(async (manager) => {
-      const profileId = await this.resolveProfile(manager, user, identifiers, path);
-      if (!profileId) throw new UserFailure(`${path}.identifiers`, 'no such user for these identifiers');
-      if (whole.length) {
-        const list = whole.map((_, j) => `$${j + 2}`).join(', ');
+      const { profileId } = await this.resolveProfile(manager, insiderId, identifiers, path);
+      if (!profileId) throw UserFailure.at(`${path}.identifiers`, 'no such user for these identifiers');
+      if (deletes.whole.length) {
+        const list = deletes.whole.map((_, j) => `$${j + 2}`).join(', ');
         await query(manager, `DELETE FROM identity_attributes WHERE profile_id = $1 AND key IN (${list})`, [
           profileId,
-          ...whole,
+          ...deletes.whole,
         ]);
       }
-      if (partialKeys.length) {
-        const stored = new Map(
-          (await this.store.attributes(manager, [profileId])).map((a) => [a.key, decodeAttribute(a.value) as Json]),
+      if (deletes.partial.length) {
+        await this.lockProfile(manager, profileId);
+        const stored = await this.storedValues(
+          manager,
+          profileId,
+          deletes.partial.map(([key]) => key),
         );
         const writes: { key: string; value: Json }[] = [];
-        for (const [key, remove] of partialKeys) {
+        for (const [key, remove] of deletes.partial) {
           const current = stored.get(key);
-          if (!Array.isArray(current)) continue;
-          const drop = new Set(remove.map((v) => JSON.stringify(v)));
-          writes.push({ key, value: current.filter((v) => !drop.has(JSON.stringify(v))) });
+          if (Array.isArray(current)) writes.push({ key, value: removeFromArray(current, remove) });
         }
         await this.store.upsertAttributes(manager, profileId, writes);
       }
@@ -266,191 +318,326 @@ export class PartnerService {
 
   // ---- helpers ----------------------------------------------------------------------------------
 
-  private users(body: JsonObject): JsonObject[] {
+  private users(body: JsonObject): Json[] {
     const users = body.users;
-    if (!Array.isArray(users) || users.length === 0 || users.length > MAX_USERS) {
-      throw badRequest(`users must be an array of 1 to ${MAX_USERS.toLocaleString('en-US')} users`);
+    if (users === undefined || users === null) throw badRequest('users must be defined');
+    if (!Array.isArray(users)) throw badRequest('users must be an array of users');
+    if (users.length === 0) throw badRequest('users must not be empty');
+    if (users.length > MAX_USERS) {
+      throw badRequest(
+        `a request can carry at most ${MAX_USERS.toLocaleString('en-US')} users, not ${users.length.toLocaleString('en-US')}`,
+      );
     }
-    return users as JsonObject[];
+    return users;
   }
 
-  private async batch(users: JsonObject[], work: (user: JsonObject, i: number) => Promise<void>): Promise<BatchResult> {
+  private async batch(users: Json[], work: (user: JsonObject, i: number) => Promise<void>): Promise<BatchResult> {
     let successful = 0;
-    const errors: Record<string, string> = {};
+    let failed = 0;
+    const errors: Record<string, string[]> = {};
     for (let i = 0; i < users.length; i++) {
+      const user = users[i];
       try {
-        if (!isObject(users[i])) throw new UserFailure(`users.${i}`, 'a user must be an object');
-        await work(users[i], i);
+        if (!isObject(user)) throw UserFailure.at(`users.${i}`, 'a user must be an object');
+        await work(user, i);
         successful++;
       } catch (e) {
-        if (e instanceof UserFailure) errors[e.path] = e.message;
-        else if (e instanceof AppError && e.code !== 'INTERNAL_SERVER_ERROR')
-          errors[`users.${i}`] = e.message.replace(/: bad request$/, '');
+        let problems: Problems;
+        if (e instanceof UserFailure) problems = e.problems;
+        else if (e instanceof AppError && e.code !== ErrorCode.Internal)
+          problems = UserFailure.at(`users.${i}`, reason(e)).problems;
         else throw e;
+        failed++;
+        Object.assign(errors, problems.byPath);
       }
     }
-    return { data: { successful: { count: successful }, fail: { count: Object.keys(errors).length, errors } } };
+    return { data: { successful: { count: successful }, fail: failed ? { count: failed, errors } : {} } };
   }
 
+  private insiderId(user: JsonObject, path: string, problems: Problems): string | undefined {
+    const raw = user.insider_id;
+    if (raw === undefined || raw === null) return undefined;
+    if (typeof raw !== 'string' || raw.length === 0 || raw.length > 64) {
+      problems.add(`${path}.insider_id`, 'insider_id must be a string (the iid /profile answers)');
+      return undefined;
+    }
+    return raw;
+  }
+
+  /** A user's identifiers, each checked against the identity settings; problems go to `users.N.identifiers`. */
   private userIdentifiers(
     user: JsonObject,
     path: string,
     settings: IdentitySettings,
-    required: boolean,
+    problems: Problems,
   ): ParsedIdentifier[] {
-    if (user.identifiers === undefined && !required) return [];
-    try {
-      return parseIdentifiers(user.identifiers, settings);
-    } catch (e) {
-      throw new UserFailure(`${path}.identifiers`, (e as Error).message.replace(/: bad request$/, ''));
+    const at = `${path}.identifiers`;
+    const raw = user.identifiers;
+    const hasInsiderId = user.insider_id !== undefined && user.insider_id !== null;
+    if (raw === undefined || raw === null) {
+      if (!hasInsiderId) problems.add(at, 'either insider_id or identifiers must be specified');
+      return [];
     }
+    if (!isObject(raw)) {
+      problems.add(at, 'identifiers must be an object');
+      return [];
+    }
+    let entries: ReturnType<typeof identifierEntries>;
+    try {
+      entries = identifierEntries(raw);
+    } catch (e) {
+      problems.add(at, reason(e as AppError));
+      return [];
+    }
+    if (entries.length === 0 && !hasInsiderId) problems.add(at, NO_VALID_IDENTIFIER);
+    if (entries.length > 20) {
+      problems.add(at, 'at most 20 identifiers per user');
+      return [];
+    }
+    const out: ParsedIdentifier[] = [];
+    for (const [name, value, custom] of entries) {
+      try {
+        out.push(parseIdentifier(name, value, custom, settings));
+      } catch (e) {
+        if (!(e instanceof AppError)) throw e;
+        problems.add(at, custom || entries.length === 1 ? reason(e) : `${name}: ${reason(e)}`);
+      }
+    }
+    return out;
   }
 
   /**
-   * The one profile the user's identifiers (and insider_id) point at, or null for a new user.
-   * Identifiers of two different profiles fail the user: merging profiles is not done here.
+   * The one profile a user's insider_id and identifiers point at (null for a new user), in one query
+   * for the identifiers, and which of them it already holds. Identifiers of two different profiles fail
+   * the user: merging profiles is not done here.
    */
   private async resolveProfile(
     manager: EntityManager,
-    user: JsonObject,
+    insiderId: string | undefined,
     identifiers: ParsedIdentifier[],
     path: string,
-  ): Promise<string | null> {
+  ): Promise<{ profileId: string | null; known: Set<string> }> {
     const ids = new Set<string>();
-    if (user.insider_id !== undefined) {
-      if (typeof user.insider_id !== 'string')
-        throw new UserFailure(`${path}.insider_id`, 'insider_id must be a string');
-      const rows = await query(manager, 'SELECT id FROM identity_profiles WHERE id = $1', [user.insider_id]);
-      if (!rows.length) throw new UserFailure(`${path}.insider_id`, 'no such user for this insider_id');
-      ids.add(user.insider_id);
+    const known = new Set<string>();
+    if (insiderId !== undefined) {
+      const rows = await query(manager, 'SELECT id FROM identity_profiles WHERE id = $1', [insiderId]);
+      if (!rows.length) throw UserFailure.at(`${path}.insider_id`, 'no such user for this insider_id');
+      ids.add(insiderId);
     }
-    for (const identifier of identifiers) {
-      const found = await this.store.profileIdByIdentifier(manager, identifier.type, identifier.value);
-      if (found) ids.add(found);
+    if (identifiers.length) {
+      const where = identifiers.map((_, j) => `(type = $${2 * j + 1} AND value = $${2 * j + 2})`).join(' OR ');
+      const rows = await query<{ profile_id: string; type: string; value: string }>(
+        manager,
+        `SELECT profile_id, type, value FROM identity_identifiers WHERE ${where}`,
+        identifiers.flatMap((identifier) => [identifier.type, identifier.value]),
+      );
+      for (const row of rows) {
+        ids.add(row.profile_id);
+        known.add(`${row.type}\u0000${row.value}`);
+      }
     }
-    if (ids.size > 1)
-      throw new UserFailure(
+    if (ids.size > 1) {
+      throw UserFailure.at(
         `${path}.identifiers`,
         'the identifiers belong to different users; merging profiles is not supported',
       );
-    return ids.size ? [...ids][0] : null;
+    }
+    return { profileId: ids.size ? [...ids][0] : null, known };
   }
 
-  /** Adds the identifiers a profile lacks; a type it has with another value fails the user. */
+  /** Adds the identifiers a profile lacks (one statement); a type it has with another value fails the user. */
   private async addIdentifiers(
     manager: EntityManager,
     profileId: string,
     identifiers: ParsedIdentifier[],
+    known: Set<string>,
     path: string,
   ): Promise<void> {
-    const existing = await this.store.identifiers(manager, [profileId]);
-    for (const identifier of identifiers) {
+    const unknown = identifiers.filter((identifier) => !known.has(`${identifier.type}\u0000${identifier.value}`));
+    if (!unknown.length) return;
+    const existing = await query<{ type: string; value: string }>(
+      manager,
+      'SELECT type, value FROM identity_identifiers WHERE profile_id = $1',
+      [profileId],
+    );
+    const problems = new Problems();
+    const missing: ParsedIdentifier[] = [];
+    for (const identifier of unknown) {
       const same = existing.find((e) => e.type === identifier.type);
-      if (same) {
-        if (same.value !== identifier.value) {
-          throw new UserFailure(
-            `${path}.identifiers.${identifier.name}`,
-            `the user already has a different ${identifier.name}; change it with PATCH /api/user/v1/identity`,
-          );
-        }
-        continue;
+      if (!same) missing.push(identifier);
+      else if (same.value !== identifier.value) {
+        problems.add(
+          `${path}.identifiers`,
+          `the user already has a different ${identifier.name}; change it with PATCH /api/user/v1/identity`,
+        );
       }
-      try {
-        // a violation fails this user; its transaction is rolled back whole
-        await query(manager, 'INSERT INTO identity_identifiers (id, profile_id, type, value) VALUES ($1, $2, $3, $4)', [
-          newId(),
-          profileId,
-          identifier.type,
-          identifier.value,
-        ]);
-      } catch (e) {
-        if (isUniqueViolation(e))
-          throw new UserFailure(
-            `${path}.identifiers.${identifier.name}`,
-            'this identifier already belongs to another user',
-          );
-        throw e;
-      }
+    }
+    if (problems.any) throw new UserFailure(problems);
+    if (!missing.length) return;
+    const rows: string[] = [];
+    const params: unknown[] = [];
+    for (const identifier of missing) {
+      rows.push(placeholders(params.length, 4));
+      params.push(newId(), profileId, identifier.type, identifier.value);
+    }
+    try {
+      // a violation (another user took the value meanwhile) fails this user; its transaction is rolled back
+      await query(
+        manager,
+        `INSERT INTO identity_identifiers (id, profile_id, type, value) VALUES ${rows.join(', ')}`,
+        params,
+      );
+    } catch (e) {
+      if (isUniqueViolation(e))
+        throw UserFailure.at(`${path}.identifiers`, 'an identifier already belongs to another user');
+      throw e;
     }
   }
 
-  private attributeNames(raw: Json | undefined, path: string): string[] {
-    if (raw === undefined || raw === null) return [];
-    if (!Array.isArray(raw) || !raw.every((n) => typeof n === 'string'))
-      throw new UserFailure(path, 'whole must be an array of attribute names');
-    return (raw as string[]).map((name) => this.attributeKey(name, path));
+  /** Holds the profile row until the transaction ends (PostgreSQL; SQLite runs one writer at a time). */
+  private async lockProfile(manager: EntityManager, profileId: string): Promise<void> {
+    if (this.tx.isPostgres)
+      await query(manager, 'SELECT id FROM identity_profiles WHERE id = $1 FOR UPDATE', [profileId]);
   }
 
-  private partialEntries(partial: JsonObject, path: string): [string, Json[]][] {
-    return Object.entries(partial).map(([name, values]) => {
-      if (!Array.isArray(values)) throw new UserFailure(`${path}.${name}`, 'give the array items to remove');
-      return [this.attributeKey(name, `${path}.${name}`), values];
-    });
+  private async storedValues(manager: EntityManager, profileId: string, keys: string[]): Promise<Map<string, Json>> {
+    const list = keys.map((_, j) => `$${j + 2}`).join(', ');
+    const rows = await query<{ key: string; value: string }>(
+      manager,
+      `SELECT key, value FROM identity_attributes WHERE profile_id = $1 AND key IN (${list})`,
+      [profileId, ...keys],
+    );
+    return new Map(rows.map((row) => [row.key, decodeAttribute(row.value) as Json]));
   }
 
-  /** `name` for a default attribute, `c_name` (or custom.name) for a custom one; identifiers are refused. */
-  private attributeKey(name: string, path: string): string {
-    if (['uuid', 'email', 'phone_number', 'identifiers', 'custom'].includes(name)) {
-      throw new UserFailure(path, `identifiers cannot be deleted here (${name}); use DELETE /api/user/v1/identity`);
-    }
-    if (name.startsWith('custom.')) return customAttributeKey(name.slice(7));
-    return name;
-  }
-
+  /** The profile of a `/profile` or `/delete` body: by `insider_id`, or by its identifiers. */
   private async findProfile(
     manager: EntityManager,
     body: JsonObject,
     settings: IdentitySettings,
   ): Promise<string | null> {
-    if (typeof body.insider_id === 'string') {
+    if (body.insider_id !== undefined && body.insider_id !== null) {
+      if (typeof body.insider_id !== 'string' || body.insider_id.length === 0 || body.insider_id.length > 64) {
+        throw badRequest('insider_id must be a string (the iid /profile answers)');
+      }
       const rows = await query<{ id: string }>(manager, 'SELECT id FROM identity_profiles WHERE id = $1', [
         body.insider_id,
       ]);
       return rows[0]?.id ?? null;
     }
-    const identifiers = parseIdentifiers(body.identifiers, settings);
-    let found: string | null = null;
-    for (const identifier of identifiers) {
-      const id = await this.store.profileIdByIdentifier(manager, identifier.type, identifier.value);
-      if (id && found && id !== found) throw badRequest('the identifiers belong to different users');
-      found = id ?? found;
+    if (body.identifiers === undefined || body.identifiers === null) {
+      throw badRequest('either insider_id or identifiers must be specified');
     }
-    return found;
+    const identifiers = parseIdentifiers(body.identifiers, settings);
+    const where = identifiers.map((_, j) => `(type = $${2 * j + 1} AND value = $${2 * j + 2})`).join(' OR ');
+    const rows = await query<{ profile_id: string }>(
+      manager,
+      `SELECT DISTINCT profile_id FROM identity_identifiers WHERE ${where}`,
+      identifiers.flatMap((identifier) => [identifier.type, identifier.value]),
+    );
+    if (rows.length > 1) throw badRequest('the identifiers belong to different users');
+    return rows[0]?.profile_id ?? null;
   }
 
-  private async events(manager: EntityManager, profileId: string, raw: Json): Promise<JsonObject[]> {
-    if (!isObject(raw)) throw badRequest('events must be an object with start_date, end_date and optionally wanted');
-    const start = typeof raw.start_date === 'string' ? Date.parse(raw.start_date) : NaN;
-    const end = typeof raw.end_date === 'string' ? Date.parse(raw.end_date) : NaN;
-    if (Number.isNaN(start) || Number.isNaN(end))
-      throw badRequest('events.start_date and events.end_date must be RFC 3339 date-times');
-    if (end < start) throw badRequest('events.end_date is before events.start_date');
-    const wanted = raw.wanted;
-    if (wanted !== undefined && (!Array.isArray(wanted) || !wanted.every((w) => typeof w === 'string'))) {
-      throw badRequest('events.wanted must be an array of event names');
+  private wantedAttributes(raw: Json | undefined): string[] | undefined {
+    if (raw === undefined || raw === null) return undefined;
+    if (
+      !Array.isArray(raw) ||
+      raw.length > WANTED_ATTRIBUTES_MAX ||
+      !raw.every((name) => typeof name === 'string' && name.length <= 130)
+    ) {
+      throw badRequest(`attributes must be an array of at most ${WANTED_ATTRIBUTES_MAX} attribute names`);
     }
-    const params: unknown[] = [profileId, new Date(start), new Date(end)];
+    return raw as string[];
+  }
+
+  /** `{"start_date": 1606311893, "end_date": 1611582293, "wanted": [{"event_name", "params"}]}` */
+  private eventQuery(raw: Json): EventQuery {
+    if (!isObject(raw)) throw badRequest('events must be an object with start_date, end_date and wanted');
+    const start = this.instant(raw.start_date, 'events.start_date');
+    const end = this.instant(raw.end_date, 'events.end_date');
+    if (end < start) throw badRequest('events.end_date is before events.start_date');
+    const list = raw.wanted;
+    if (list === undefined || list === null) return { start, end, wanted: null };
+    if (!Array.isArray(list) || list.length > WANTED_EVENTS_MAX) {
+      throw badRequest(`events.wanted must be an array of at most ${WANTED_EVENTS_MAX} events`);
+    }
+    const wanted = new Map<string, string[] | null>();
+    list.forEach((item, j) => {
+      const at = `events.wanted.${j}`;
+      // Insider's `{ "event_name", "params" }`; a bare name asks for every parameter.
+      const name = typeof item === 'string' ? item : isObject(item) ? item.event_name : undefined;
+      if (typeof name !== 'string' || !EVENT_NAME.test(name)) {
+        throw badRequest(`${at}.event_name must be 1 to 128 lowercase letters, digits or "_"`);
+      }
+      const params = isObject(item) ? item.params : undefined;
+      if (params === undefined || params === null) wanted.set(name, null);
+      else if (Array.isArray(params) && params.length <= 100 && params.every((p) => typeof p === 'string')) {
+        wanted.set(name, params as string[]);
+      } else throw badRequest(`${at}.params must be an array of at most 100 parameter names`);
+    });
+    return { start, end, wanted };
+  }
+
+  /** An epoch timestamp in seconds (Insider), or an RFC 3339 date-time. */
+  private instant(raw: Json | undefined, field: string): Date {
+    if (typeof raw === 'number' && Number.isFinite(raw) && raw >= 0 && raw <= EPOCH_MAX) return new Date(raw * 1000);
+    if (typeof raw === 'string' && raw.length <= 64) {
+      const time = Date.parse(raw);
+      if (!Number.isNaN(time)) return new Date(time);
+    }
+    throw badRequest(`${field} must be an epoch timestamp in seconds (e.g. 1606311893) or an RFC 3339 date-time`);
+  }
+
+  /** Insider's shape: `{"purchase": [{"product_id": "…", "created_date": "2021-01-06T23:34:09Z"}]}`, newest first. */
+  private async events(manager: EntityManager, profileId: string, q: EventQuery): Promise<JsonObject> {
+    const params: unknown[] = [profileId, q.start, q.end];
     let filter = '';
-    if (Array.isArray(wanted) && wanted.length) {
-      filter = ` AND event_name IN (${wanted.map((_, j) => `$${j + 4}`).join(', ')})`;
-      params.push(...wanted);
+    if (q.wanted) {
+      const names = [...q.wanted.keys()];
+      if (!names.length) return {};
+      filter = ` AND event_name IN (${names.map((_, j) => `$${j + 4}`).join(', ')})`;
+      params.push(...names);
     }
     const rows = await query<{ event_name: string; timestamp: string | Date; params: string }>(
       manager,
-      `SELECT event_name, timestamp, params FROM identity_events WHERE profile_id = $1 AND timestamp >= $2 AND timestamp <= $3${filter} ORDER BY timestamp ASC LIMIT 1000`,
+      `SELECT event_name, timestamp, params FROM identity_events WHERE profile_id = $1 AND timestamp >= $2 AND timestamp <= $3${filter} ORDER BY timestamp DESC LIMIT ${EVENTS_ANSWERED_MAX}`,
       params,
     );
-    return rows.map((r) => ({
-      event_name: r.event_name,
-      timestamp: toIso(r.timestamp),
-      event_params: JSON.parse(r.params) as Json,
-    }));
+    const out: JsonObject = {};
+    for (const name of q.wanted?.keys() ?? []) out[name] = [];
+    for (const row of rows) {
+      const stored = JSON.parse(row.params) as JsonObject;
+      const entry = pickParams(stored, q.wanted?.get(row.event_name) ?? null);
+      entry.created_date = toIso(row.timestamp);
+      ((out[row.event_name] ??= []) as Json[]).push(entry);
+    }
+    return out;
+  }
+
+  /** Insider's `quota` (with `"quota": true`): this request's cost and the minute's use of the /profile limit. */
+  private async quota(): Promise<JsonObject> {
+    const limit = this.config.rateLimits.partnerProfile;
+    const state = await this.limiter.peek(partnerRateKey('partnerProfile', this.config.partnerName), limit);
+    return { cost: 1, used: state.count, total: limit.limit };
   }
 }
 
-function toIso(value: string | Date): string {
-  if (value instanceof Date) return value.toISOString();
-  return new Date(`${value.replace(' ', 'T')}Z`).toISOString();
+/** The wanted parameters of a stored event (`c_<name>` for a custom one); all of them when none are named. */
+function pickParams(stored: JsonObject, wanted: string[] | null): JsonObject {
+  if (!wanted || wanted.length === 0) return { ...stored };
+  const custom = isObject(stored.custom) ? stored.custom : {};
+  const out: JsonObject = {};
+  for (const name of wanted) {
+    if (name === 'timestamp' || name === 'created_date') continue; // answered as created_date
+    const value = name.startsWith('c_') && custom[name.slice(2)] !== undefined ? custom[name.slice(2)] : stored[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
 }
 
-export { CUSTOM_ATTRIBUTE_PREFIX };
+/** RFC 3339 in UTC, without milliseconds when there are none (`2021-01-06T23:34:09Z`). */
+function toIso(value: string | Date): string {
+  const date = value instanceof Date ? value : new Date(`${value.replace(' ', 'T')}Z`);
+  return date.toISOString().replace('.000Z', 'Z');
+}
