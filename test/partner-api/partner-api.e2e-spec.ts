@@ -515,6 +515,93 @@ describe('the Insider-compatible partner API', () => {
       }
     });
 
+    it('writes a batch in as many statements for 200 users as for 5', async () => {
+      const statements: string[] = [];
+      const logger = t.dataSource.logger;
+      const original = logger.logQuery.bind(logger);
+      logger.logQuery = (q, parameters, runner) => {
+        statements.push(q);
+        return original(q, parameters, runner);
+      };
+      const batch = async (n: number, tag: string) => {
+        statements.length = 0;
+        const res = await upsert(
+          Array.from({ length: n }, (_, i) => ({
+            identifiers: { uuid: `${tag}-${i}`, email: `${tag}-${i}@example.com` },
+            attributes: { name: `N${i}`, list_id: [i], custom: { tier: 'gold' } },
+            events: [{ event_name: 'session_start', timestamp: '2024-05-17T10:00:00Z' }],
+          })),
+        );
+        expect(res.body.data).toEqual({ successful: { count: n }, fail: {} });
+        return statements.length;
+      };
+      try {
+        await batch(1, 'warm');
+        const fiveNew = await batch(5, 'few');
+        const manyNew = await batch(200, 'many');
+        expect(manyNew).toBe(fiveNew);
+        const fiveAgain = await batch(5, 'few');
+        const manyAgain = await batch(200, 'many');
+        expect(manyAgain).toBe(fiveAgain);
+        expect(manyAgain).toBeLessThanOrEqual(12);
+      } finally {
+        logger.logQuery = original;
+      }
+      const p = await profile({ identifiers: { uuid: 'many-199' }, attributes: ['list_id', 'c_tier'] });
+      expect(p.body.attributes).toEqual({ list_id: [199], c_tier: 'gold', iid: p.body.iid });
+    });
+
+    it('writes users of one request that share an identifier in their order', async () => {
+      const res = await upsert([
+        { identifiers: { email: 'order@example.com', uuid: 'order-1' }, attributes: { list_id: [1] } },
+        { identifiers: { email: 'order@example.com' }, attributes: { name: 'Second', list_id: [2] } },
+        { identifiers: { uuid: 'order-1', email: 'other-order@example.com' }, attributes: { name: 'Third' } },
+        { identifiers: { uuid: 'order-1', phone_number: '+35840111222' }, attributes: { list_id: [3] } },
+        { identifiers: { uuid: 'standalone-order' }, attributes: { name: 'Alone' } },
+      ]);
+      expect(res.body.data).toEqual({
+        successful: { count: 4 },
+        fail: {
+          count: 1,
+          errors: {
+            'users.2.identifiers': [
+              'the user already has a different email; change it with PATCH /api/user/v1/identity',
+            ],
+          },
+        },
+      });
+      const p = await profile({ identifiers: { phone_number: '+35840111222' }, attributes: ['name', 'list_id'] });
+      expect(p.body.attributes).toEqual({ name: 'Second', list_id: [1, 2, 3], iid: p.body.iid });
+      expect(p.body.identifiers).toEqual({ email: 'order@example.com', uuid: 'order-1', phone_number: '+35840111222' });
+    });
+
+    it('makes one profile per identifier when concurrent batches create the same users', async () => {
+      const batch = (r: number) =>
+        upsert(
+          Array.from({ length: 40 }, (_, i) => ({
+            identifiers: { email: `race-${i}@example.com` },
+            attributes: { list_id: [r], custom: { last: r } },
+            events: [{ event_name: 'session_start', timestamp: `2024-05-17T10:00:0${r}Z` }],
+          })),
+        );
+      const results = await Promise.all(Array.from({ length: 6 }, (_, r) => batch(r)));
+      for (const res of results)
+        expect([res.status, res.body.data]).toEqual([200, { successful: { count: 40 }, fail: {} }]);
+      const profiles = await t.dataSource.query(
+        "SELECT COUNT(DISTINCT profile_id) AS n FROM identity_identifiers WHERE value LIKE 'race-%'",
+      );
+      expect(Number(profiles[0].n)).toBe(40);
+      for (const i of [0, 17, 39]) {
+        const p = await profile({
+          identifiers: { email: `race-${i}@example.com` },
+          attributes: ['list_id'],
+          events: { start_date: 1715940000, end_date: 1715940060 },
+        });
+        expect([...p.body.attributes.list_id].sort()).toEqual([0, 1, 2, 3, 4, 5]);
+        expect(p.body.events.session_start).toHaveLength(6);
+      }
+    });
+
     it('refuses more than 1,000 users, or none', async () => {
       const many = await upsert(Array.from({ length: 1001 }, (_, i) => ({ identifiers: { uuid: `m${i}` } })));
       expect([many.status, many.body]).toEqual([
@@ -676,6 +763,31 @@ describe('the Insider-compatible partner API', () => {
         ],
       });
     });
+  });
+
+  it('takes concurrent Nosto and Insider writes of one profile without a failure', async () => {
+    await upsert([{ identifiers: { email: 'both-busy@example.com' }, attributes: { custom: { a: '0', b: '0' } } }]);
+    const writes = Array.from({ length: 24 }, (_, i) =>
+      i % 2
+        ? t.gql(
+            `mutation ($v: String!) { upsertIdentity(identity: { email: "both-busy@example.com", attributes: [{ name: "b", value: $v }, { name: "a", value: $v }] }) { id } }`,
+            { v: `g${i}` },
+            { basic: token },
+          )
+        : upsert([
+            {
+              identifiers: { email: 'both-busy@example.com' },
+              attributes: { list_id: [i], custom: { a: `r${i}`, b: `r${i}` } },
+            },
+          ]),
+    );
+    const results = await Promise.all(writes);
+    results.forEach((res, i) => {
+      if (i % 2) expect(res.body.errors).toBeUndefined();
+      else expect(res.body.data).toEqual({ successful: { count: 1 }, fail: {} });
+    });
+    const p = await profile({ identifiers: { email: 'both-busy@example.com' }, attributes: ['list_id'] });
+    expect(p.body.attributes.list_id).toHaveLength(12);
   });
 
   describe('identity settings', () => {

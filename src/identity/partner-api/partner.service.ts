@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AppError, ErrorCode, isUniqueViolation } from '../../common/app-error';
 import { RateLimiterService } from '../../common/rate-limiter.service';
@@ -6,11 +6,17 @@ import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { newId } from '../../database/columns';
 import { placeholders, query } from '../../database/sql';
 import { TransactionService } from '../../database/transaction.service';
-import { decodeAttribute, DEFAULT_IDENTIFIER_TYPES } from '../identity-codec';
+import { decodeAttribute, DEFAULT_IDENTIFIER_TYPES, encodeAttribute } from '../identity-codec';
 import { IdentitySettings, IdentitySettingsService } from '../identity-settings.service';
 import { ProfileStore } from '../profile-store';
-import { appendArray, parseAttributeDeletes, parseAttributes, removeFromArray } from './partner-attributes';
-import { EVENT_NAME, parseEvents } from './partner-events';
+import {
+  appendArray,
+  AttributeWrite,
+  parseAttributeDeletes,
+  parseAttributes,
+  removeFromArray,
+} from './partner-attributes';
+import { EVENT_NAME, ParsedEvent, parseEvents } from './partner-events';
 import {
   badRequest,
   identifierEntries,
@@ -36,6 +42,10 @@ const WANTED_EVENTS_MAX = 50;
 const EVENTS_ANSWERED_MAX = 1000;
 /** 9999-12-31T23:59:59Z: the last second an epoch timestamp may name */
 const EPOCH_MAX = 253_402_300_799;
+/** rows per multi-row statement (well under SQLite's 32,766 and PostgreSQL's 65,535 parameters) */
+const ROWS_PER_STATEMENT = 1000;
+const DIFFERENT_USERS = 'the identifiers belong to different users; merging profiles is not supported';
+const NO_SUCH_INSIDER_ID = 'no such user for this insider_id';
 
 /** A user of a batch that failed, with its problems by path (nothing of that user was written). */
 class UserFailure extends Error {
@@ -66,6 +76,25 @@ interface EventQuery {
   wanted: Map<string, string[] | null> | null;
 }
 
+/** One valid user of an `/upsert`, ready to write. */
+interface UpsertPlan {
+  index: number;
+  path: string;
+  insiderId?: string;
+  identifiers: ParsedIdentifier[];
+  writes: AttributeWrite[];
+  events: ParsedEvent[];
+  notAppend: boolean;
+}
+
+const identifierKey = (identifier: { type: string; value: string }) => `${identifier.type}\u0000${identifier.value}`;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 /** `not_append` / `append` of a body or a user: true (replace arrays), false (append), undefined, or invalid. */
 function notAppendOf(source: JsonObject): boolean | undefined | 'invalid' {
   // Insider: "If you use both together, the value you provide for append will be accepted."
@@ -75,10 +104,24 @@ function notAppendOf(source: JsonObject): boolean | undefined | 'invalid' {
 }
 
 const reason = (e: AppError) => e.message.replace(/: bad request$/, '');
+/** Code-unit order: the same on both engines. */
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const differentValue = (identifier: ParsedIdentifier) =>
+  `the user already has a different ${identifier.name}; change it with PATCH /api/user/v1/identity`;
+
+/** The answer of a batch: every user that is not in `failures` was written. */
+function batchResult(total: number, failures: Map<number, Problems>): BatchResult {
+  if (!failures.size) return { data: { successful: { count: total }, fail: {} } };
+  const errors: Record<string, string[]> = {};
+  for (const index of [...failures.keys()].sort((a, b) => a - b)) Object.assign(errors, failures.get(index)!.byPath);
+  return { data: { successful: { count: total - failures.size }, fail: { count: failures.size, errors } } };
+}
 
 /** Insider One's Unification API (SPEC §4, seed 003) on the shared profile store. */
 @Injectable()
 export class PartnerService {
+  private readonly logger = new Logger(PartnerService.name);
+
   constructor(
     private readonly tx: TransactionService,
     private readonly store: ProfileStore,
@@ -134,7 +177,7 @@ export class PartnerService {
       const profileId = await this.store.profileIdByIdentifier(manager, identifier.type, identifier.value);
       if (!profileId) throw noSuchUser();
       // Two deletes of a profile's last two identifiers must not both see "two left".
-      await this.lockProfile(manager, profileId);
+      await this.takeProfiles(manager, [profileId]);
       const count = await query<{ n: string | number }>(
         manager,
         'SELECT COUNT(*) AS n FROM identity_identifiers WHERE profile_id = $1',
@@ -147,27 +190,55 @@ export class PartnerService {
         [identifier.type, identifier.value, profileId],
       );
       if (deleted.length === 0) throw noSuchUser(); // moved or removed while we waited for the lock
-      await this.store.touch(manager, profileId);
     });
     return {};
   }
 
-  /** POST /upsert: up to 1,000 users, each validated whole and written in its own transaction. */
+  /**
+   * POST /upsert: up to 1,000 users. Each user is validated whole; the valid ones are written together
+   * in multi-row statements in one transaction (each user's writes all or nothing with it), and a user
+   * that shares an identifier or a profile with another user of the request, or a batch that met a
+   * concurrent writer, is written one by one, each user in its own transaction.
+   */
   async upsert(rawBody: unknown): Promise<BatchResult> {
     const body = requireObject(rawBody);
     const users = this.users(body);
     const requestMode = notAppendOf(body);
     if (requestMode === 'invalid') throw badRequest('append and not_append must be true or false');
     const settings = await this.settingsService.get();
-    return this.batch(users, (user, i) => this.upsertUser(user, i, settings, requestMode));
+    const failures = new Map<number, Problems>();
+    const plans: UpsertPlan[] = [];
+    users.forEach((user, i) => {
+      try {
+        plans.push(this.planUpsert(user, i, settings, requestMode));
+      } catch (e) {
+        failures.set(i, this.userProblems(e, i));
+      }
+    });
+    for (const plan of await this.bulkUpsert(plans, failures)) {
+      try {
+        await this.upsertOne(plan);
+      } catch (e) {
+        failures.set(plan.index, this.userProblems(e, plan.index));
+      }
+    }
+    return batchResult(users.length, failures);
   }
 
-  /** POST /attribute/delete: whole or partial deletes of default and custom attributes. */
+  /** POST /attribute/delete: whole or partial deletes of default and custom attributes, per user. */
   async deleteAttributes(rawBody: unknown): Promise<BatchResult> {
     const body = requireObject(rawBody);
     const users = this.users(body);
     const settings = await this.settingsService.get();
-    return this.batch(users, (user, i) => this.deleteUserAttributes(user, i, settings));
+    const failures = new Map<number, Problems>();
+    for (let i = 0; i < users.length; i++) {
+      try {
+        await this.deleteUserAttributes(users[i], i, settings);
+      } catch (e) {
+        failures.set(i, this.userProblems(e, i));
+      }
+    }
+    return batchResult(users.length, failures);
   }
 
   /**
@@ -216,15 +287,12 @@ export class PartnerService {
     return {};
   }
 
-  // ---- per user -------------------------------------------------------------------------------
+  // ---- upsert -----------------------------------------------------------------------------------
 
-  private async upsertUser(
-    user: JsonObject,
-    i: number,
-    settings: IdentitySettings,
-    requestMode: boolean | undefined,
-  ): Promise<void> {
+  /** Validates one user of an `/upsert` whole: every problem is reported, by path. */
+  private planUpsert(user: Json, i: number, settings: IdentitySettings, requestMode: boolean | undefined): UpsertPlan {
     const path = `users.${i}`;
+    if (!isObject(user)) throw UserFailure.at(path, 'a user must be an object');
     const problems = new Problems();
     const insiderId = this.insiderId(user, path, problems);
     const identifiers = this.userIdentifiers(user, path, settings, problems);
@@ -234,55 +302,184 @@ export class PartnerService {
     if (userMode === 'invalid') problems.add(path, 'append and not_append must be true or false');
     if (problems.any) throw new UserFailure(problems);
     const notAppend = (userMode as boolean | undefined) ?? requestMode ?? false;
-    const appendKeys = notAppend ? [] : writes.filter((w) => w.array).map((w) => w.key);
+    return { index: i, path, insiderId, identifiers, writes, events, notAppend };
+  }
 
+  /**
+   * Writes the users that stand alone in multi-row statements, in one transaction, and answers the
+   * users to write one by one (in request order): those sharing an identifier or a profile with another
+   * user of the request (so that their order holds), and all of them when the batch failed (a concurrent
+   * writer took a value first: one by one, each user meets it alone).
+   */
+  private async bulkUpsert(plans: UpsertPlan[], failures: Map<number, Problems>): Promise<UpsertPlan[]> {
+    if (!plans.length) return [];
+    const manager = this.tx.manager;
+    const owners = await this.identifierOwners(
+      manager,
+      plans.flatMap((plan) => plan.identifiers),
+    );
+    const insiderIds = await this.existingProfileIds(
+      manager,
+      plans.flatMap((plan) => (plan.insiderId ? [plan.insiderId] : [])),
+    );
+    const targets = new Map<UpsertPlan, string | null>();
+    const uses = new Map<string, number>();
+    const claims = (plan: UpsertPlan, target: string | null) => [
+      ...plan.identifiers.map(identifierKey),
+      ...(target ? [`profile:${target}`] : []),
+    ];
+    for (const plan of plans) {
+      const profiles = new Set<string>();
+      if (plan.insiderId !== undefined) {
+        if (!insiderIds.has(plan.insiderId)) {
+          failures.set(plan.index, UserFailure.at(`${plan.path}.insider_id`, NO_SUCH_INSIDER_ID).problems);
+          continue;
+        }
+        profiles.add(plan.insiderId);
+      }
+      for (const identifier of plan.identifiers) {
+        const owner = owners.get(identifierKey(identifier));
+        if (owner) profiles.add(owner);
+      }
+      if (profiles.size > 1) {
+        failures.set(plan.index, UserFailure.at(`${plan.path}.identifiers`, DIFFERENT_USERS).problems);
+        continue;
+      }
+      const target = profiles.size ? [...profiles][0] : null;
+      targets.set(plan, target);
+      for (const claim of claims(plan, target)) uses.set(claim, (uses.get(claim) ?? 0) + 1);
+    }
+    const oneByOne: UpsertPlan[] = [];
+    const together: UpsertPlan[] = [];
+    for (const [plan, target] of targets) {
+      (claims(plan, target).some((claim) => uses.get(claim)! > 1) ? oneByOne : together).push(plan);
+    }
+    // What the existing profiles hold: a type they have with another value fails the user.
+    const held = await this.identifiersOf(
+      manager,
+      together.flatMap((plan) => (targets.get(plan) ? [targets.get(plan)!] : [])),
+    );
+    const ready: { plan: UpsertPlan; profileId: string | null; missing: ParsedIdentifier[] }[] = [];
+    for (const plan of together) {
+      const profileId = targets.get(plan)!;
+      if (!profileId) {
+        ready.push({ plan, profileId, missing: plan.identifiers });
+        continue;
+      }
+      const has = held.get(profileId) ?? new Map<string, string>();
+      const problems = new Problems();
+      for (const identifier of plan.identifiers) {
+        const value = has.get(identifier.type);
+        if (value !== undefined && value !== identifier.value)
+          problems.add(`${plan.path}.identifiers`, differentValue(identifier));
+      }
+      if (problems.any) failures.set(plan.index, problems);
+      else ready.push({ plan, profileId, missing: plan.identifiers.filter((i) => !has.has(i.type)) });
+    }
+    if (!ready.length) return oneByOne;
+    try {
+      await this.tx.run((m) => this.writeTogether(m, ready));
+    } catch (error) {
+      this.logger.warn(
+        { err: error, users: ready.length },
+        'bulk upsert met a concurrent writer (or failed); writing its users one by one',
+      );
+      return [...oneByOne, ...ready.map((r) => r.plan)].sort((a, b) => a.index - b.index);
+    }
+    return oneByOne;
+  }
+
+  /** The writes of standalone users, in a handful of multi-row statements (one transaction). */
+  private async writeTogether(
+    manager: EntityManager,
+    ready: { plan: UpsertPlan; profileId: string | null; missing: ParsedIdentifier[] }[],
+  ): Promise<void> {
+    const existing = [...new Set(ready.flatMap((r) => (r.profileId ? [r.profileId] : [])))];
+    await this.takeProfiles(manager, existing);
+    const appendKeys = new Set<string>();
+    const appendProfiles: string[] = [];
+    for (const { plan, profileId } of ready) {
+      const keys = plan.notAppend ? [] : plan.writes.filter((w) => w.array).map((w) => w.key);
+      if (profileId && keys.length) {
+        appendProfiles.push(profileId);
+        keys.forEach((key) => appendKeys.add(key));
+      }
+    }
+    const stored = await this.storedValuesOf(manager, appendProfiles, [...appendKeys]);
+    const now = new Date();
+    const profiles: unknown[][] = [];
+    const identifiers: unknown[][] = [];
+    const attributes: { profileId: string; key: string; value: Json }[] = [];
+    const events: unknown[][] = [];
+    for (const { plan, profileId: found, missing } of ready) {
+      const profileId = found ?? newId();
+      if (!found) profiles.push([profileId, now, now]);
+      for (const identifier of missing) identifiers.push([newId(), profileId, identifier.type, identifier.value]);
+      for (const w of plan.writes) {
+        const value =
+          w.array && !plan.notAppend
+            ? appendArray(stored.get(`${profileId}\u0000${w.key}`), w.value as Json[])
+            : w.value;
+        attributes.push({ profileId, key: w.key, value });
+      }
+      for (const e of plan.events)
+        events.push([newId(), profileId, e.name, e.timestamp, JSON.stringify(e.params), now]);
+    }
+    await this.insertRows(manager, 'identity_profiles (id, created_at, updated_at)', profiles);
+    // in (type, value) order: concurrent batches claiming the same new values wait on each other, not deadlock
+    identifiers.sort((a, b) => byText(`${a[2]}\u0000${a[3]}`, `${b[2]}\u0000${b[3]}`));
+    await this.insertRows(manager, 'identity_identifiers (id, profile_id, type, value)', identifiers);
+    await this.writeAttributes(manager, attributes);
+    await this.insertRows(
+      manager,
+      'identity_events (id, profile_id, event_name, timestamp, params, created_at)',
+      events,
+    );
+  }
+
+  /** One user, in its own transaction: the profile is taken first, so concurrent writers queue on it. */
+  private async upsertOne(plan: UpsertPlan): Promise<void> {
+    const { path, identifiers, writes, events, notAppend } = plan;
+    const appendKeys = notAppend ? [] : writes.filter((w) => w.array).map((w) => w.key);
     await this.tx.run(async (manager) => {
-      const found = await this.resolveProfile(manager, insiderId, identifiers, path);
+      const found = await this.resolveProfile(manager, plan.insiderId, identifiers, path);
       let profileId = found.profileId;
       let created = false;
       if (profileId) {
+        await this.takeProfiles(manager, [profileId]);
         await this.addIdentifiers(manager, profileId, identifiers, found.known, path);
       } else {
         const [first, ...rest] = identifiers;
         const ensured = await this.store.ensureProfile(manager, first.type, first.value);
         profileId = ensured.id;
         created = ensured.created;
+        if (!created) await this.takeProfiles(manager, [profileId]);
         await this.addIdentifiers(manager, profileId, rest, new Set(), path);
       }
-      let current = new Map<string, Json>();
-      if (appendKeys.length && !created) {
-        // Appends read, then write: hold the profile so concurrent appends do not lose items.
-        await this.lockProfile(manager, profileId);
-        current = await this.storedValues(manager, profileId, appendKeys);
-      }
-      await this.store.upsertAttributes(
+      const current =
+        appendKeys.length && !created ? await this.storedValuesOf(manager, [profileId], appendKeys) : null;
+      await this.writeAttributes(
         manager,
-        profileId,
         writes.map((w) => ({
+          profileId: profileId!,
           key: w.key,
-          value: w.array && !notAppend ? appendArray(current.get(w.key), w.value as Json[]) : w.value,
+          value:
+            w.array && !notAppend
+              ? appendArray(current?.get(`${profileId}\u0000${w.key}`), w.value as Json[])
+              : w.value,
         })),
       );
-      if (events.length) {
-        const rows: string[] = [];
-        const params: unknown[] = [];
-        const now = new Date();
-        for (const e of events) {
-          rows.push(placeholders(params.length, 6));
-          params.push(newId(), profileId, e.name, e.timestamp, JSON.stringify(e.params), now);
-        }
-        await query(
-          manager,
-          `INSERT INTO identity_events (id, profile_id, event_name, timestamp, params, created_at) VALUES ${rows.join(', ')}`,
-          params,
-        );
-      }
-      if (!writes.length) await this.store.touch(manager, profileId);
+      await this.insertRows(
+        manager,
+        'identity_events (id, profile_id, event_name, timestamp, params, created_at)',
+        events.map((e) => [newId(), profileId, e.name, e.timestamp, JSON.stringify(e.params), new Date()]),
+      );
     });
   }
 
-  private async deleteUserAttributes(user: JsonObject, i: number, settings: IdentitySettings): Promise<void> {
+  private async deleteUserAttributes(user: Json, i: number, settings: IdentitySettings): Promise<void> {
     const path = `users.${i}`;
+    if (!isObject(user)) throw UserFailure.at(path, 'a user must be an object');
     const problems = new Problems();
     const insiderId = this.insiderId(user, path, problems);
     const identifiers = this.userIdentifiers(user, path, settings, problems);
@@ -291,6 +488,7 @@ export class PartnerService {
     await this.tx.run(async (manager) => {
       const { profileId } = await this.resolveProfile(manager, insiderId, identifiers, path);
       if (!profileId) throw UserFailure.at(`${path}.identifiers`, 'no such user for these identifiers');
+      await this.takeProfiles(manager, [profileId]);
       if (deletes.whole.length) {
         const list = deletes.whole.map((_, j) => `$${j + 2}`).join(', ');
         await query(manager, `DELETE FROM identity_attributes WHERE profile_id = $1 AND key IN (${list})`, [
@@ -299,20 +497,18 @@ export class PartnerService {
         ]);
       }
       if (deletes.partial.length) {
-        await this.lockProfile(manager, profileId);
-        const stored = await this.storedValues(
+        const stored = await this.storedValuesOf(
           manager,
-          profileId,
+          [profileId],
           deletes.partial.map(([key]) => key),
         );
-        const writes: { key: string; value: Json }[] = [];
+        const writes: { profileId: string; key: string; value: Json }[] = [];
         for (const [key, remove] of deletes.partial) {
-          const current = stored.get(key);
-          if (Array.isArray(current)) writes.push({ key, value: removeFromArray(current, remove) });
+          const current = stored.get(`${profileId}\u0000${key}`);
+          if (Array.isArray(current)) writes.push({ profileId, key, value: removeFromArray(current, remove) });
         }
-        await this.store.upsertAttributes(manager, profileId, writes);
+        await this.writeAttributes(manager, writes);
       }
-      await this.store.touch(manager, profileId);
     });
   }
 
@@ -331,27 +527,11 @@ export class PartnerService {
     return users;
   }
 
-  private async batch(users: Json[], work: (user: JsonObject, i: number) => Promise<void>): Promise<BatchResult> {
-    let successful = 0;
-    let failed = 0;
-    const errors: Record<string, string[]> = {};
-    for (let i = 0; i < users.length; i++) {
-      const user = users[i];
-      try {
-        if (!isObject(user)) throw UserFailure.at(`users.${i}`, 'a user must be an object');
-        await work(user, i);
-        successful++;
-      } catch (e) {
-        let problems: Problems;
-        if (e instanceof UserFailure) problems = e.problems;
-        else if (e instanceof AppError && e.code !== ErrorCode.Internal)
-          problems = UserFailure.at(`users.${i}`, reason(e)).problems;
-        else throw e;
-        failed++;
-        Object.assign(errors, problems.byPath);
-      }
-    }
-    return { data: { successful: { count: successful }, fail: failed ? { count: failed, errors } : {} } };
+  /** A user's failure as problems by path; anything unexpected goes on (a 500). */
+  private userProblems(e: unknown, i: number): Problems {
+    if (e instanceof UserFailure) return e.problems;
+    if (e instanceof AppError && e.code !== ErrorCode.Internal) return UserFailure.at(`users.${i}`, reason(e)).problems;
+    throw e;
   }
 
   private insiderId(user: JsonObject, path: string, problems: Problems): string | undefined {
@@ -421,7 +601,7 @@ export class PartnerService {
     const known = new Set<string>();
     if (insiderId !== undefined) {
       const rows = await query(manager, 'SELECT id FROM identity_profiles WHERE id = $1', [insiderId]);
-      if (!rows.length) throw UserFailure.at(`${path}.insider_id`, 'no such user for this insider_id');
+      if (!rows.length) throw UserFailure.at(`${path}.insider_id`, NO_SUCH_INSIDER_ID);
       ids.add(insiderId);
     }
     if (identifiers.length) {
@@ -437,10 +617,7 @@ export class PartnerService {
       }
     }
     if (ids.size > 1) {
-      throw UserFailure.at(
-        `${path}.identifiers`,
-        'the identifiers belong to different users; merging profiles is not supported',
-      );
+      throw UserFailure.at(`${path}.identifiers`, DIFFERENT_USERS);
     }
     return { profileId: ids.size ? [...ids][0] : null, known };
   }
@@ -466,10 +643,7 @@ export class PartnerService {
       const same = existing.find((e) => e.type === identifier.type);
       if (!same) missing.push(identifier);
       else if (same.value !== identifier.value) {
-        problems.add(
-          `${path}.identifiers`,
-          `the user already has a different ${identifier.name}; change it with PATCH /api/user/v1/identity`,
-        );
+        problems.add(`${path}.identifiers`, differentValue(identifier));
       }
     }
     if (problems.any) throw new UserFailure(problems);
@@ -494,20 +668,138 @@ export class PartnerService {
     }
   }
 
-  /** Holds the profile row until the transaction ends (PostgreSQL; SQLite runs one writer at a time). */
-  private async lockProfile(manager: EntityManager, profileId: string): Promise<void> {
-    if (this.tx.isPostgres)
-      await query(manager, 'SELECT id FROM identity_profiles WHERE id = $1 FOR UPDATE', [profileId]);
+  /**
+   * Takes the profiles for this transaction and marks them updated. Every partner write takes its
+   * profiles first, in id order, before any identifier or attribute row: concurrent writers of one
+   * profile queue here (an append reads the array it extends under it) and cannot deadlock.
+   */
+  private async takeProfiles(manager: EntityManager, ids: string[]): Promise<void> {
+    const sorted = [...new Set(ids)].sort(byText);
+    if (!sorted.length) return;
+    if (this.tx.isPostgres && sorted.length > 1) {
+      for (const chunk of chunks(sorted, ROWS_PER_STATEMENT)) {
+        await query(
+          manager,
+          `SELECT id FROM identity_profiles WHERE id IN (${chunk.map((_, j) => `$${j + 1}`).join(', ')}) ORDER BY id FOR UPDATE`,
+          chunk,
+        );
+      }
+    }
+    for (const chunk of chunks(sorted, ROWS_PER_STATEMENT)) {
+      await query(
+        manager,
+        `UPDATE identity_profiles SET updated_at = CURRENT_TIMESTAMP WHERE id IN (${chunk.map((_, j) => `$${j + 1}`).join(', ')})`,
+        chunk,
+      );
+    }
   }
 
-  private async storedValues(manager: EntityManager, profileId: string, keys: string[]): Promise<Map<string, Json>> {
-    const list = keys.map((_, j) => `$${j + 2}`).join(', ');
-    const rows = await query<{ key: string; value: string }>(
+  /** Stored values of some keys of some profiles, by `profileId\0key`. */
+  private async storedValuesOf(
+    manager: EntityManager,
+    profileIds: string[],
+    keys: string[],
+  ): Promise<Map<string, Json>> {
+    const out = new Map<string, Json>();
+    const ids = [...new Set(profileIds)];
+    if (!ids.length || !keys.length) return out;
+    const keyList = keys.map((_, j) => `$${j + 1}`).join(', ');
+    for (const chunk of chunks(ids, ROWS_PER_STATEMENT)) {
+      const rows = await query<{ profile_id: string; key: string; value: string }>(
+        manager,
+        `SELECT profile_id, key, value FROM identity_attributes WHERE key IN (${keyList}) AND profile_id IN (${chunk
+          .map((_, j) => `$${keys.length + j + 1}`)
+          .join(', ')})`,
+        [...keys, ...chunk],
+      );
+      for (const row of rows) out.set(`${row.profile_id}\u0000${row.key}`, decodeAttribute(row.value) as Json);
+    }
+    return out;
+  }
+
+  /** Which profile holds each of these identifiers (`type\0value` → profile id), in few statements. */
+  private async identifierOwners(
+    manager: EntityManager,
+    identifiers: ParsedIdentifier[],
+  ): Promise<Map<string, string>> {
+    const unique = [...new Map(identifiers.map((i) => [identifierKey(i), i])).values()];
+    const owners = new Map<string, string>();
+    for (const chunk of chunks(unique, 400)) {
+      const where = chunk.map((_, j) => `(type = $${2 * j + 1} AND value = $${2 * j + 2})`).join(' OR ');
+      const rows = await query<{ profile_id: string; type: string; value: string }>(
+        manager,
+        `SELECT profile_id, type, value FROM identity_identifiers WHERE ${where}`,
+        chunk.flatMap((identifier) => [identifier.type, identifier.value]),
+      );
+      for (const row of rows) owners.set(identifierKey(row), row.profile_id);
+    }
+    return owners;
+  }
+
+  private async existingProfileIds(manager: EntityManager, ids: string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const chunk of chunks([...new Set(ids)], ROWS_PER_STATEMENT)) {
+      const rows = await query<{ id: string }>(
+        manager,
+        `SELECT id FROM identity_profiles WHERE id IN (${chunk.map((_, j) => `$${j + 1}`).join(', ')})`,
+        chunk,
+      );
+      rows.forEach((row) => found.add(row.id));
+    }
+    return found;
+  }
+
+  /** The identifiers of some profiles: profile id → type → value. */
+  private async identifiersOf(manager: EntityManager, profileIds: string[]): Promise<Map<string, Map<string, string>>> {
+    const out = new Map<string, Map<string, string>>();
+    for (const chunk of chunks([...new Set(profileIds)], ROWS_PER_STATEMENT)) {
+      const rows = await query<{ profile_id: string; type: string; value: string }>(
+        manager,
+        `SELECT profile_id, type, value FROM identity_identifiers WHERE profile_id IN (${chunk.map((_, j) => `$${j + 1}`).join(', ')})`,
+        chunk,
+      );
+      for (const row of rows) {
+        if (!out.has(row.profile_id)) out.set(row.profile_id, new Map());
+        out.get(row.profile_id)!.set(row.type, row.value);
+      }
+    }
+    return out;
+  }
+
+  /** `INSERT INTO <table (columns)> VALUES (…), (…)`, as many rows per statement as fit. */
+  private async insertRows(manager: EntityManager, into: string, rows: unknown[][], tail = ''): Promise<void> {
+    if (!rows.length) return;
+    const width = rows[0].length;
+    for (const chunk of chunks(rows, Math.floor(30_000 / width))) {
+      const params: unknown[] = [];
+      const values = chunk.map((row) => {
+        const p = placeholders(params.length, width);
+        params.push(...row);
+        return p;
+      });
+      await query(manager, `INSERT INTO ${into} VALUES ${values.join(', ')}${tail}`, params);
+    }
+  }
+
+  /**
+   * Writes attributes by (profile, key), overwriting those present and keeping the others, in
+   * multi-row `INSERT … ON CONFLICT DO UPDATE`s; rows in (profile, key) order, the last of a pair wins.
+   */
+  private async writeAttributes(
+    manager: EntityManager,
+    rows: { profileId: string; key: string; value: Json }[],
+  ): Promise<void> {
+    const byPair = new Map(rows.map((row) => [`${row.profileId}\u0000${row.key}`, row]));
+    const sorted = [...byPair.entries()].sort(([a], [b]) => byText(a, b)).map(([, row]) => row);
+    await this.insertRows(
       manager,
-      `SELECT key, value FROM identity_attributes WHERE profile_id = $1 AND key IN (${list})`,
-      [profileId, ...keys],
+      'identity_attributes (profile_id, key, value, value_key)',
+      sorted.map((row) => {
+        const encoded = encodeAttribute(row.value);
+        return [row.profileId, row.key, encoded.value, encoded.valueKey];
+      }),
+      ' ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, value_key = excluded.value_key, updated_at = CURRENT_TIMESTAMP',
     );
-    return new Map(rows.map((row) => [row.key, decodeAttribute(row.value) as Json]));
   }
 
   /** The profile of a `/profile` or `/delete` body: by `insider_id`, or by its identifiers. */
