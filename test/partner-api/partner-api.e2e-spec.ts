@@ -433,7 +433,7 @@ describe('the Insider-compatible partner API', () => {
         fail: {
           count: 3,
           errors: {
-            'users.0.identifiers': ['uuid: uuid must be a string'],
+            'users.0.identifiers': ['uuid must be a string'],
             'users.0.attributes.age': ['must be a whole number from 0 to 200'],
             'users.0.attributes.country': ['must be an ISO 3166-1 alpha-2 country code (e.g. TR)'],
             'users.0.attributes.shoe_size': [

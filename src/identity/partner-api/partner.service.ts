@@ -580,7 +580,9 @@ export class PartnerService {
         out.push(parseIdentifier(name, value, custom, settings));
       } catch (e) {
         if (!(e instanceof AppError)) throw e;
-        problems.add(at, custom || entries.length === 1 ? reason(e) : `${name}: ${reason(e)}`);
+        // with several identifiers, say which one (unless the message already does)
+        const message = reason(e);
+        problems.add(at, entries.length > 1 && !message.startsWith(name) ? `${name}: ${message}` : message);
       }
     }
     return out;
