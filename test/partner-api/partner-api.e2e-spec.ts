@@ -257,6 +257,27 @@ describe('the Insider-compatible partner API', () => {
         400,
         { error: 'request body must be a JSON object, not an array: bad request' },
       ]);
+      const text = await t.rest('post', `${BASE}/upsert`, { headers, raw: '"users"' });
+      expect([text.status, text.body]).toEqual([
+        400,
+        { error: 'request body must be a JSON object, not string: bad request' },
+      ]);
+      const nul = await t.rest('post', `${BASE}/profile`, { headers, raw: 'null' });
+      expect([nul.status, nul.body]).toEqual([
+        400,
+        { error: 'request body must be a JSON object, not null: bad request' },
+      ]);
+      const { 'Content-Type': _json, ...noType } = headers;
+      const none = await t.rest('delete', `${BASE}/identity`, { headers: noType });
+      expect([none.status, none.body]).toEqual([
+        400,
+        { error: 'request body is empty: send a JSON object: bad request' },
+      ]);
+      const form = await t.rest('post', `${BASE}/upsert`, {
+        headers: { ...noType, 'Content-Type': 'application/x-www-form-urlencoded' },
+        raw: 'users=1',
+      });
+      expect([form.status, form.body]).toEqual([400, { error: 'content type must be application/json: bad request' }]);
     });
   });
 

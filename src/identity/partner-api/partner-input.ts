@@ -18,6 +18,8 @@ export function isObject(value: unknown): value is JsonObject {
 
 /** The request body: a JSON object, or a 400 saying what it is instead. */
 export function requireObject(body: unknown): JsonObject {
+  if (body === undefined) throw badRequest('request body is empty: send a JSON object');
+  if (body === null) throw badRequest('request body must be a JSON object, not null');
   if (!isObject(body))
     throw badRequest(`request body must be a JSON object, not ${Array.isArray(body) ? 'an array' : typeof body}`);
   return body;

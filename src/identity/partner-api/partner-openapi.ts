@@ -13,6 +13,7 @@ const COMMON_400: Examples = {
   partnerInvalid: ['X-PARTNER-NAME missing, wrong or not lowercase', PARTNER_BODIES.partnerInvalid],
   tooLarge: ['A body over 5,000,000 bytes (refused before it is read)', PARTNER_BODIES.tooLarge],
   notJson: ['A body that is not JSON', bad('request body is not valid JSON')],
+  contentType: ['A Content-Type other than application/json', bad('content type must be application/json')],
   notObject: ['A body that is not a JSON object', bad('request body must be a JSON object, not an array')],
 };
 

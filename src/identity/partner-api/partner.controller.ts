@@ -7,8 +7,9 @@ import { PartnerRateLimitGuard, RateFamily } from './partner-rate-limit.guard';
 import { PartnerService } from './partner.service';
 
 /**
- * Insider One's Unification REST API (SPEC §4). Checks, in order: the partner name (a Fastify
- * onRequest hook in PartnerApiModule, before the body is read), the body size and JSON (Fastify), the
+ * Insider One's Unification REST API (SPEC §4). Checks, in order: the partner name and the content
+ * type (a Fastify onRequest hook in PartnerApiModule, before the body is read), the body size and JSON
+ * (Fastify), the
  * token and its scope (the global guard), the rate limit of the endpoint family, then the body.
  */
 @ApiTags('Insider-compatible partner API')
