@@ -354,16 +354,18 @@ export class PartnerService {
     for (const [plan, target] of targets) {
       (claims(plan, target).some((claim) => uses.get(claim)! > 1) ? oneByOne : together).push(plan);
     }
-    // What the existing profiles hold: a type they have with another value fails the user.
+    // What the existing profiles hold, for users that bring identifiers they lack: a type the profile
+    // has with another value fails the user.
+    const bringsNew = (plan: UpsertPlan) => plan.identifiers.some((i) => !owners.has(identifierKey(i)));
     const held = await this.identifiersOf(
       manager,
-      together.flatMap((plan) => (targets.get(plan) ? [targets.get(plan)!] : [])),
+      together.flatMap((plan) => (targets.get(plan) && bringsNew(plan) ? [targets.get(plan)!] : [])),
     );
     const ready: { plan: UpsertPlan; profileId: string | null; missing: ParsedIdentifier[] }[] = [];
     for (const plan of together) {
       const profileId = targets.get(plan)!;
-      if (!profileId) {
-        ready.push({ plan, profileId, missing: plan.identifiers });
+      if (!profileId || !bringsNew(plan)) {
+        ready.push({ plan, profileId, missing: profileId ? [] : plan.identifiers });
         continue;
       }
       const has = held.get(profileId) ?? new Map<string, string>();
