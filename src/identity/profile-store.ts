@@ -63,6 +63,9 @@ export class ProfileStore {
     attributes: { key: string; value: unknown }[],
   ): Promise<void> {
     if (attributes.length === 0) return;
+    // The profile row first, then its attribute rows: every writer of a profile (this one, the partner
+    // API) takes them in that order, so two writers queue on the profile instead of deadlocking.
+    await this.touch(manager, profileId);
     // One row per key (the last wins), in key order: concurrent writers lock rows in the same order.
     const byKey = new Map(attributes.map((a) => [a.key, a.value]));
     const rows: string[] = [];
@@ -78,7 +81,6 @@ export class ProfileStore {
        ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, value_key = excluded.value_key, updated_at = CURRENT_TIMESTAMP`,
       params,
     );
-    await this.touch(manager, profileId);
   }
 
   async touch(manager: EntityManager, profileId: string): Promise<void> {

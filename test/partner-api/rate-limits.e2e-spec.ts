@@ -40,6 +40,31 @@ describe('partner API rate limits', () => {
     }
   });
 
+  it('refuses the 6th PATCH with RATE_LIMIT_PARTNER_IDENTITY=5, while the other families still answer', async () => {
+    const t = await startTestApp({ env: { RATE_LIMIT_PARTNER_IDENTITY: '5' } });
+    try {
+      expect(t.config.rateLimits.partnerIdentity).toEqual({ limit: 5, ttlMs: 60_000 });
+      const headers = await partnerHeaders(t);
+      const patch = () => t.rest('patch', `${BASE}/identity`, { body: PATCH_BODY, headers });
+      for (let i = 0; i < 5; i++) expect((await patch()).status).toBe(404);
+      const sixth = await patch();
+      expect([sixth.status, sixth.body]).toEqual([429, TOO_MANY]);
+      expect(Number(sixth.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      const upsert = await t.rest('post', `${BASE}/upsert`, {
+        body: { users: [{ identifiers: { uuid: 'limited', email: 'limited@example.com' } }] },
+        headers,
+      });
+      expect([upsert.status, upsert.body]).toEqual([200, { data: { successful: { count: 1 }, fail: {} } }]);
+      const del = await t.rest('delete', `${BASE}/identity`, { body: { identifiers: { uuid: 'limited' } }, headers });
+      expect([del.status, del.body]).toEqual([200, {}]);
+      // the limit is counted before the body is validated: a bad body is refused with 429 too
+      const bad = await t.rest('patch', `${BASE}/identity`, { body: {}, headers });
+      expect([bad.status, bad.body]).toEqual([429, TOO_MANY]);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('limits each family by its configured number; upsert and attribute delete share one bucket', async () => {
     const t = await startTestApp({ env: { RATE_LIMIT_PARTNER_UPSERT: '3', RATE_LIMIT_PARTNER_PROFILE: '2' } });
     try {

@@ -5,10 +5,12 @@ import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { IdentityModule } from '../identity.module';
 import { IdentitySettingsResolver } from '../identity-settings.resolver';
 import { IdentitySettingsService } from '../identity-settings.service';
-import { PARTNER_API_PREFIX, PARTNER_BODIES } from './partner-errors';
+import { badRequest, PARTNER_API_PREFIX, PARTNER_BODIES } from './partner-errors';
 import { PartnerRateLimitGuard } from './partner-rate-limit.guard';
 import { PartnerController } from './partner.controller';
 import { PartnerService } from './partner.service';
+
+const JSON_TYPE = /^application\/json\s*(;|$)/i;
 
 /** The Insider-compatible REST partner API (SPEC §4) and the identity settings it obeys. */
 @Module({
@@ -22,12 +24,21 @@ export class PartnerApiModule implements OnModuleInit {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** The partner name is checked first, before the body is read and before the token. */
+  /**
+   * The partner name is checked first, before the body is read and before the token; then the content
+   * type (the partner API takes JSON only, though the platform also parses forms).
+   */
   onModuleInit() {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     fastify.addHook('onRequest', (request, reply, done) => {
-      if (request.url.startsWith(PARTNER_API_PREFIX) && request.headers['x-partner-name'] !== this.config.partnerName) {
+      if (!request.url.startsWith(PARTNER_API_PREFIX)) return done();
+      if (request.headers['x-partner-name'] !== this.config.partnerName) {
         void reply.status(400).send(PARTNER_BODIES.partnerInvalid);
+        return;
+      }
+      const type = request.headers['content-type'];
+      if (type !== undefined && !JSON_TYPE.test(type)) {
+        void reply.status(400).send(badRequest('content type must be application/json'));
         return;
       }
       done();

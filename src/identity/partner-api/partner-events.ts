@@ -1,27 +1,56 @@
-import { Json, isObject } from './partner-input';
+import { isObject, Json, Problems } from './partner-input';
 
-const EVENT_NAME = /^[a-z0-9_]{1,128}$/;
-const CURRENCY = /^[A-Z]{3}$/;
+export const EVENT_NAME = /^[a-z0-9_]{1,128}$/;
 export const EVENTS_PER_USER = 100;
+const PARAMS_MAX_BYTES = 16_384;
 
-/** Required event_params of Insider's commerce events. */
-const REQUIRED: Record<string, Record<string, 'string' | 'number' | 'integer' | 'currency'>> = {
-  purchase: {
-    product_id: 'string',
-    name: 'string',
-    currency: 'currency',
-    unit_price: 'number',
-    unit_sale_price: 'number',
-    quantity: 'integer',
-  },
-  cart_page_view: {
-    product_id: 'string',
-    name: 'string',
-    currency: 'currency',
-    unit_price: 'number',
-    unit_sale_price: 'number',
-  },
+type ParamKind = 'text' | 'price' | 'quantity' | 'currency' | 'strings';
+
+/** The commerce parameters Insider defines, with their types (checked whenever they are sent). */
+const PARAM_KINDS: Record<string, ParamKind> = {
+  product_id: 'text',
+  name: 'text',
+  event_group_id: 'text',
+  url: 'text',
+  currency: 'currency',
+  unit_price: 'price',
+  unit_sale_price: 'price',
+  quantity: 'quantity',
+  taxonomy: 'strings',
 };
+
+/**
+ * The parameters Insider's upsert requires on its commerce events ("Yes only when the event_name is
+ * purchase or cart_page_view"): the order or cart id, the currency and the price paid, and for a
+ * purchase the quantity.
+ */
+export const REQUIRED_PARAMS: Record<string, string[]> = {
+  purchase: ['event_group_id', 'currency', 'unit_sale_price', 'quantity'],
+  cart_page_view: ['event_group_id', 'currency', 'unit_sale_price'],
+};
+
+const KIND_PROBLEM: Record<ParamKind, string> = {
+  text: 'must be a non-empty string of at most 255 characters',
+  price: 'must be a number ≥ 0',
+  quantity: 'must be a whole number ≥ 1',
+  currency: 'must be an ISO 4217 currency code (e.g. USD)',
+  strings: 'must be an array of at most 50 strings',
+};
+
+function fits(kind: ParamKind, v: Json): boolean {
+  switch (kind) {
+    case 'text':
+      return typeof v === 'string' && v.length > 0 && v.length <= 255;
+    case 'price':
+      return typeof v === 'number' && Number.isFinite(v) && v >= 0;
+    case 'quantity':
+      return Number.isInteger(v) && (v as number) >= 1;
+    case 'currency':
+      return typeof v === 'string' && /^[A-Z]{3}$/.test(v);
+    case 'strings':
+      return Array.isArray(v) && v.length <= 50 && v.every((s) => typeof s === 'string' && s.length <= 255);
+  }
+}
 
 export interface ParsedEvent {
   name: string;
@@ -29,54 +58,59 @@ export interface ParsedEvent {
   params: Record<string, Json>;
 }
 
-/** Validates `events`; errors are [path, message]. */
-export function parseEvents(raw: Json | undefined, path: string): { events: ParsedEvent[]; error?: [string, string] } {
-  if (raw === undefined || raw === null) return { events: [] };
-  if (!Array.isArray(raw)) return { events: [], error: [path, 'events must be an array'] };
-  if (raw.length > EVENTS_PER_USER) return { events: [], error: [path, `at most ${EVENTS_PER_USER} events per user`] };
+/** Validates a user's `events`, recording every problem by path (`users.0.events.1.event_params`). */
+export function parseEvents(raw: Json | undefined, path: string, problems: Problems): ParsedEvent[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) {
+    problems.add(path, 'events must be an array');
+    return [];
+  }
+  if (raw.length > EVENTS_PER_USER) {
+    problems.add(path, `at most ${EVENTS_PER_USER} events per user`);
+    return [];
+  }
   const events: ParsedEvent[] = [];
-  for (let i = 0; i < raw.length; i++) {
+  raw.forEach((event, i) => {
     const p = `${path}.${i}`;
-    const event = raw[i];
-    if (!isObject(event)) return { events: [], error: [p, 'an event must be an object'] };
+    if (!isObject(event)) {
+      problems.add(p, 'an event must be an object');
+      return;
+    }
+    let ok = true;
     const name = event.event_name;
     if (typeof name !== 'string' || !EVENT_NAME.test(name)) {
-      return { events: [], error: [`${p}.event_name`, 'event_name must be 1 to 128 lowercase letters, digits or "_"'] };
+      problems.add(`${p}.event_name`, 'event_name must be 1 to 128 lowercase letters, digits or "_"');
+      ok = false;
     }
     const ts = event.timestamp;
     const time = typeof ts === 'string' ? Date.parse(ts) : NaN;
-    if (Number.isNaN(time))
-      return {
-        events: [],
-        error: [`${p}.timestamp`, 'timestamp must be an RFC 3339 date-time (e.g. 2024-05-17T10:00:00Z)'],
-      };
+    if (Number.isNaN(time)) {
+      problems.add(`${p}.timestamp`, 'timestamp must be an RFC 3339 date-time (e.g. 2024-05-17T10:00:00Z)');
+      ok = false;
+    }
     const params = event.event_params ?? {};
-    if (!isObject(params)) return { events: [], error: [`${p}.event_params`, 'event_params must be an object'] };
-    if (JSON.stringify(params).length > 16_384)
-      return { events: [], error: [`${p}.event_params`, 'event_params must be at most 16 KB as JSON'] };
-    for (const [param, kind] of Object.entries(REQUIRED[name] ?? {})) {
-      const v = params[param];
-      const ok =
-        kind === 'string'
-          ? typeof v === 'string' && v.length > 0
-          : kind === 'number'
-            ? typeof v === 'number' && Number.isFinite(v) && v >= 0
-            : kind === 'integer'
-              ? Number.isInteger(v) && (v as number) > 0
-              : typeof v === 'string' && CURRENCY.test(v);
-      if (!ok) {
-        const what =
-          kind === 'currency'
-            ? 'an ISO 4217 code (e.g. EUR)'
-            : kind === 'integer'
-              ? 'a positive whole number'
-              : kind === 'number'
-                ? 'a number ≥ 0'
-                : 'a non-empty string';
-        return { events: [], error: [`${p}.event_params.${param}`, `${name} needs ${param}: ${what}`] };
+    if (!isObject(params)) {
+      problems.add(`${p}.event_params`, 'event_params must be an object');
+      return;
+    }
+    if (JSON.stringify(params).length > PARAMS_MAX_BYTES) {
+      problems.add(`${p}.event_params`, 'event_params must be at most 16 KB as JSON');
+      return;
+    }
+    if (params.custom !== undefined && !isObject(params.custom)) {
+      problems.add(`${p}.event_params.custom`, 'custom event parameters must be an object');
+      ok = false;
+    }
+    for (const [param, kind] of Object.entries(PARAM_KINDS)) {
+      if (params[param] !== undefined && !fits(kind, params[param])) {
+        problems.add(`${p}.event_params.${param}`, `${param} ${KIND_PROBLEM[kind]}`);
+        ok = false;
       }
     }
-    events.push({ name, timestamp: new Date(time), params });
-  }
-  return { events };
+    const missing = (REQUIRED_PARAMS[name as string] ?? []).filter((param) => params[param] === undefined);
+    for (const param of missing)
+      problems.add(`${p}.event_params`, `${param} parameter is required on ${name as string} event`);
+    if (ok && missing.length === 0) events.push({ name: name as string, timestamp: new Date(time), params });
+  });
+  return events;
 }

@@ -18,6 +18,8 @@ export function isObject(value: unknown): value is JsonObject {
 
 /** The request body: a JSON object, or a 400 saying what it is instead. */
 export function requireObject(body: unknown): JsonObject {
+  if (body === undefined) throw badRequest('request body is empty: send a JSON object');
+  if (body === null) throw badRequest('request body must be a JSON object, not null');
   if (!isObject(body))
     throw badRequest(`request body must be a JSON object, not ${Array.isArray(body) ? 'an array' : typeof body}`);
   return body;
@@ -44,10 +46,16 @@ export function identifierEntries(identifiers: JsonObject): [string, Json, boole
   return out;
 }
 
+/** Whether a value is one of the settings' blocked values (compared case-insensitively: "NULL" is "null"). */
+export function isBlocked(value: string, settings: IdentitySettings): boolean {
+  const folded = value.toLowerCase();
+  return settings.blockedValues.some((blocked) => blocked.toLowerCase() === folded);
+}
+
 /**
  * Validates one identifier against the identity settings: the type must be enabled (or a declared
- * custom identifier) and the value not blocked, else "no valid identifier". Emails are lower-cased,
- * phones normalised to E.164.
+ * custom identifier) and the value not blocked, else "no valid identifier". Values are strings (as in
+ * Insider: a number is refused, not guessed at); emails are lower-cased, phones normalised to E.164.
  */
 export function parseIdentifier(
   name: string,
@@ -57,20 +65,20 @@ export function parseIdentifier(
 ): ParsedIdentifier {
   const enabled = custom ? settings.customIdentifiers.includes(name) : settings.enabledIdentifiers.includes(name);
   if (!enabled) throw badRequest(NO_VALID_IDENTIFIER);
-  if (typeof raw !== 'string' && typeof raw !== 'number') throw badRequest(`identifier ${name} must be a string`);
-  let value = String(raw).trim();
-  if (value === '' || settings.blockedValues.includes(value)) throw badRequest(NO_VALID_IDENTIFIER);
-  if (value.length > 255) throw badRequest(`identifier ${name} must be at most 255 characters`);
+  if (typeof raw !== 'string') throw badRequest(`${name} must be a string`);
+  let value = raw.trim();
+  if (value === '' || isBlocked(value, settings)) throw badRequest(NO_VALID_IDENTIFIER);
+  if (value.length > 255) throw badRequest(`${name} must be at most 255 characters`);
   if (!custom && name === 'email') {
     value = normaliseEmail(value);
-    if (!isEmail(value)) throw badRequest(`identifier email is not a valid email address`);
+    if (!isEmail(value)) throw badRequest('not a valid email address');
   }
   if (!custom && name === 'phone_number') {
     const phone = normalisePhone(value);
-    if (!phone) throw badRequest('identifier phone_number must be in E.164 format (e.g. +6598765432)');
+    if (!phone) throw badRequest('not a valid phone number: use E.164 (e.g. +6598765432)');
     value = phone;
   }
-  if (settings.blockedValues.includes(value)) throw badRequest(NO_VALID_IDENTIFIER);
+  if (isBlocked(value, settings)) throw badRequest(NO_VALID_IDENTIFIER);
   return { type: custom ? customIdentifierType(name) : name, name, custom, value };
 }
 
@@ -97,4 +105,20 @@ export function identifiersToWire(rows: { type: string; value: string }[]): Json
   }
   if (Object.keys(custom).length) out.custom = custom;
   return out;
+}
+
+/**
+ * What is wrong with one user of a batch, by path (`users.3.identifiers`), each path with its messages:
+ * the `fail.errors` of Insider's batch answers.
+ */
+export class Problems {
+  readonly byPath: Record<string, string[]> = {};
+
+  add(path: string, message: string): void {
+    (this.byPath[path] ??= []).push(message);
+  }
+
+  get any(): boolean {
+    return Object.keys(this.byPath).length > 0;
+  }
 }

@@ -10,6 +10,8 @@ export type PartnerFamily =
   'partnerIdentity' | 'partnerIdentityDelete' | 'partnerUpsert' | 'partnerProfile' | 'partnerDelete';
 const FAMILY_KEY = 'identity-hub:partner-family';
 export const RateFamily = (family: PartnerFamily) => SetMetadata(FAMILY_KEY, family);
+/** The counter of a family for a partner (the same key in process and in Redis). */
+export const partnerRateKey = (family: PartnerFamily, partner: string) => `partner:${family}:${partner}`;
 
 /**
  * Fixed-window limits per endpoint family and partner, counted in Redis when REDIS_URL is set (so every
@@ -27,7 +29,7 @@ export class PartnerRateLimitGuard implements CanActivate {
     const family = this.reflector.get<PartnerFamily | undefined>(FAMILY_KEY, context.getHandler());
     if (!family) return true;
     const limit = this.config.rateLimits[family];
-    const state = await this.limiter.hit(`partner:${family}:${this.config.partnerName}`, limit);
+    const state = await this.limiter.hit(partnerRateKey(family, this.config.partnerName), limit);
     if (state.allowed) return true;
     void context.switchToHttp().getResponse<FastifyReply>().header('Retry-After', String(state.retryAfterSeconds));
     throw AppError.tooManyRequests('rejected: too many requests', state.retryAfterSeconds);

@@ -1,57 +1,16 @@
 import { Body, Controller, Delete, HttpCode, Patch, Post, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Allow } from '../../auth/decorators';
 import { Scope } from '../../auth/permissions';
-import { PARTNER_BODIES } from './partner-errors';
+import { BATCH_FAILED, BATCH_OK, badExample, IDENTIFIERS_SCHEMA, PartnerErrors, PartnerOk } from './partner-openapi';
 import { PartnerRateLimitGuard, RateFamily } from './partner-rate-limit.guard';
 import { PartnerService } from './partner.service';
 
-const error = (example: string) => ({ schema: { type: 'object', properties: { error: { type: 'string', example } } } });
-const identifiers = {
-  type: 'object',
-  description: 'uuid, email, phone_number (E.164) and custom identifiers nested in custom',
-  example: { email: 'sample@useinsider.com' },
-  properties: {
-    uuid: { type: 'string' },
-    email: { type: 'string' },
-    phone_number: { type: 'string', example: '+6598765432' },
-    custom: { type: 'object', additionalProperties: { type: 'string' }, example: { user_loyalty_id: 'xyz123' } },
-  },
-};
-const batchResult = {
-  schema: {
-    type: 'object',
-    example: {
-      data: { successful: { count: 1 }, fail: { count: 1, errors: { 'users.1.identifiers': 'no valid identifier' } } },
-    },
-  },
-};
-const COMMON: [number, string, object][] = [
-  [
-    400,
-    'Partner name missing or wrong; body too large, not JSON or invalid',
-    { schema: { example: PARTNER_BODIES.partnerInvalid } },
-  ],
-  [
-    403,
-    'Missing, wrong or revoked token, or a token without identities:write',
-    { schema: { example: PARTNER_BODIES.accessDenied } },
-  ],
-  [
-    429,
-    'Rate limit of the endpoint family (with Retry-After)',
-    { schema: { example: PARTNER_BODIES.tooManyRequests } },
-  ],
-  [500, 'Unexpected error', { schema: { example: PARTNER_BODIES.unknown } }],
-];
-const Common = () => (target: object, key: string | symbol, descriptor: PropertyDescriptor) => {
-  for (const [status, description, content] of COMMON)
-    ApiResponse({ status, description, ...content })(target, key, descriptor);
-};
-
 /**
- * Insider One's Unification REST API (SPEC §4). The partner name is checked before anything else (a
- * Fastify onRequest hook in PartnerApiModule), then the token (the global guard), then the rate limit.
+ * Insider One's Unification REST API (SPEC §4). Checks, in order: the partner name and the content
+ * type (a Fastify onRequest hook in PartnerApiModule, before the body is read), the body size and JSON
+ * (Fastify), the
+ * token and its scope (the global guard), the rate limit of the endpoint family, then the body.
  */
 @ApiTags('Insider-compatible partner API')
 @ApiHeader({ name: 'X-PARTNER-NAME', required: true, description: 'Your partner name, lowercase (PARTNER_NAME)' })
@@ -65,31 +24,34 @@ export class PartnerController {
   @Patch('identity')
   @HttpCode(200)
   @RateFamily('partnerIdentity')
-  @ApiOperation({ summary: 'Replace one identifier value of one profile (2,000/min, own bucket)' })
+  @ApiOperation({
+    summary: 'Replace one identifier value of one profile (2,000/min, own bucket)',
+    description:
+      'Exactly one identifier on each side, of the same type; custom identifiers nested in custom. The change is ' +
+      "effective at once; the profile's attributes and events are kept.",
+  })
   @ApiBody({
     schema: {
       type: 'object',
       required: ['old_identifier', 'new_identifier'],
-      properties: { old_identifier: identifiers, new_identifier: identifiers },
+      properties: { old_identifier: IDENTIFIERS_SCHEMA, new_identifier: IDENTIFIERS_SCHEMA },
       example: {
         old_identifier: { email: 'sample@useinsider.com' },
         new_identifier: { email: 'sample1@useinsider.com' },
       },
     },
   })
-  @ApiResponse({ status: 200, description: 'Updated at once; attributes and events are kept', schema: { example: {} } })
-  @ApiResponse({
-    status: 404,
-    description: 'No profile has the old identifier',
-    ...error('no such user for these identifiers: no data'),
+  @PartnerOk('Updated', {})
+  @PartnerErrors({
+    same: badExample('The old and new values are the same', 'identifier values are the same'),
+    entries: badExample(
+      'A side missing, or not exactly one identifier',
+      'there must be exactly 1 entry for both new and old identifiers',
+    ),
+    taken: badExample('Another profile has the new value', 'new identifier already has a user assigned to it'),
+    notEnabled: badExample('A type the identity settings do not enable, or a blocked value', 'no valid identifier'),
+    types: badExample('Old and new of different types', 'old and new identifiers must be of the same type'),
   })
-  @ApiResponse({
-    status: 400,
-    description:
-      'identifier values are the same / there must be exactly 1 entry for both new and old identifiers / new identifier already has a user assigned to it / no valid identifier (each followed by ": bad request")',
-    ...error('new identifier already has a user assigned to it: bad request'),
-  })
-  @Common()
   updateIdentity(@Body() body: unknown) {
     return this.partner.updateIdentifier(body);
   }
@@ -97,18 +59,24 @@ export class PartnerController {
   @Delete('identity')
   @HttpCode(200)
   @RateFamily('partnerIdentityDelete')
-  @ApiOperation({ summary: 'Remove one identifier from its profile (1,000/min)' })
+  @ApiOperation({ summary: 'Remove one identifier from its profile; never the sole one (1,000/min)' })
   @ApiBody({
-    schema: { type: 'object', properties: { identifiers }, example: { identifiers: { phone_number: '+6598765432' } } },
+    schema: {
+      type: 'object',
+      required: ['identifiers'],
+      properties: { identifiers: IDENTIFIERS_SCHEMA },
+      example: { identifiers: { custom: { user_loyalty_id: 'xyz123' } } },
+    },
   })
-  @ApiResponse({ status: 200, schema: { example: {} } })
-  @ApiResponse({ status: 404, ...error('no such user for these identifiers: no data') })
-  @ApiResponse({
-    status: 400,
-    description: 'The sole identifier cannot go',
-    ...error('you cannot delete the sole identifier specified for a user: bad request'),
+  @PartnerOk('Removed', {})
+  @PartnerErrors({
+    sole: badExample(
+      'The only identifier of its profile',
+      'you cannot delete the sole identifier specified for a user',
+    ),
+    one: badExample('Not exactly one identifier', 'there must be exactly 1 identifier to delete'),
+    notEnabled: badExample('A type the identity settings do not enable, or a blocked value', 'no valid identifier'),
   })
-  @Common()
   deleteIdentity(@Body() body: unknown) {
     return this.partner.deleteIdentifier(body);
   }
@@ -116,42 +84,67 @@ export class PartnerController {
   @Post('upsert')
   @HttpCode(200)
   @RateFamily('partnerUpsert')
-  @ApiOperation({ summary: 'Create or update up to 1,000 users (25,000/min, shared with attribute delete)' })
+  @ApiOperation({
+    summary: 'Create or update up to 1,000 users (25,000/min, shared with attribute delete)',
+    description:
+      'Each user: identifiers (or insider_id), attributes (defaults keep their types: name, surname, gender, language, ' +
+      'lo, city: strings; country: ISO 3166-1 alpha-2; age: 0–200; birthday: RFC 3339; email_optin, gdpr_optin, ' +
+      'sms_optin, whatsapp_optin: booleans; list_id, static_segment_id: numbers; custom ones under custom) and events ' +
+      '(event_name ^[a-z0-9_]{1,128}$, RFC 3339 timestamp, event_params; purchase needs event_group_id, currency, ' +
+      'unit_sale_price and quantity, cart_page_view the same but quantity). Array attributes append unless ' +
+      'not_append: true or append: false (on the body or the user; append wins). Existing identifiers never change ' +
+      'here; identifiers of two different profiles fail the user. Each user is validated whole and written all or nothing.',
+  })
   @ApiBody({
     schema: {
       type: 'object',
       required: ['users'],
+      properties: {
+        users: { type: 'array', maxItems: 1000, items: { type: 'object' } },
+        not_append: { type: 'boolean' },
+        append: { type: 'boolean' },
+      },
       example: {
         users: [
           {
-            identifiers: { email: 'jane@example.com', custom: { user_loyalty_id: 'L-1' } },
-            attributes: { name: 'Jane', email_optin: true, list_id: [1, 2], custom: { shoe_size: 38, tags: ['vip'] } },
+            identifiers: { email: 'sample@useinsider.com', uuid: '1x2y3z', custom: { user_loyalty_id: 'xyz123' } },
+            attributes: {
+              email_optin: true,
+              age: 30,
+              language: 'en_US',
+              list_id: [1, 2],
+              birthday: '1980-01-01T00:00:00Z',
+              custom: { favorite_color: ['green'] },
+            },
             events: [
               {
                 event_name: 'purchase',
-                timestamp: '2024-05-17T10:00:00Z',
+                timestamp: '2021-01-10T21:35:20Z',
                 event_params: {
-                  product_id: 'p-1',
-                  name: 'Shoe',
-                  currency: 'EUR',
-                  unit_price: 90,
-                  unit_sale_price: 80,
+                  product_id: 'ABC21000',
+                  name: 'Your Product Name',
+                  unit_price: 990.9,
+                  unit_sale_price: 890.9,
+                  event_group_id: 'ORDER123',
+                  taxonomy: ['Electronic', 'Phone'],
+                  currency: 'USD',
                   quantity: 1,
                 },
               },
             ],
           },
         ],
-        not_append: false,
       },
     },
   })
-  @ApiResponse({
-    status: 200,
-    description: 'Per-user results; failed users are listed by path and nothing of them is written',
-    ...batchResult,
-  })
-  @Common()
+  @PartnerOk('Every user written', BATCH_OK, BATCH_FAILED)
+  @PartnerErrors(
+    {
+      noUsers: badExample('No users array', 'users must be defined'),
+      tooMany: badExample('More than 1,000 users', 'a request can carry at most 1,000 users, not 1,001'),
+    },
+    false,
+  )
   upsert(@Body() body: unknown) {
     return this.partner.upsert(body);
   }
@@ -159,23 +152,32 @@ export class PartnerController {
   @Post('attribute/delete')
   @HttpCode(200)
   @RateFamily('partnerUpsert')
-  @ApiOperation({ summary: 'Delete attributes whole, or items of array attributes (shares the upsert bucket)' })
+  @ApiOperation({
+    summary: 'Delete attributes whole, or items of array attributes (shares the upsert bucket)',
+    description:
+      'whole / partial name default attributes, custom: { whole, partial } custom ones. Identifiers cannot be deleted here.',
+  })
   @ApiBody({
     schema: {
       type: 'object',
+      required: ['users'],
       example: {
         users: [
           {
-            identifiers: { email: 'jane@example.com' },
-            whole: ['name', 'custom.shoe_size'],
-            partial: { list_id: [2], 'custom.tags': ['vip'] },
+            identifiers: { email: 'sample@useinsider.com' },
+            whole: ['name', 'surname', 'email_optin'],
+            partial: { list_id: [1, 2] },
+            custom: {
+              whole: ['custom_string_attribute'],
+              partial: { custom_array_attribute: ['value1', 'value2'] },
+            },
           },
         ],
       },
     },
   })
-  @ApiResponse({ status: 200, ...batchResult })
-  @Common()
+  @PartnerOk('Every user done', BATCH_OK, BATCH_FAILED)
+  @PartnerErrors({ noUsers: badExample('No users array', 'users must be defined') }, false)
   deleteAttributes(@Body() body: unknown) {
     return this.partner.deleteAttributes(body);
   }
@@ -184,31 +186,42 @@ export class PartnerController {
   @HttpCode(200)
   @RateFamily('partnerProfile')
   @ApiOperation({
-    summary: "Read a profile's attributes (custom ones with the c_ prefix) and its events in a date range (1,000/min)",
+    summary: "Read a profile's attributes and its events in a date range (1,000/min)",
+    description:
+      'identifiers or insider_id; attributes: the names to answer (custom ones with the c_ prefix, the default ' +
+      'identifiers too; all stored ones when omitted), always with iid; events: start_date and end_date in epoch ' +
+      'seconds (or RFC 3339) and the wanted events with their params, answered by name, newest first, with ' +
+      'created_date (at most 1,000); quota: true adds this minute’s use of the /profile limit. Beyond Insider, ' +
+      'iid and identifiers are also answered at the top level.',
   })
   @ApiBody({
     schema: {
       type: 'object',
       example: {
-        identifiers: { email: 'jane@example.com' },
-        attributes: ['name', 'c_shoe_size'],
-        events: { start_date: '2024-05-01T00:00:00Z', end_date: '2024-05-31T23:59:59Z', wanted: ['purchase'] },
+        identifiers: { email: 'sample@useinsider.com' },
+        attributes: ['email', 'name', 'surname', 'c_member_code'],
+        events: {
+          start_date: 1606311893,
+          end_date: 1611582293,
+          wanted: [{ event_name: 'item_added_to_cart', params: ['product_id', 'name', 'timestamp'] }],
+        },
+        quota: true,
       },
     },
   })
-  @ApiResponse({
-    status: 200,
-    schema: {
-      example: {
-        iid: '0b6a…',
-        identifiers: { email: 'jane@example.com' },
-        attributes: { name: 'Jane', c_shoe_size: 38 },
-        events: [],
-      },
+  @PartnerOk('The profile', {
+    attributes: { email: 'sample@useinsider.com', name: 'John', c_member_code: 'M-77', iid: '0b6a6c1e-…' },
+    events: {
+      item_added_to_cart: [{ product_id: '3254634', name: 'Blue Shirt', created_date: '2021-01-04T15:04:34Z' }],
     },
+    quota: { cost: 1, used: 12, total: 1000 },
+    iid: '0b6a6c1e-…',
+    identifiers: { email: 'sample@useinsider.com' },
   })
-  @ApiResponse({ status: 404, ...error('no such user for these identifiers: no data') })
-  @Common()
+  @PartnerErrors({
+    dates: badExample('Dates that are not epoch seconds', 'events.end_date is before events.start_date'),
+    notEnabled: badExample('A type the identity settings do not enable, or a blocked value', 'no valid identifier'),
+  })
   profile(@Body() body: unknown) {
     return this.partner.profile(body);
   }
@@ -216,11 +229,18 @@ export class PartnerController {
   @Post('delete')
   @HttpCode(200)
   @RateFamily('partnerDelete')
-  @ApiOperation({ summary: 'Delete a whole profile (10,000/min)' })
-  @ApiBody({ schema: { type: 'object', example: { identifiers: { email: 'jane@example.com' } } } })
-  @ApiResponse({ status: 200, schema: { example: {} } })
-  @ApiResponse({ status: 404, ...error('no such user for these identifiers: no data') })
-  @Common()
+  @ApiOperation({ summary: 'Delete a whole profile: identifiers, attributes and events (10,000/min)' })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      description: 'identifiers, or insider_id',
+      example: { identifiers: { email: 'example@useinsider.com' } },
+    },
+  })
+  @PartnerOk('Deleted', {})
+  @PartnerErrors({
+    notEnabled: badExample('A type the identity settings do not enable, or a blocked value', 'no valid identifier'),
+  })
   deleteProfile(@Body() body: unknown) {
     return this.partner.deleteProfile(body);
   }

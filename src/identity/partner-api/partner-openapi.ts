@@ -1,0 +1,97 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiResponse } from '@nestjs/swagger';
+import { PARTNER_BODIES } from './partner-errors';
+import { NO_SUCH_USER } from './partner-input';
+
+/** The OpenAPI description of the partner API's answers: every wire body, by status, as named examples. */
+type Examples = Record<string, [summary: string, body: object]>;
+
+const bad = (reason: string) => ({ error: `${reason}: bad request` });
+
+/** The 400s every endpoint can answer, before its own. */
+const COMMON_400: Examples = {
+  partnerInvalid: ['X-PARTNER-NAME missing, wrong or not lowercase', PARTNER_BODIES.partnerInvalid],
+  tooLarge: ['A body over 5,000,000 bytes (refused before it is read)', PARTNER_BODIES.tooLarge],
+  notJson: ['A body that is not JSON', bad('request body is not valid JSON')],
+  contentType: ['A Content-Type other than application/json', bad('content type must be application/json')],
+  notObject: ['A body that is not a JSON object', bad('request body must be a JSON object, not an array')],
+};
+
+type Headers = Record<string, { description: string; schema: { type: 'integer' } }>;
+
+function responds(status: number, description: string, examples: Examples, headers: Headers = {}) {
+  return ApiResponse({
+    status,
+    description,
+    headers,
+    content: {
+      'application/json': {
+        schema: { type: 'object' },
+        examples: Object.fromEntries(
+          Object.entries(examples).map(([name, [summary, value]]) => [name, { summary, value }]),
+        ),
+      },
+    },
+  });
+}
+
+/** 200 with its example body. */
+export const PartnerOk = (description: string, body: object, more: Examples = {}) =>
+  responds(200, description, { ok: ['Success', body], ...more });
+
+/**
+ * The error answers of an endpoint: its own 400s after the common ones, 403, its 404 when it looks a
+ * user up, 429 with Retry-After, and the unknown-error 500.
+ */
+export const PartnerErrors = (own400: Examples, notFound = true) =>
+  applyDecorators(
+    responds(400, 'Bad request: the partner name, the body, or what it asks', { ...COMMON_400, ...own400 }),
+    responds(403, 'A missing, wrong or revoked token, or one without identities:write', {
+      accessDenied: ['Access denied', PARTNER_BODIES.accessDenied],
+    }),
+    ...(notFound
+      ? [responds(404, 'No profile has these identifiers', { noSuchUser: ['No such user', { error: NO_SUCH_USER }] })]
+      : []),
+    responds(
+      429,
+      "Over the endpoint family's limit per minute",
+      { tooMany: ['Rate limited', PARTNER_BODIES.tooManyRequests] },
+      { 'Retry-After': { description: 'Seconds until the window resets', schema: { type: 'integer' } } },
+    ),
+    responds(500, 'An unexpected failure (logged with the request id)', {
+      unknown: ['Unknown error', PARTNER_BODIES.unknown],
+    }),
+  );
+
+export const badExample = (summary: string, reason: string): [string, object] => [summary, bad(reason)];
+
+export const IDENTIFIERS_SCHEMA = {
+  type: 'object',
+  description:
+    'uuid, email, phone_number (E.164) and custom identifiers nested in custom; each type must be enabled in the identity settings',
+  properties: {
+    uuid: { type: 'string' },
+    email: { type: 'string' },
+    phone_number: { type: 'string', example: '+6598765432' },
+    custom: { type: 'object', additionalProperties: { type: 'string' }, example: { user_loyalty_id: 'xyz123' } },
+  },
+};
+
+export const BATCH_OK: object = { data: { successful: { count: 1 }, fail: {} } };
+export const BATCH_FAILED: Examples = {
+  someFailed: [
+    'Some users failed: their problems by path (nothing of a failed user is written)',
+    {
+      data: {
+        successful: { count: 1 },
+        fail: {
+          count: 1,
+          errors: {
+            'users.1.events.0.event_params': ['event_group_id parameter is required on purchase event'],
+            'users.1.identifiers': ['not a valid email address'],
+          },
+        },
+      },
+    },
+  ],
+};
