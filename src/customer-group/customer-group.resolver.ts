@@ -1,5 +1,5 @@
 import { Args, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { Allow } from '../auth/decorators';
+import { Allow, FieldAllow } from '../auth/decorators';
 import { Permission } from '../auth/permissions';
 import { LoaderRegistry, Loaders } from '../common/loaders';
 import { toUser } from '../user/user.mapper';
@@ -14,6 +14,9 @@ import {
   CustomerGroupUpdateInput,
   CustomerGroupWhereUniqueInput,
 } from './dto/customer-group.input';
+
+/** The members of a group are account data: a customer sees their groups' id, name and metadata only. */
+const MEMBER_READERS = [Permission.CanReadUsers, Permission.CanManageUsers];
 
 /** Customer groups (SPEC §3.3): managed with canManageUsers, read with canReadUsers. */
 @Resolver(() => CustomerGroup)
@@ -60,7 +63,8 @@ export class CustomerGroupResolver {
     return this.groups.count(args.where);
   }
 
-  @ResolveField(() => [User], { nullable: true })
+  @ResolveField(() => [User], { nullable: true, description: 'The members: needs canReadUsers or canManageUsers' })
+  @FieldAllow(...MEMBER_READERS)
   async users(@Parent() group: CustomerGroup, @Loaders() loaders: LoaderRegistry): Promise<User[]> {
     const rows = await loaders
       .get('CustomerGroup.users', (ids: readonly string[]) => this.groups.usersByGroupIds(ids))
@@ -68,7 +72,8 @@ export class CustomerGroupResolver {
     return rows.map(toUser);
   }
 
-  @ResolveField(() => Int, { nullable: true })
+  @ResolveField(() => Int, { nullable: true, description: 'How many members: needs canReadUsers or canManageUsers' })
+  @FieldAllow(...MEMBER_READERS)
   usersCount(@Parent() group: CustomerGroup, @Loaders() loaders: LoaderRegistry): Promise<number> {
     return loaders
       .get('CustomerGroup.usersCount', (ids: readonly string[]) => this.groups.countsByGroupIds(ids))
