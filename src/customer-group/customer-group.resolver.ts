@@ -1,5 +1,6 @@
 import { Args, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { Allow, FieldAllow } from '../auth/decorators';
+import { Actor as ActorType } from '../auth/actor';
+import { Actor, Allow, FieldAllow } from '../auth/decorators';
 import { Permission } from '../auth/permissions';
 import { LoaderRegistry, Loaders } from '../common/loaders';
 import { toUser } from '../user/user.mapper';
@@ -25,17 +26,21 @@ export class CustomerGroupResolver {
 
   @Mutation(() => CustomerGroup, { nullable: true })
   @Allow(Permission.CanManageUsers)
-  async createCustomerGroup(@Args('data') data: CustomerGroupCreateInput): Promise<CustomerGroup> {
-    return toCustomerGroup(await this.groups.create(data));
+  async createCustomerGroup(
+    @Actor() actor: ActorType,
+    @Args('data') data: CustomerGroupCreateInput,
+  ): Promise<CustomerGroup> {
+    return toCustomerGroup(await this.groups.create(actor, data));
   }
 
   @Mutation(() => CustomerGroup, { nullable: true })
   @Allow(Permission.CanManageUsers)
   async updateCustomerGroup(
+    @Actor() actor: ActorType,
     @Args('where') where: CustomerGroupWhereUniqueInput,
     @Args('data') data: CustomerGroupUpdateInput,
   ): Promise<CustomerGroup> {
-    return toCustomerGroup(await this.groups.update(where, data));
+    return toCustomerGroup(await this.groups.update(actor, where, data));
   }
 
   @Mutation(() => CustomerGroup, { nullable: true, description: 'Deletes the group; returns it as it was.' })
