@@ -1,11 +1,14 @@
 import { createUnionType, Field, ObjectType } from '@nestjs/graphql';
 import { User } from '../user/user.model';
+import { ReturnsOwnAccount } from './decorators';
 
 @ObjectType('UserAuthenticationWithPasswordSuccess')
 export class UserAuthenticationWithPasswordSuccess {
   @Field({ description: 'Send as `Authorization: Bearer <sessionToken>`. Shown once.' })
   sessionToken!: string;
-  @Field(() => User) item!: User;
+  @Field(() => User)
+  @ReturnsOwnAccount()
+  item!: User;
 }
 
 @ObjectType('UserAuthenticationWithPasswordFailure')

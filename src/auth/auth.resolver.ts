@@ -6,7 +6,7 @@ import { User } from '../user/user.model';
 import { UserService } from '../user/user.service';
 import { Actor as ActorType } from './actor';
 import { CustomerTokenResult, UserAuthenticationWithPasswordResult } from './auth.model';
-import { Actor, Allow, Public } from './decorators';
+import { Actor, Allow, Public, ReturnsOwnAccount } from './decorators';
 import { Access } from './permissions';
 import { SessionService } from './session.service';
 
@@ -46,6 +46,7 @@ export class AuthResolver {
 
   @Mutation(() => User, { nullable: true })
   @Public()
+  @ReturnsOwnAccount()
   async registerUser(@Args('data') data: UserRegisterInput, @ClientIp() ip: string) {
     return toUser(await this.users.register(data, ip));
   }

@@ -1,5 +1,6 @@
 import { Args, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { Allow } from '../auth/decorators';
+import { Actor as ActorType } from '../auth/actor';
+import { Actor, Allow, FieldAllow } from '../auth/decorators';
 import { Permission } from '../auth/permissions';
 import { LoaderRegistry, Loaders } from '../common/loaders';
 import { toUser } from '../user/user.mapper';
@@ -15,6 +16,9 @@ import {
   CustomerGroupWhereUniqueInput,
 } from './dto/customer-group.input';
 
+/** The members of a group are account data: a customer sees their groups' id, name and metadata only. */
+const MEMBER_READERS = [Permission.CanReadUsers, Permission.CanManageUsers];
+
 /** Customer groups (SPEC §3.3): managed with canManageUsers, read with canReadUsers. */
 @Resolver(() => CustomerGroup)
 export class CustomerGroupResolver {
@@ -22,17 +26,21 @@ export class CustomerGroupResolver {
 
   @Mutation(() => CustomerGroup, { nullable: true })
   @Allow(Permission.CanManageUsers)
-  async createCustomerGroup(@Args('data') data: CustomerGroupCreateInput): Promise<CustomerGroup> {
-    return toCustomerGroup(await this.groups.create(data));
+  async createCustomerGroup(
+    @Actor() actor: ActorType,
+    @Args('data') data: CustomerGroupCreateInput,
+  ): Promise<CustomerGroup> {
+    return toCustomerGroup(await this.groups.create(actor, data));
   }
 
   @Mutation(() => CustomerGroup, { nullable: true })
   @Allow(Permission.CanManageUsers)
   async updateCustomerGroup(
+    @Actor() actor: ActorType,
     @Args('where') where: CustomerGroupWhereUniqueInput,
     @Args('data') data: CustomerGroupUpdateInput,
   ): Promise<CustomerGroup> {
-    return toCustomerGroup(await this.groups.update(where, data));
+    return toCustomerGroup(await this.groups.update(actor, where, data));
   }
 
   @Mutation(() => CustomerGroup, { nullable: true, description: 'Deletes the group; returns it as it was.' })
@@ -60,7 +68,8 @@ export class CustomerGroupResolver {
     return this.groups.count(args.where);
   }
 
-  @ResolveField(() => [User], { nullable: true })
+  @ResolveField(() => [User], { nullable: true, description: 'The members: needs canReadUsers or canManageUsers' })
+  @FieldAllow(...MEMBER_READERS)
   async users(@Parent() group: CustomerGroup, @Loaders() loaders: LoaderRegistry): Promise<User[]> {
     const rows = await loaders
       .get('CustomerGroup.users', (ids: readonly string[]) => this.groups.usersByGroupIds(ids))
@@ -68,7 +77,8 @@ export class CustomerGroupResolver {
     return rows.map(toUser);
   }
 
-  @ResolveField(() => Int, { nullable: true })
+  @ResolveField(() => Int, { nullable: true, description: 'How many members: needs canReadUsers or canManageUsers' })
+  @FieldAllow(...MEMBER_READERS)
   usersCount(@Parent() group: CustomerGroup, @Loaders() loaders: LoaderRegistry): Promise<number> {
     return loaders
       .get('CustomerGroup.usersCount', (ids: readonly string[]) => this.groups.countsByGroupIds(ids))

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, FindOptionsWhere, In, Not, Repository } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { Actor } from '../auth/actor';
+import { Permission } from '../auth/permissions';
 import { AppError, isUniqueViolation } from '../common/app-error';
 import { applyIdFilter, applyStringFilter, MAX_TAKE } from '../common/keystone-inputs';
 import { groupBy } from '../common/loaders';
@@ -48,9 +50,9 @@ export class CustomerGroupService {
     private readonly tx: TransactionService,
   ) {}
 
-  create(data: CustomerGroupCreateInput): Promise<CustomerGroupEntity> {
+  create(actor: Actor, data: CustomerGroupCreateInput): Promise<CustomerGroupEntity> {
     return this.tx.run(async (manager) => {
-      const connect = await this.resolveUsers(manager, data.users?.connect, 'users.connect');
+      const connect = await this.resolveUsers(manager, actor, data.users?.connect, 'users.connect');
       const now = new Date();
       const group: CustomerGroupEntity = {
         id: newId(),
@@ -65,11 +67,15 @@ export class CustomerGroupService {
     });
   }
 
-  update(where: CustomerGroupWhereUniqueInput, data: CustomerGroupUpdateInput): Promise<CustomerGroupEntity> {
+  update(
+    actor: Actor,
+    where: CustomerGroupWhereUniqueInput,
+    data: CustomerGroupUpdateInput,
+  ): Promise<CustomerGroupEntity> {
     return this.tx.run(async (manager) => {
       const group = await this.findUnique(manager, where);
       if (!group) throw AppError.notFound(NOT_FOUND);
-      const ops = await this.resolveUserOps(manager, data.users);
+      const ops = await this.resolveUserOps(manager, actor, data.users);
       const patch: Partial<CustomerGroupEntity> = {};
       if (data.name !== undefined && data.name !== null) patch.name = data.name;
       if (data.metadata !== undefined) patch.metadata = data.metadata;
@@ -203,6 +209,7 @@ export class CustomerGroupService {
 
   private async resolveUserOps(
     manager: EntityManager,
+    actor: Actor,
     input: UserRelateToManyForUpdateInput | null | undefined,
   ): Promise<RelateOps> {
     if (!input) return { disconnect: [], set: null, connect: [] };
@@ -210,9 +217,9 @@ export class CustomerGroupService {
       throw AppError.badInput('users: set and disconnect cannot both be given', { field: 'users' });
     }
     return {
-      disconnect: await this.resolveUsers(manager, input.disconnect, 'users.disconnect', false),
-      set: input.set ? await this.resolveUsers(manager, input.set, 'users.set') : null,
-      connect: await this.resolveUsers(manager, input.connect, 'users.connect'),
+      disconnect: await this.resolveUsers(manager, null, input.disconnect, 'users.disconnect', false),
+      set: input.set ? await this.resolveUsers(manager, actor, input.set, 'users.set') : null,
+      connect: await this.resolveUsers(manager, actor, input.connect, 'users.connect'),
     };
   }
 
@@ -220,10 +227,12 @@ export class CustomerGroupService {
    * User references → ids. Each reference is exactly one of id or email (case-insensitive). Unknown
    * users are BAD_USER_INPUT naming them when `strict` (connect, set); a disconnect of an unknown user
    * has nothing to undo. On PostgreSQL the rows are share-locked until commit, so they cannot vanish
-   * between this check and the membership insert.
+   * between this check and the membership insert. `adding` is the actor who puts these users into a
+   * group (connect, set): a user who holds a role (staff) needs canManageRoles, as any change to staff.
    */
   private async resolveUsers(
     manager: EntityManager,
+    adding: Actor | null,
     refs: UserWhereUniqueInput[] | null | undefined,
     path: string,
     strict = true,
@@ -244,7 +253,7 @@ export class CustomerGroupService {
     const where: FindOptionsWhere<UserEntity>[] = [];
     if (ids.size > 0) where.push({ id: In([...ids.keys()]) });
     if (emails.size > 0) where.push({ email: In([...emails.keys()]) });
-    const found = await manager.find(UserEntity, { select: { id: true, email: true }, where, ...lock });
+    const found = await manager.find(UserEntity, { select: { id: true, email: true, roleId: true }, where, ...lock });
     const foundIds = new Set(found.map((u) => u.id));
     const foundEmails = new Set(found.map((u) => u.email));
     const missing = [
@@ -252,6 +261,11 @@ export class CustomerGroupService {
       ...[...emails].filter(([email]) => !foundEmails.has(email)).map(([, given]) => given),
     ];
     if (missing.length > 0 && strict) throw AppError.badInput(notFoundMessage('User', missing), { field: path });
+    if (adding && !adding.permissions.has(Permission.CanManageRoles) && found.some((u) => u.roleId)) {
+      throw AppError.forbidden(
+        `${path}: putting a user who has a role into a customer group needs the canManageRoles permission`,
+      );
+    }
     return found
       .filter((u) => ids.has(u.id) || (u.email !== null && emails.has(u.email)))
       .map((u) => u.id)

@@ -3,6 +3,7 @@ import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { applyFieldAuthorization } from '../auth/field-authorization';
 import { formatGraphqlError, isUnexpectedGraphqlError } from '../common/graphql-errors';
 import { LoaderRegistry } from '../common/loaders';
 
@@ -48,6 +49,8 @@ const logUnexpectedErrors: ApolloServerPlugin<GraphqlContext> = {
         loaders: new LoaderRegistry(),
       }),
       formatError: formatGraphqlError,
+      // Per-field authorization for the actor who asked (SPEC §6), on every field of the built schema.
+      transformSchema: applyFieldAuthorization,
     }),
   ],
 })

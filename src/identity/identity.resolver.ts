@@ -1,6 +1,5 @@
 import { Args, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { Actor as ActorType } from '../auth/actor';
-import { Actor, Allow } from '../auth/decorators';
+import { Allow } from '../auth/decorators';
 import { Permission, Scope } from '../auth/permissions';
 import { LoaderRegistry, Loaders } from '../common/loaders';
 import { toUser } from '../user/user.mapper';
@@ -62,13 +61,14 @@ export class IdentityResolver {
     return identifiers.find((i) => i.type === 'email')?.value ?? null;
   }
 
+  /** A User: the per-field authorization lets only that user or a user reader see it (not a token). */
   @ResolveField(() => User, {
     nullable: true,
-    description: 'The account of this person, if they have one. Account data: needs canReadUsers, or being that user.',
+    description:
+      'The account of this person, if they have one. Account data: needs canReadUsers or canManageUsers, or being that user.',
   })
-  async user(@Actor() actor: ActorType, @Parent() identity: Identity, @Loaders() loaders: LoaderRegistry) {
+  async user(@Parent() identity: Identity, @Loaders() loaders: LoaderRegistry) {
     if (!identity.userId) return null;
-    this.identities.assertMayReadUser(actor, identity.userId);
     const user = await loaders
       .get<string, User | null>('Identity.user', async (ids) => {
         const rows = await this.users.byIds(ids);
@@ -88,7 +88,11 @@ export class IdentityResolver {
 export class UserIdentityResolver {
   constructor(private readonly identities: IdentityService) {}
 
-  @ResolveField(() => Identity, { nullable: true, description: 'The identity profile linked to this account' })
+  @ResolveField(() => Identity, {
+    nullable: true,
+    description:
+      "The identity profile linked to this account (another user's: needs an identities scope or canManageIdentities)",
+  })
   async identity(@Parent() user: User, @Loaders() loaders: LoaderRegistry) {
     const profile = await loaders
       .get<string, IdentityProfileEntity | null>('User.identity', (ids) => this.identities.forUsers(ids))

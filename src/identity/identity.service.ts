@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository, SelectQueryBuilder } from 'typeorm';
-import { Actor } from '../auth/actor';
-import { Permission } from '../auth/permissions';
 import { AppError } from '../common/app-error';
 import { isEmail, normaliseEmail } from '../common/normalise';
 import { TransactionService } from '../database/transaction.service';
@@ -164,16 +162,6 @@ export class IdentityService {
     const rows = await this.profiles.findBy({ userId: In([...userIds]) });
     const byUser = new Map(rows.map((r) => [r.userId, r]));
     return userIds.map((id) => byUser.get(id) ?? null);
-  }
-
-  /**
-   * `Identity.user` is account data, not profile data: an identity scope or canManageIdentities is not
-   * enough to read it. It needs canReadUsers, or being that user.
-   */
-  assertMayReadUser(actor: Actor, userId: string): void {
-    if (actor.userId === userId && (actor.kind === 'session' || actor.kind === 'customer-token')) return;
-    if (actor.kind === 'session' && actor.permissions.has(Permission.CanReadUsers)) return;
-    throw AppError.forbidden('Reading the account linked to an identity needs the canReadUsers permission');
   }
 
   // ---- validation ---------------------------------------------------------------------------------

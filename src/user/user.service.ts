@@ -193,6 +193,8 @@ export class UserService {
     if (!target) throw AppError.notFound('User not found');
     if (data.role) this.assertCanAssignRoles(actor);
     this.assertCanTouchStaff(actor, target);
+    if (data.customerGroups?.connect?.length || data.customerGroups?.set?.length)
+      this.assertCanGroupStaff(actor, target);
     if (data.password !== undefined && data.password !== null) assertPasswordAllowed(data.password);
     const passwordHash = data.password ? await this.hasher.hash(data.password) : undefined;
     const updated = await this.updateById(target.id, data, async (manager) => {
@@ -383,6 +385,15 @@ export class UserService {
   private assertCanTouchStaff(actor: Actor, target: UserEntity) {
     if (target.roleId && target.id !== actor.userId && !actor.permissions.has(Permission.CanManageRoles)) {
       throw AppError.forbidden('Changing a user who has a role needs the canManageRoles permission');
+    }
+  }
+
+  /** Putting staff into customer groups needs canManageRoles (SPEC §6), even oneself (others: above). */
+  private assertCanGroupStaff(actor: Actor, target: UserEntity) {
+    if (target.roleId && !actor.permissions.has(Permission.CanManageRoles)) {
+      throw AppError.forbidden(
+        'customerGroups: putting a user who has a role into a customer group needs the canManageRoles permission',
+      );
     }
   }
 

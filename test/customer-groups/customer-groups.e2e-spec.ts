@@ -471,4 +471,92 @@ describe('customer groups (SPEC §3.3)', () => {
       expect(res.data.customerGroups).toEqual([{ name: 'VIP', usersCount: 0 }]);
     });
   });
+
+  describe('staff in groups (SPEC §6): putting a user who has a role into a group needs canManageRoles', () => {
+    let staff: SeededUser;
+    let customer: SeededUser;
+    let roleManager: SeededUser;
+    const staffMessage = (path: string) =>
+      `${path}: putting a user who has a role into a customer group needs the canManageRoles permission`;
+    const UPDATE_USER = `mutation($where: UserWhereUniqueInput!, $data: UserUpdateInput!) { updateUser(where: $where, data: $data) { id } }`;
+    beforeAll(async () => {
+      // a role with no permission at all still makes its holder staff
+      staff = await seedUser(t, { permissions: [], email: 'staff-member@example.com' });
+      customer = await seedUser(t, { email: 'plain-customer@example.com' });
+      roleManager = await seedUser(t, { permissions: [Permission.CanManageUsers, Permission.CanManageRoles] });
+    });
+
+    it('createCustomerGroup: FORBIDDEN for a staff member in users.connect (by id or email), and no group', async () => {
+      for (const ref of [{ id: staff.user.id }, { email: 'STAFF-member@example.com' }]) {
+        const res = await t.gql(
+          CREATE_GROUP,
+          { data: { name: 'With staff', users: { connect: [{ id: customer.user.id }, ref] } } },
+          admin.token,
+        );
+        expect([res.code, res.errors?.[0].message]).toEqual(['FORBIDDEN', staffMessage('users.connect')]);
+        expect(res.data.createCustomerGroup).toBeNull();
+        expect(await groupRow('With staff')).toBeNull();
+      }
+    });
+
+    it('updateCustomerGroup: FORBIDDEN for a staff member in connect or set, and nothing changes', async () => {
+      const group = await createGroup({ name: 'Customers only', users: { connect: [{ id: customer.user.id }] } });
+      for (const [path, users] of [
+        ['users.connect', { connect: [{ id: staff.user.id }] }],
+        ['users.set', { set: [{ id: customer.user.id }, { email: 'staff-member@example.com' }] }],
+      ] as const) {
+        const res = await t.gql(
+          UPDATE_GROUP,
+          { where: { id: group.id }, data: { name: 'Renamed with staff', users } },
+          admin.token,
+        );
+        expect([res.code, res.errors?.[0].message]).toEqual(['FORBIDDEN', staffMessage(path)]);
+        expect((await groupRow('Customers only'))?.id).toBe(group.id);
+        expect(await membersOf(group.id)).toEqual([customer.user.id]);
+      }
+      // customers are still a user manager's to add and remove
+      const other = await seedUser(t);
+      const res = await t.gql(
+        UPDATE_GROUP,
+        { where: { id: group.id }, data: { users: { connect: [{ id: other.user.id }] } } },
+        admin.token,
+      );
+      expect(res.errors).toBeUndefined();
+      expect(await membersOf(group.id)).toEqual([customer.user.id, other.user.id].sort());
+    });
+
+    it('canManageRoles may put staff into a group', async () => {
+      const res = await t.gql(
+        CREATE_GROUP,
+        { data: { name: 'Staff picks', users: { connect: [{ id: staff.user.id }] } } },
+        roleManager.token,
+      );
+      expect(res.errors).toBeUndefined();
+      expect(await membersOf(res.data.createCustomerGroup.id)).toEqual([staff.user.id]);
+    });
+
+    it('updateUser customerGroups: FORBIDDEN for another staff member, and for oneself', async () => {
+      const group = await createGroup({ name: 'Self service staff' });
+      const connect = { customerGroups: { connect: [{ id: group.id }] } };
+      const other = await t.gql(UPDATE_USER, { where: { id: staff.user.id }, data: connect }, admin.token);
+      expect([other.code, other.errors?.[0].message]).toEqual([
+        'FORBIDDEN',
+        'Changing a user who has a role needs the canManageRoles permission',
+      ]);
+      for (const data of [connect, { customerGroups: { set: [{ id: group.id }] } }]) {
+        const self = await t.gql(UPDATE_USER, { where: { id: admin.user.id }, data }, admin.token);
+        expect([self.code, self.errors?.[0].message]).toEqual([
+          'FORBIDDEN',
+          'customerGroups: putting a user who has a role into a customer group needs the canManageRoles permission',
+        ]);
+      }
+      expect(await membersOf(group.id)).toEqual([]);
+      // a customer is connected as before; a role manager connects staff
+      const customerRes = await t.gql(UPDATE_USER, { where: { id: customer.user.id }, data: connect }, admin.token);
+      expect(customerRes.errors).toBeUndefined();
+      const byRoles = await t.gql(UPDATE_USER, { where: { id: staff.user.id }, data: connect }, roleManager.token);
+      expect(byRoles.errors).toBeUndefined();
+      expect(await membersOf(group.id)).toEqual([customer.user.id, staff.user.id].sort());
+    });
+  });
 });

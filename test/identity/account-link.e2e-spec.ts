@@ -209,7 +209,7 @@ describe('accounts and identity profiles are one person', () => {
         expect(res.data.identity).toEqual({ id: reg.data.registerUser.identity.id, user: null });
         expect([res.code, res.errors?.[0].message, res.errors?.[0].path]).toEqual([
           'FORBIDDEN',
-          'Reading the account linked to an identity needs the canReadUsers permission',
+          "Reading another user's account needs the canReadUsers or canManageUsers permission",
           ['identity', 'user'],
         ]);
       }
