@@ -1,5 +1,11 @@
+import {
+  IdentityAttributeEntity,
+  IdentityIdentifierEntity,
+  IdentityProfileEntity,
+} from '../../src/identity/identity.entity';
+import { Scope } from '../../src/auth/permissions';
 import { UserEntity } from '../../src/user/user.entity';
-import { seedUser } from '../helpers/factories';
+import { seedApiToken, seedUser } from '../helpers/factories';
 import { GqlResult, startTestApp, TestApp } from '../helpers/test-app';
 
 /**
@@ -234,6 +240,105 @@ describe('rate limits count before the work (SPEC §6)', () => {
       );
       expect(results.filter((r) => r.data.updateActiveUser).length).toBe(10);
       expect(results.filter((r) => r.code === 'TOO_MANY_REQUESTS').length).toBe(20);
+    });
+  });
+
+  describe('an email held by an unlinked identity profile answers like a free one', () => {
+    let t: TestApp;
+    let apiToken: string;
+    beforeAll(async () => {
+      t = await startTestApp();
+      apiToken = (await seedApiToken(t, [Scope.IdentitiesWrite])).token;
+    });
+    afterAll(() => t.close());
+
+    const UPDATE = `mutation($email: String!) { updateActiveUser(data: { email: $email }) { id name email phone hasAccount } }`;
+    const register = async (email: string) => {
+      const reg = await t.gql(
+        `mutation($data: UserRegisterInput!) { registerUser(data: $data) { id identity { id } } }`,
+        { data: { email, password: GOOD_PASSWORD } },
+      );
+      const signIn = await t.gql(SIGN_IN, { email, password: GOOD_PASSWORD });
+      return {
+        id: reg.data.registerUser.id as string,
+        profileId: reg.data.registerUser.identity.id as string,
+        session: signIn.data.authenticateUserWithPassword.sessionToken as string,
+      };
+    };
+    const snapshot = async (profileId: string) => ({
+      profile: await t.dataSource.getRepository(IdentityProfileEntity).findOneByOrFail({ id: profileId }),
+      identifiers: await t.dataSource
+        .getRepository(IdentityIdentifierEntity)
+        .find({ where: { profileId }, order: { type: 'ASC' } }),
+      attributes: await t.dataSource
+        .getRepository(IdentityAttributeEntity)
+        .find({ where: { profileId }, order: { key: 'ASC' } }),
+    });
+
+    it('updateActiveUser: the same answer, and neither profile is touched', async () => {
+      const marketing = await t.gql(
+        `mutation { upsertIdentity(identity: { email: "marketing@example.com", attributes: [{ name: "tier", value: "Gold" }] }) { id } }`,
+        {},
+        { basic: apiToken },
+      );
+      const marketingId = marketing.data.upsertIdentity.id as string;
+      const a = await register('first-a@example.com');
+      const b = await register('first-b@example.com');
+      const marketingBefore = await snapshot(marketingId);
+      const aBefore = await snapshot(a.profileId);
+
+      const held = await t.gql(UPDATE, { email: 'Marketing@example.com' }, a.session);
+      const free = await t.gql(UPDATE, { email: 'free-address@example.com' }, b.session);
+      const shape = (r: GqlResult) => ({ errors: r.errors, ...r.data.updateActiveUser, id: 'x', email: 'x' });
+      expect(shape(held)).toEqual(shape(free));
+      expect(held.data.updateActiveUser).toEqual({
+        id: a.id,
+        name: null,
+        email: 'marketing@example.com',
+        phone: null,
+        hasAccount: true,
+      });
+      // the account signs in with its new email
+      expect(
+        (await t.gql(SIGN_IN, { email: 'marketing@example.com', password: GOOD_PASSWORD })).data
+          .authenticateUserWithPassword.__typename,
+      ).toBe('UserAuthenticationWithPasswordSuccess');
+      // the marketing profile is untouched and still unlinked; the account keeps its own profile as it was
+      expect(await snapshot(marketingId)).toEqual(marketingBefore);
+      expect(marketingBefore.profile.userId).toBeNull();
+      const aAfter = await snapshot(a.profileId);
+      expect({ ...aAfter, profile: { ...aAfter.profile, updatedAt: null } }).toEqual({
+        ...aBefore,
+        profile: { ...aBefore.profile, updatedAt: null },
+      });
+      expect(aAfter.profile.userId).toBe(a.id);
+    });
+
+    it('updateUser (admin) behaves the same way', async () => {
+      const admin = await seedUser(t, { permissions: 'all' });
+      await t.gql(
+        `mutation { upsertIdentity(identity: { email: "crm@example.com" }) { id } }`,
+        {},
+        { basic: apiToken },
+      );
+      const c = await register('admin-target@example.com');
+      const res = await t.gql(
+        `mutation { updateUser(where: { id: "${c.id}" }, data: { email: "crm@example.com" }) { id email } }`,
+        {},
+        admin.token,
+      );
+      expect([res.errors, res.data.updateUser]).toEqual([undefined, { id: c.id, email: 'crm@example.com' }]);
+    });
+
+    it('an email another account has stays CONFLICT', async () => {
+      await register('account-holder@example.com');
+      const d = await register('wants-it@example.com');
+      const res = await t.gql(UPDATE, { email: 'account-holder@example.com' }, d.session);
+      expect([res.code, res.errors?.[0].message, res.errors?.[0].extensions?.field]).toEqual([
+        'CONFLICT',
+        'A user with this email already exists',
+        'email',
+      ]);
     });
   });
 });
