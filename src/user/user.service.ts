@@ -32,6 +32,8 @@ import { OnboardingStatus, UserEntity } from './user.entity';
 
 export const AUTH_FAILED = 'Authentication failed.';
 const EMAIL_TAKEN = 'A user with this email already exists';
+/** A password change ends the customer token issued under the old one. */
+const NO_CUSTOMER_TOKEN = { customerTokenHash: null, tokenGeneratedAt: null } satisfies Partial<UserEntity>;
 
 export type SignInResult = { sessionToken: string; item: UserEntity } | { message: string };
 
@@ -105,7 +107,9 @@ export class UserService {
 
   /**
    * Every attempt is counted per user before the old password is verified (a stolen session must not
-   * serve to guess it); a right old password clears the count.
+   * serve to guess it); a right old password clears the count. The change is a compare-and-swap on the
+   * old hash, so of concurrent changes exactly one wins and the others are "Invalid old password". It
+   * ends every other session and the customer token.
    */
   async updateActiveUserPassword(
     actor: Actor,
@@ -130,10 +134,15 @@ export class UserService {
     assertPasswordAllowed(newPassword, 'newPassword');
     const passwordHash = await this.hasher.hash(newPassword);
     const updated = await this.tx.run(async (manager) => {
-      await manager.getRepository(UserEntity).update({ id: user.id }, { passwordHash });
+      const users = manager.getRepository(UserEntity);
+      const swapped = await users.update(
+        { id: user.id, passwordHash: user.passwordHash! },
+        { passwordHash, ...NO_CUSTOMER_TOKEN },
+      );
+      if (!swapped.affected) throw invalidOld(); // another change won: the old password is no longer this one
       // Every other session ends: whoever knew the old password is signed out.
       await this.sessions.endOthers(manager, user.id, actor.sessionId);
-      return manager.getRepository(UserEntity).findOneByOrFail({ id: user.id });
+      return users.findOneByOrFail({ id: user.id });
     });
     await this.cache.invalidateUser(user.id);
     return updated;
@@ -187,11 +196,10 @@ export class UserService {
     const passwordHash = data.password ? await this.hasher.hash(data.password) : undefined;
     const updated = await this.updateById(target.id, data, async (manager) => {
       const patch: Partial<UserEntity> = {};
-      if (passwordHash !== undefined) {
-        patch.passwordHash = passwordHash;
-        await this.sessions.endOthers(manager, target.id);
-      } else if (data.password === null) {
-        patch.passwordHash = null; // the account is closed; the customer record stays
+      if (data.password !== undefined) {
+        // a new password, or none (the account is closed; the customer record stays): every session
+        // and the customer token end with the old one
+        Object.assign(patch, { passwordHash: passwordHash ?? null, ...NO_CUSTOMER_TOKEN });
         await this.sessions.endOthers(manager, target.id);
       }
       if (data.role) patch.roleId = await this.resolveRoleChange(manager, data.role);
