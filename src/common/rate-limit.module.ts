@@ -1,12 +1,11 @@
 import { Global, Module } from '@nestjs/common';
 import { ThrottlerModule, ThrottlerOptions } from '@nestjs/throttler';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { RateLimitGuard } from './rate-limit.guard';
 import { RateLimitName, RateLimitService, rateLimitKey } from './rate-limit.service';
 import { RedisService } from './redis.module';
 import { MemoryThrottlerStorage, RedisThrottlerStorage } from './throttler-storage';
 
-/** The limits counted by `RateLimitGuard` per client address (the throttler's default tracker). */
+/** The limits counted by `RateLimitGuard` (rate-limit.guard.ts) per client address (the throttler's default tracker). */
 const PER_ADDRESS: RateLimitName[] = ['signInPerAddress', 'registerPerAddress'];
 /** The partner API families (SPEC §4), counted per partner. */
 const PER_PARTNER: RateLimitName[] = [
@@ -46,7 +45,7 @@ const PER_PARTNER: RateLimitName[] = [
       },
     }),
   ],
-  providers: [RateLimitService, RateLimitGuard],
-  exports: [RateLimitService, RateLimitGuard],
+  providers: [RateLimitService],
+  exports: [RateLimitService],
 })
 export class RateLimitModule {}
