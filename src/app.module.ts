@@ -4,7 +4,7 @@ import { AddressModule } from './address/address.module';
 import { ApiTokenModule } from './auth/api-token.module';
 import { AuthModule } from './auth/auth.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
-import { RateLimiterModule } from './common/rate-limiter.module';
+import { RateLimitModule } from './common/rate-limit.module';
 import { RedisModule } from './common/redis.module';
 import { RejectNulPipe } from './common/reject-nul.pipe';
 import { validationException } from './common/validation';
@@ -26,7 +26,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         RedisModule,
-        RateLimiterModule,
+        RateLimitModule,
         DatabaseModule,
         AppGraphqlModule,
         AuthModule,

@@ -1,5 +1,6 @@
+import { UseGuards } from '@nestjs/common';
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { ClientIp } from '../common/client-ip';
+import { RateLimit, RateLimitGuard } from '../common/rate-limit.guard';
 import { UserRegisterInput, UserUpdateProfileInput } from '../user/dto/user.input';
 import { toUser } from '../user/user.mapper';
 import { User } from '../user/user.model';
@@ -18,14 +19,13 @@ export class AuthResolver {
     private readonly sessions: SessionService,
   ) {}
 
+  /** Counted per client address here (every attempt), per email in the service. */
   @Mutation(() => UserAuthenticationWithPasswordResult, { nullable: true })
   @Public()
-  async authenticateUserWithPassword(
-    @Args('email') email: string,
-    @Args('password') password: string,
-    @ClientIp() ip: string,
-  ) {
-    const result = await this.users.signIn(email, password, ip);
+  @UseGuards(RateLimitGuard)
+  @RateLimit('signInPerAddress')
+  async authenticateUserWithPassword(@Args('email') email: string, @Args('password') password: string) {
+    const result = await this.users.signIn(email, password);
     return 'sessionToken' in result ? { sessionToken: result.sessionToken, item: toUser(result.item) } : result;
   }
 
@@ -47,8 +47,10 @@ export class AuthResolver {
   @Mutation(() => User, { nullable: true })
   @Public()
   @ReturnsOwnAccount()
-  async registerUser(@Args('data') data: UserRegisterInput, @ClientIp() ip: string) {
-    return toUser(await this.users.register(data, ip));
+  @UseGuards(RateLimitGuard)
+  @RateLimit('registerPerAddress')
+  async registerUser(@Args('data') data: UserRegisterInput) {
+    return toUser(await this.users.register(data));
   }
 
   @Mutation(() => User, { nullable: true })

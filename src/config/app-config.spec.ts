@@ -15,6 +15,8 @@ describe('loadConfig', () => {
     expect(c.redisUrl).toBeUndefined();
     expect(c.rateLimits.signInPerEmail).toEqual({ limit: 10, ttlMs: 15 * 60_000 });
     expect(c.rateLimits.partnerIdentity).toEqual({ limit: 2000, ttlMs: 60_000 });
+    expect(c.rateLimits.passwordChangePerUser).toEqual({ limit: 5, ttlMs: 15 * 60_000 });
+    expect(c.rateLimits.emailChangePerUser).toEqual({ limit: 10, ttlMs: 60 * 60_000 });
   });
 
   it.each([

@@ -28,6 +28,8 @@ export interface AppConfig {
     signInPerEmail: RateLimit;
     signInPerAddress: RateLimit;
     registerPerAddress: RateLimit;
+    passwordChangePerUser: RateLimit;
+    emailChangePerUser: RateLimit;
     partnerIdentity: RateLimit;
     partnerIdentityDelete: RateLimit;
     partnerUpsert: RateLimit;
@@ -141,6 +143,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       signInPerEmail: rate(env, 'RATE_LIMIT_SIGNIN_PER_EMAIL', 10, 15 * minute),
       signInPerAddress: rate(env, 'RATE_LIMIT_SIGNIN_PER_ADDRESS', 100, minute),
       registerPerAddress: rate(env, 'RATE_LIMIT_REGISTER_PER_ADDRESS', 100, minute),
+      passwordChangePerUser: rate(env, 'RATE_LIMIT_PASSWORD_CHANGE_PER_USER', 5, 15 * minute),
+      emailChangePerUser: rate(env, 'RATE_LIMIT_EMAIL_CHANGE_PER_USER', 10, 60 * minute),
       partnerIdentity: rate(env, 'RATE_LIMIT_PARTNER_IDENTITY', 2000, minute),
       partnerIdentityDelete: rate(env, 'RATE_LIMIT_PARTNER_IDENTITY_DELETE', 1000, minute),
       partnerUpsert: rate(env, 'RATE_LIMIT_PARTNER_UPSERT', 25000, minute),

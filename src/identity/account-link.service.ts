@@ -9,7 +9,9 @@ import { ProfileStore } from './profile-store';
 /**
  * Accounts and profiles are one person: a new account is linked to the profile holding its email
  * (created when there is none), and an email change moves the profile's email identifier, in the
- * account's own transaction. CONFLICT when another profile already holds the new email.
+ * account's own transaction. When another profile already holds the new email, the change answers as
+ * for a free address and both profiles stay as they are (SPEC §6, §7: the answer must not tell whether
+ * an integration knows an address; the profiles are merged once the new address is verified).
  */
 @Injectable()
 export class AccountLinkService implements OnModuleInit {
@@ -41,14 +43,14 @@ export class AccountLinkService implements OnModuleInit {
   }
 
   async moveEmail(manager: EntityManager, user: UserEntity): Promise<void> {
+    if (!user.email) return;
     const rows = await query<{ id: string }>(manager, 'SELECT id FROM identity_profiles WHERE user_id = $1', [user.id]);
     const profileId = rows[0]?.id;
-    if (!profileId) return this.link(manager, user);
-    if (!user.email) return;
     const holder = await this.store.profileIdByIdentifier(manager, 'email', user.email);
-    if (holder && holder !== profileId) {
-      throw AppError.conflict(`Another identity profile already has the email ${user.email}`, { field: 'email' });
-    }
+    // Held by another profile (unlinked, or re-pointed by an integration): not revealed, not touched, and
+    // the account's own profile (if any) keeps its identifiers until the new address is verified.
+    if (holder && holder !== profileId) return;
+    if (!profileId) return this.link(manager, user);
     await this.store.setIdentifier(
       manager,
       profileId,

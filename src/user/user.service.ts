@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository, SelectQueryBuilder } from 'typeorm';
 import { AddressService } from '../address/address.service';
@@ -12,8 +12,7 @@ import { CUSTOMER_TOKEN_PREFIX, randomToken, sha256 } from '../auth/tokens';
 import { AppError, isUniqueViolation } from '../common/app-error';
 import { applyIdFilter, applyStringFilter, MAX_TAKE } from '../common/keystone-inputs';
 import { isEmail, normaliseEmail, normalisePhone } from '../common/normalise';
-import { RateLimiterService } from '../common/rate-limiter.service';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { RateLimitService } from '../common/rate-limit.service';
 import { CustomerGroupService } from '../customer-group/customer-group.service';
 import { newId } from '../database/columns';
 import { TransactionService } from '../database/transaction.service';
@@ -33,6 +32,8 @@ import { OnboardingStatus, UserEntity } from './user.entity';
 
 export const AUTH_FAILED = 'Authentication failed.';
 const EMAIL_TAKEN = 'A user with this email already exists';
+/** A password change ends the customer token issued under the old one. */
+const NO_CUSTOMER_TOKEN = { customerTokenHash: null, tokenGeneratedAt: null } satisfies Partial<UserEntity>;
 
 export type SignInResult = { sessionToken: string; item: UserEntity } | { message: string };
 
@@ -50,60 +51,33 @@ export class UserService {
     private readonly hooks: AccountHooks,
     private readonly cache: CredentialCacheService,
     private readonly sessions: SessionService,
-    private readonly limiter: RateLimiterService,
+    private readonly limits: RateLimitService,
     private readonly customerGroups: CustomerGroupService,
     private readonly addresses: AddressService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   // ---- sign-in and sessions -------------------------------------------------------------------
 
   /**
    * Keystone's authenticateUserWithPassword. The same answer, in about the same time, for an unknown
-   * email and a wrong password. Failures are counted per email and per client address.
+   * email and a wrong password. Every attempt is counted per email before the password is verified (and
+   * per client address by the resolver's guard); a success clears the email's count.
    */
-  async signIn(emailInput: string, password: string, clientIp: string): Promise<SignInResult> {
+  async signIn(emailInput: string, password: string): Promise<SignInResult> {
     const email = normaliseEmail(emailInput);
-    const emailKey = `signin:email:${sha256(email)}`;
-    const ipKey = `signin:ip:${clientIp}`;
-    const limits = this.config.rateLimits;
-    const [byEmail, byIp] = await Promise.all([
-      this.limiter.peek(emailKey, limits.signInPerEmail),
-      this.limiter.peek(ipKey, limits.signInPerAddress),
-    ]);
-    for (const state of [byEmail, byIp]) {
-      if (!state.allowed) {
-        throw AppError.tooManyRequests(
-          `Too many failed sign-in attempts. Try again in ${state.retryAfterSeconds} seconds.`,
-          state.retryAfterSeconds,
-        );
-      }
-    }
+    const emailKey = sha256(email); // no address in the limiter's keys
+    await this.limits.consume('signInPerEmail', emailKey);
     // An over-long password cannot be right (the policy caps it): no need to hash megabytes.
     const user = email && password.length <= PASSWORD_MAX ? await this.users.findOne({ where: { email } }) : null;
     const ok = await this.hasher.verify(user?.passwordHash, password.slice(0, PASSWORD_MAX));
-    if (!user || !ok) {
-      await Promise.all([
-        this.limiter.hit(emailKey, limits.signInPerEmail),
-        this.limiter.hit(ipKey, limits.signInPerAddress),
-      ]);
-      return { message: AUTH_FAILED };
-    }
+    if (!user || !ok) return { message: AUTH_FAILED };
     const sessionToken = await this.sessions.start(user.id);
-    await this.limiter.reset(emailKey); // the owner got in: earlier failures no longer count against them
+    await this.limits.reset('signInPerEmail', emailKey); // the owner got in: earlier failures no longer count
     return { sessionToken, item: user };
   }
 
-  /** Public sign-up: name, email, password. Rate-limited per client address. */
-  async register(data: UserRegisterInput, clientIp: string): Promise<UserEntity> {
-    const limit = this.config.rateLimits.registerPerAddress;
-    const state = await this.limiter.hit(`register:ip:${clientIp}`, limit);
-    if (!state.allowed) {
-      throw AppError.tooManyRequests(
-        `Too many registrations from this address. Try again in ${state.retryAfterSeconds} seconds.`,
-        state.retryAfterSeconds,
-      );
-    }
+  /** Public sign-up: name, email, password (rate-limited per client address by the resolver's guard). */
+  async register(data: UserRegisterInput): Promise<UserEntity> {
     const email = this.checkEmail(data.email);
     assertPasswordAllowed(data.password);
     const passwordHash = await this.hasher.hash(data.password);
@@ -117,33 +91,58 @@ export class UserService {
     return this.users.findOne({ where: { id: actor.userId } });
   }
 
+  /**
+   * An email change is counted per user before it is made (an answer must not serve to probe which
+   * addresses are taken); other fields, and the email the user already has, are not counted.
+   */
   async updateActiveUser(actor: Actor, data: UserUpdateProfileInput): Promise<UserEntity> {
-    if (data.email !== undefined && actor.kind === 'customer-token') {
-      throw AppError.forbidden('A customer token cannot change the email address');
+    if (data.email !== undefined) {
+      if (actor.kind === 'customer-token') throw AppError.forbidden('A customer token cannot change the email address');
+      const email = this.checkEmail(data.email);
+      const current = await this.users.findOne({ where: { id: actor.userId }, select: { id: true, email: true } });
+      if (current?.email !== email) await this.limits.consume('emailChangePerUser', actor.userId!);
     }
     return this.updateById(actor.userId!, data);
   }
 
+  /**
+   * Every attempt is counted per user before the old password is verified (a stolen session must not
+   * serve to guess it); a right old password clears the count. The change is a compare-and-swap on the
+   * old hash, so of concurrent changes exactly one wins and the others are "Invalid old password". It
+   * ends every other session and the customer token.
+   */
   async updateActiveUserPassword(
     actor: Actor,
     oldPassword: string,
     newPassword: string,
     confirmPassword: string,
   ): Promise<UserEntity> {
+    await this.limits.consume('passwordChangePerUser', actor.userId!);
     const user = await this.users.findOneOrFail({ where: { id: actor.userId } });
-    if (!(await this.hasher.verify(user.passwordHash, oldPassword))) {
-      throw AppError.badInput('Invalid old password', { field: 'oldPassword' });
+    const invalidOld = () => AppError.badInput('Invalid old password', { field: 'oldPassword' });
+    if (
+      !user.passwordHash ||
+      oldPassword.length > PASSWORD_MAX ||
+      !(await this.hasher.verify(user.passwordHash, oldPassword))
+    ) {
+      throw invalidOld();
     }
+    await this.limits.reset('passwordChangePerUser', user.id);
     if (newPassword !== confirmPassword) {
       throw AppError.badInput('Passwords do not match', { field: 'confirmPassword' });
     }
     assertPasswordAllowed(newPassword, 'newPassword');
     const passwordHash = await this.hasher.hash(newPassword);
     const updated = await this.tx.run(async (manager) => {
-      await manager.getRepository(UserEntity).update({ id: user.id }, { passwordHash });
+      const users = manager.getRepository(UserEntity);
+      const swapped = await users.update(
+        { id: user.id, passwordHash: user.passwordHash! },
+        { passwordHash, ...NO_CUSTOMER_TOKEN },
+      );
+      if (!swapped.affected) throw invalidOld(); // another change won: the old password is no longer this one
       // Every other session ends: whoever knew the old password is signed out.
       await this.sessions.endOthers(manager, user.id, actor.sessionId);
-      return manager.getRepository(UserEntity).findOneByOrFail({ id: user.id });
+      return users.findOneByOrFail({ id: user.id });
     });
     await this.cache.invalidateUser(user.id);
     return updated;
@@ -199,11 +198,10 @@ export class UserService {
     const passwordHash = data.password ? await this.hasher.hash(data.password) : undefined;
     const updated = await this.updateById(target.id, data, async (manager) => {
       const patch: Partial<UserEntity> = {};
-      if (passwordHash !== undefined) {
-        patch.passwordHash = passwordHash;
-        await this.sessions.endOthers(manager, target.id);
-      } else if (data.password === null) {
-        patch.passwordHash = null; // the account is closed; the customer record stays
+      if (data.password !== undefined) {
+        // a new password, or none (the account is closed; the customer record stays): every session
+        // and the customer token end with the old one
+        Object.assign(patch, { passwordHash: passwordHash ?? null, ...NO_CUSTOMER_TOKEN });
         await this.sessions.endOthers(manager, target.id);
       }
       if (data.role) patch.roleId = await this.resolveRoleChange(manager, data.role);

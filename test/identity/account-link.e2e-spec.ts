@@ -105,28 +105,30 @@ describe('accounts and identity profiles are one person', () => {
       expect(await t.dataSource.getRepository(IdentityProfileEntity).countBy({ id: profileId })).toBe(1);
     });
 
-    it('an email change to an email another profile holds is CONFLICT, and changes nothing (updateUser)', async () => {
-      await t.gql(UPSERT, { identity: { email: 'someone-else@example.com' } }, { basic: token });
+    it('an email change to an email another profile holds answers as for a free one and touches no profile (updateUser)', async () => {
+      const other = await t.gql(UPSERT, { identity: { email: 'someone-else@example.com' } }, { basic: token });
       const reg = await register('owner@example.com');
       const id = reg.data.registerUser.id;
       const res = await t.gql(
-        `mutation { updateUser(where: { id: "${id}" }, data: { email: "someone-else@example.com", name: "Never" }) { id } }`,
+        `mutation { updateUser(where: { id: "${id}" }, data: { email: "someone-else@example.com", name: "Changed" }) { id email name } }`,
         {},
         admin,
       );
-      expect([res.code, res.errors?.[0].message]).toEqual([
-        'CONFLICT',
-        'Another identity profile already has the email someone-else@example.com',
+      expect([res.errors, res.data.updateUser]).toEqual([
+        undefined,
+        { id, email: 'someone-else@example.com', name: 'Changed' },
       ]);
-      const user = await t.gql(`{ user(where: { id: "${id}" }) { email name identity { email } } }`, {}, admin);
+      // the account keeps its profile as it was; the other profile stays unlinked (SPEC §7 merges on verification)
+      const user = await t.gql(`{ user(where: { id: "${id}" }) { email identity { id email } } }`, {}, admin);
       expect(user.data.user).toEqual({
-        email: 'owner@example.com',
-        name: null,
-        identity: { email: 'owner@example.com' },
+        email: 'someone-else@example.com',
+        identity: { id: reg.data.registerUser.identity.id, email: 'owner@example.com' },
       });
+      const held = await t.gql(IDENTITY_USER, { email: 'someone-else@example.com' }, admin);
+      expect(held.data.identity).toEqual({ id: other.data.upsertIdentity.id, user: null });
     });
 
-    it('an email change to an email another profile holds is CONFLICT, and changes nothing (updateActiveUser)', async () => {
+    it('an email change to an email another profile holds answers as for a free one and touches no profile (updateActiveUser)', async () => {
       await t.gql(
         UPSERT,
         { identity: { email: 'taken-by-profile@example.com', attributes: [{ name: 'x', value: '1' }] } },
@@ -135,29 +137,30 @@ describe('accounts and identity profiles are one person', () => {
       await register('self@example.com');
       const session = await signIn('self@example.com');
       const res = await t.gql(
-        `mutation { updateActiveUser(data: { email: "taken-by-profile@example.com", name: "Changed" }) { id } }`,
+        `mutation { updateActiveUser(data: { email: "taken-by-profile@example.com", name: "Changed" }) { email name } }`,
         {},
         session,
       );
-      expect([res.code, res.errors?.[0].message]).toEqual([
-        'CONFLICT',
-        'Another identity profile already has the email taken-by-profile@example.com',
+      expect([res.errors, res.data.updateActiveUser]).toEqual([
+        undefined,
+        { email: 'taken-by-profile@example.com', name: 'Changed' },
       ]);
       const me = await t.gql(`{ authenticatedItem { email name identity { email } } }`, {}, session);
       expect(me.data.authenticatedItem).toEqual({
-        email: 'self@example.com',
-        name: null,
+        email: 'taken-by-profile@example.com',
+        name: 'Changed',
         identity: { email: 'self@example.com' },
       });
       // the other profile is untouched
       expect(
         (await t.gql(IDENTITY, { email: 'taken-by-profile@example.com' }, { basic: token })).data.identity,
       ).toMatchObject({
+        identifiers: [{ type: 'email', value: 'taken-by-profile@example.com' }],
         attributes: [{ name: 'x', value: '1' }],
       });
-      // and the old sign-in still works, the new one does not
-      expect(await signIn('self@example.com')).toEqual(expect.any(String));
-      expect(await signIn('taken-by-profile@example.com')).toBeUndefined();
+      // the account signs in with its new email, not the old one
+      expect(await signIn('taken-by-profile@example.com')).toEqual(expect.any(String));
+      expect(await signIn('self@example.com')).toBeUndefined();
     });
 
     it('a new account is CONFLICT when the profile of its email belongs to another account (an integration moved it)', async () => {
@@ -291,7 +294,7 @@ describe('accounts and identity profiles are one person', () => {
       expect(await linkedProfile(intruder.id)).toBeNull();
     });
 
-    it('emailChanged moves the email identifier; CONFLICT (rolled back) when another profile holds it', async () => {
+    it('emailChanged moves the email identifier; when another profile holds it, neither profile changes', async () => {
       const { user } = await seedUser(t, { email: 'hook-move@example.com' });
       await run((hooks, m) => hooks.userCreated(m, user));
       const profileId = (await linkedProfile(user.id))!.id;
@@ -299,13 +302,25 @@ describe('accounts and identity profiles are one person', () => {
       await run((hooks, m) => hooks.emailChanged(m, changed, 'hook-move@example.com'));
       expect(await emailOf(profileId)).toBe('hook-moved@example.com');
 
-      await t.gql(UPSERT, { identity: { email: 'hook-taken@example.com' } }, { basic: token });
+      const taken = await t.gql(UPSERT, { identity: { email: 'hook-taken@example.com' } }, { basic: token });
+      const takenId = taken.data.upsertIdentity.id as string;
       const clash = { ...user, email: 'hook-taken@example.com' } as UserEntity;
-      await expect(run((hooks, m) => hooks.emailChanged(m, clash, 'hook-moved@example.com'))).rejects.toMatchObject({
-        code: 'CONFLICT',
-        message: 'Another identity profile already has the email hook-taken@example.com',
-      });
+      await run((hooks, m) => hooks.emailChanged(m, clash, 'hook-moved@example.com'));
       expect(await emailOf(profileId)).toBe('hook-moved@example.com');
+      expect(await emailOf(takenId)).toBe('hook-taken@example.com');
+      expect(
+        (await t.dataSource.getRepository(IdentityProfileEntity).findOneByOrFail({ id: takenId })).userId,
+      ).toBeNull();
+
+      // an account without a profile is not linked to the profile holding its new email either
+      const { user: bare } = await seedUser(t, { email: 'hook-bare@example.com' });
+      await run((hooks, m) =>
+        hooks.emailChanged(m, { ...bare, email: 'hook-taken@example.com' } as UserEntity, bare.email),
+      );
+      expect(await linkedProfile(bare.id)).toBeNull();
+      expect(
+        (await t.dataSource.getRepository(IdentityProfileEntity).findOneByOrFail({ id: takenId })).userId,
+      ).toBeNull();
     });
 
     it('emailChanged links a user that had no profile, and restores an email identifier an integration removed', async () => {

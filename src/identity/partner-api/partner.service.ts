@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AppError, ErrorCode, isUniqueViolation } from '../../common/app-error';
-import { RateLimiterService } from '../../common/rate-limiter.service';
+import { RateLimitService } from '../../common/rate-limit.service';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { newId } from '../../database/columns';
 import { placeholders, query } from '../../database/sql';
@@ -32,7 +32,6 @@ import {
   Problems,
   requireObject,
 } from './partner-input';
-import { partnerRateKey } from './partner-rate-limit.guard';
 
 export const MAX_USERS = 1000;
 const TAKEN = 'new identifier already has a user assigned to it';
@@ -126,7 +125,7 @@ export class PartnerService {
     private readonly tx: TransactionService,
     private readonly store: ProfileStore,
     private readonly settingsService: IdentitySettingsService,
-    private readonly limiter: RateLimiterService,
+    private readonly limiter: RateLimitService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -913,9 +912,8 @@ export class PartnerService {
 
   /** Insider's `quota` (with `"quota": true`): this request's cost and the minute's use of the /profile limit. */
   private async quota(): Promise<JsonObject> {
-    const limit = this.config.rateLimits.partnerProfile;
-    const state = await this.limiter.peek(partnerRateKey('partnerProfile', this.config.partnerName), limit);
-    return { cost: 1, used: state.count, total: limit.limit };
+    const used = await this.limiter.used('partnerProfile', this.config.partnerName);
+    return { cost: 1, used, total: this.config.rateLimits.partnerProfile.limit };
   }
 }
 

@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import { MemoryThrottlerStorage, RateLimitStorage, RedisThrottlerStorage } from './throttler-storage';
+
+/** The contract both storages keep: one atomic count per hit, refused beyond the limit, reset, peek. */
+function contract(name: string, make: () => { storage: RateLimitStorage; close: () => Promise<void> }) {
+  describe(name, () => {
+    let storage: RateLimitStorage;
+    let close: () => Promise<void>;
+    beforeAll(() => ({ storage, close } = make()));
+    afterAll(() => close());
+
+    it('counts parallel hits one by one: exactly `limit` are allowed', async () => {
+      const records = await Promise.all(Array.from({ length: 50 }, () => storage.increment('k1', 60_000, 7, 0, 'n')));
+      expect(records.map((r) => r.totalHits).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 50 }, (_, i) => i + 1),
+      );
+      expect(records.filter((r) => !r.isBlocked)).toHaveLength(7);
+      for (const r of records) {
+        expect(r.timeToExpire).toBeGreaterThanOrEqual(1);
+        expect(r.timeToExpire).toBeLessThanOrEqual(60);
+        expect(r.timeToBlockExpire).toBe(r.isBlocked ? r.timeToExpire : 0);
+      }
+      expect(await storage.peek('k1')).toBe(50);
+    });
+
+    it('reset forgets a key; peek does not count; keys are independent', async () => {
+      await storage.increment('k2', 60_000, 2, 0, 'n');
+      await storage.increment('k2', 60_000, 2, 0, 'n');
+      expect((await storage.increment('k2', 60_000, 2, 0, 'n')).isBlocked).toBe(true);
+      expect(await storage.peek('k3')).toBe(0);
+      expect((await storage.increment('k3', 60_000, 2, 0, 'n')).totalHits).toBe(1);
+      await storage.reset('k2');
+      expect(await storage.peek('k2')).toBe(0);
+      expect(await storage.increment('k2', 60_000, 2, 0, 'n')).toMatchObject({ totalHits: 1, isBlocked: false });
+    });
+  });
+}
+
+contract('MemoryThrottlerStorage', () => ({ storage: new MemoryThrottlerStorage(), close: async () => {} }));
+
+describe('MemoryThrottlerStorage windows', () => {
+  it('starts a new window when the last one is over, and sweeps ended windows', async () => {
+    let now = 1_000_000;
+    const storage = new MemoryThrottlerStorage(() => now, 3);
+    expect(await storage.increment('a', 10_000, 1, 0, 'n')).toEqual({
+      totalHits: 1,
+      timeToExpire: 10,
+      isBlocked: false,
+      timeToBlockExpire: 0,
+    });
+    now += 4_500;
+    expect(await storage.increment('a', 10_000, 1, 0, 'n')).toEqual({
+      totalHits: 2,
+      timeToExpire: 6,
+      isBlocked: true,
+      timeToBlockExpire: 6,
+    });
+    now += 5_500; // the window of "a" is over
+    expect(await storage.peek('a')).toBe(0);
+    expect((await storage.increment('a', 10_000, 1, 0, 'n')).totalHits).toBe(1);
+    await storage.increment('b', 1_000, 1, 0, 'n');
+    await storage.increment('c', 1_000, 1, 0, 'n');
+    now += 2_000; // b and c are over; a fourth key makes the map sweep them
+    await storage.increment('d', 1_000, 1, 0, 'n');
+    expect(storage.size).toBe(2);
+  });
+});
+
+const withRedis = process.env.REDIS_URL ? contract : (name: string) => describe.skip(name, () => {});
+withRedis('RedisThrottlerStorage', () => {
+  const client = new Redis(process.env.REDIS_URL!, { keyPrefix: `ih-test-${randomBytes(4).toString('hex')}:` });
+  return {
+    storage: new RedisThrottlerStorage(client),
+    close: async () => {
+      const keys = await client.keys(`${client.options.keyPrefix}*`);
+      if (keys.length) await client.del(...keys.map((k) => k.slice(client.options.keyPrefix!.length)));
+      await client.quit();
+    },
+  };
+});
