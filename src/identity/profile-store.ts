@@ -226,16 +226,13 @@ export class ProfileStore {
 
   /** The identifiers of some profiles, by type. */
   async identifiers(manager: EntityManager, profileIds: readonly string[]): Promise<StoredIdentifier[]> {
-    const out: StoredIdentifier[] = [];
-    for (const chunk of chunked([...new Set(profileIds)])) {
-      const rows = await query<{ profile_id: string; type: string; value: string }>(
-        manager,
-        `SELECT profile_id, type, value FROM identity_identifiers WHERE profile_id IN (${inList(chunk.length)}) ORDER BY type`,
-        chunk,
-      );
-      for (const row of rows) out.push({ profileId: row.profile_id, type: row.type, value: row.value });
-    }
-    return out;
+    const rows = await this.rowsOfProfiles<{ profile_id: string; type: string; value: string }>(
+      manager,
+      'SELECT profile_id, type, value FROM identity_identifiers',
+      profileIds,
+      'type',
+    );
+    return rows.map((row) => ({ profileId: row.profile_id, type: row.type, value: row.value }));
   }
 
   async countIdentifiers(manager: EntityManager, profileId: string): Promise<number> {
@@ -306,16 +303,13 @@ export class ProfileStore {
 
   /** The attributes of some profiles, by key. */
   async attributes(manager: EntityManager, profileIds: readonly string[]): Promise<StoredAttribute[]> {
-    const out: StoredAttribute[] = [];
-    for (const chunk of chunked([...new Set(profileIds)])) {
-      const rows = await query<{ profile_id: string; key: string; value: string }>(
-        manager,
-        `SELECT profile_id, key, value FROM identity_attributes WHERE profile_id IN (${inList(chunk.length)}) ORDER BY key`,
-        chunk,
-      );
-      for (const row of rows) out.push({ profileId: row.profile_id, key: row.key, value: decodeAttribute(row.value) });
-    }
-    return out;
+    const rows = await this.rowsOfProfiles<{ profile_id: string; key: string; value: string }>(
+      manager,
+      'SELECT profile_id, key, value FROM identity_attributes',
+      profileIds,
+      'key',
+    );
+    return rows.map((row) => ({ profileId: row.profile_id, key: row.key, value: decodeAttribute(row.value) }));
   }
 
   /** The stored values of some keys of some profiles, by `pairKey(profileId, key)`. */
@@ -413,5 +407,20 @@ export class ProfileStore {
       timestamp: fromSqlDate(row.timestamp),
       params: JSON.parse(row.params) as Record<string, unknown>,
     }));
+  }
+
+  /** `<select> WHERE profile_id IN (…) ORDER BY <orderBy>` for some profiles, ROWS_PER_STATEMENT ids at a time. */
+  private async rowsOfProfiles<T>(
+    manager: EntityManager,
+    select: string,
+    profileIds: readonly string[],
+    orderBy: string,
+  ): Promise<T[]> {
+    const out: T[] = [];
+    for (const chunk of chunked([...new Set(profileIds)])) {
+      const sql = `${select} WHERE profile_id IN (${inList(chunk.length)}) ORDER BY ${orderBy}`;
+      out.push(...(await query<T>(manager, sql, chunk)));
+    }
+    return out;
   }
 }
