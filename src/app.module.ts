@@ -3,6 +3,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AddressModule } from './address/address.module';
 import { ApiTokenModule } from './auth/api-token.module';
 import { AuthModule } from './auth/auth.module';
+import { ErrorFormatsModule } from './common/error-formats';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { RateLimitModule } from './common/rate-limit.module';
 import { RedisModule } from './common/redis.module';
@@ -25,6 +26,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        ErrorFormatsModule,
         RedisModule,
         RateLimitModule,
         DatabaseModule,

@@ -1,9 +1,8 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { LocalCache } from '../common/local-cache';
 import { RedisService } from '../common/redis.module';
 import { Actor } from './actor';
-
-const CHANNEL = 'identity-hub:credential-invalidate';
 
 /**
  * token hash → Actor, kept briefly in process so a credential check costs no query. Anything that
@@ -12,25 +11,22 @@ const CHANNEL = 'identity-hub:credential-invalidate';
  */
 @Injectable()
 export class CredentialCacheService implements OnModuleInit {
-  private readonly entries = new Map<string, { actor: Actor; expiresAt: number }>();
+  private readonly cache: LocalCache<Actor>;
 
-  constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly redis: RedisService,
-  ) {}
+  constructor(@Inject(APP_CONFIG) config: AppConfig, redis: RedisService) {
+    this.cache = new LocalCache<Actor>(redis, 'credentials', {
+      ttlMs: config.credentialCacheMs,
+      maxEntries: 50_000,
+      apply: (message) => this.apply(message),
+    });
+  }
 
-  async onModuleInit() {
-    await this.redis.subscribe(CHANNEL, (message) => this.apply(message));
+  onModuleInit() {
+    return this.cache.listen();
   }
 
   get(tokenHash: string): Actor | undefined {
-    const entry = this.entries.get(tokenHash);
-    if (!entry) return undefined;
-    if (entry.expiresAt <= Date.now()) {
-      this.entries.delete(tokenHash);
-      return undefined;
-    }
-    return entry.actor;
+    return this.cache.get(tokenHash);
   }
 
   /**
@@ -38,46 +34,35 @@ export class CredentialCacheService implements OnModuleInit {
    * invalidation happened meanwhile (a revoke committed while the lookup was reading), nothing is cached,
    * so a revoked credential cannot be put back.
    */
-  epoch = 0;
+  get epoch(): number {
+    return this.cache.epoch;
+  }
 
   set(tokenHash: string, actor: Actor, notAfter?: Date, epoch = this.epoch): void {
-    if (this.config.credentialCacheMs <= 0 || epoch !== this.epoch) return;
-    let expiresAt = Date.now() + this.config.credentialCacheMs;
-    if (notAfter) expiresAt = Math.min(expiresAt, notAfter.getTime());
-    if (this.entries.size > 50_000) this.entries.clear();
-    this.entries.set(tokenHash, { actor, expiresAt });
+    this.cache.set(tokenHash, actor, { notAfter, epoch });
   }
 
   /** Forget one credential, on every instance. */
   invalidateToken(tokenHash: string): Promise<void> {
-    return this.broadcast(`token:${tokenHash}`);
+    return this.cache.invalidate(`token:${tokenHash}`);
   }
 
   /** Forget every credential of a user (sessions and customer token), on every instance. */
   invalidateUser(userId: string): Promise<void> {
-    return this.broadcast(`user:${userId}`);
+    return this.cache.invalidate(`user:${userId}`);
   }
 
   /** Forget everything (a role's permissions changed), on every instance. */
   invalidateAll(): Promise<void> {
-    return this.broadcast('all');
-  }
-
-  private async broadcast(message: string) {
-    this.apply(message);
-    await this.redis.publish(CHANNEL, message);
+    return this.cache.invalidate('all');
   }
 
   private apply(message: string) {
-    this.epoch++;
-    if (message === 'all') return this.entries.clear();
-    if (message.startsWith('token:')) {
-      this.entries.delete(message.slice(6));
-      return;
-    }
-    if (message.startsWith('user:')) {
+    if (message === 'all') this.cache.clear();
+    else if (message.startsWith('token:')) this.cache.delete(message.slice(6));
+    else if (message.startsWith('user:')) {
       const userId = message.slice(5);
-      for (const [key, entry] of this.entries) if (entry.actor.userId === userId) this.entries.delete(key);
+      this.cache.deleteWhere((actor) => actor.userId === userId);
     }
   }
 }

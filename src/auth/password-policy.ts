@@ -1,5 +1,6 @@
+import { dictionary } from '@zxcvbn-ts/language-common';
 import { AppError } from '../common/app-error';
-import { COMMON_PASSWORDS } from './common-passwords';
+import EXTRA_COMMON_PASSWORDS from './common-passwords-extra.json';
 
 export const PASSWORD_MIN = 10;
 export const PASSWORD_MAX = 1000;
@@ -9,6 +10,17 @@ export const PASSWORD_MESSAGES = {
   tooLong: `Password must be at most ${PASSWORD_MAX} characters long`,
   common: 'This password is too common. Choose a less common password.',
 };
+
+/**
+ * Common passwords, lower-cased, built once at load: the entries of at least PASSWORD_MIN characters of
+ * the `passwords-common` dictionary of @zxcvbn-ts/language-common (MIT, built from public password
+ * leaks; shorter ones are refused by the length rule first), and the few common ones it lacks
+ * (common-passwords-extra.json: years, keyboard walks, word + digits).
+ */
+const COMMON_PASSWORDS: ReadonlySet<string> = new Set([
+  ...dictionary['passwords-common'].filter((word) => word.length >= PASSWORD_MIN).map((word) => word.toLowerCase()),
+  ...EXTRA_COMMON_PASSWORDS,
+]);
 
 /** Checks a new password: length (10..1000), then the common-password list. Throws BAD_USER_INPUT. */
 export function assertPasswordAllowed(password: string, field = 'password'): void {

@@ -1,3 +1,5 @@
+import { HttpException } from '@nestjs/common';
+
 /** The error codes clients see (GraphQL `extensions.code`; REST maps them to statuses). */
 export enum ErrorCode {
   BadUserInput = 'BAD_USER_INPUT',
@@ -70,4 +72,74 @@ export function isUniqueViolation(error: unknown): boolean {
 export function uniqueViolationTarget(error: unknown): string {
   const e = error as { driverError?: { constraint?: string; message?: string }; message?: string };
   return e.driverError?.constraint ?? e.driverError?.message ?? e.message ?? '';
+}
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: ErrorCode.BadUserInput,
+  401: ErrorCode.Unauthenticated,
+  403: ErrorCode.Forbidden,
+  404: ErrorCode.NotFound,
+  405: ErrorCode.BadUserInput,
+  409: ErrorCode.Conflict,
+  413: ErrorCode.BadUserInput,
+  415: ErrorCode.BadUserInput,
+  429: ErrorCode.TooManyRequests,
+};
+
+/** What went wrong, normalised from whatever was thrown. */
+export interface NormalisedError {
+  status: number;
+  code: ErrorCode;
+  /** an AppError's message is the reason only, in the app's words; the framework's are its own */
+  message: string;
+  details?: Record<string, unknown>;
+  /** true for an AppError (a service's reason); false for the framework's errors (no route, bad body) */
+  fromApp: boolean;
+  /** Fastify's own code (FST_ERR_CTP_BODY_TOO_LARGE, …) for errors raised before a handler ran */
+  fastifyCode?: string;
+}
+
+/** Normalises a thrown value for the error formats; null when it is not the client's fault (a bug: a 500). */
+export function normaliseError(exception: unknown): NormalisedError | null {
+  if (exception instanceof AppError) {
+    return {
+      status: HTTP_STATUS[exception.code],
+      code: exception.code,
+      message: exception.message,
+      details: exception.details,
+      fromApp: true,
+    };
+  }
+  // Nest wraps Fastify's own errors (body too large, bad JSON) in an HttpException: look at the cause.
+  const cause = exception instanceof HttpException ? (exception.cause as { code?: unknown } | undefined) : undefined;
+  if (typeof cause?.code === 'string' && cause.code.startsWith('FST_')) return normaliseError(cause);
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    if (status >= 500) return null;
+    const response = exception.getResponse();
+    const raw =
+      typeof response === 'string' ? response : ((response as { message?: unknown }).message ?? exception.message);
+    const message = Array.isArray(raw) ? raw.join('; ') : String(raw);
+    return { status, code: STATUS_CODES[status] ?? ErrorCode.BadUserInput, message, fromApp: false };
+  }
+  const fastifyError = exception as { statusCode?: number; code?: string; message?: string };
+  if (
+    typeof fastifyError?.code === 'string' &&
+    fastifyError.code.startsWith('FST_') &&
+    (fastifyError.statusCode ?? 500) < 500
+  ) {
+    const status = fastifyError.statusCode!;
+    const message =
+      fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? 'Request body is larger than 5,000,000 bytes'
+        : String(fastifyError.message);
+    return {
+      status,
+      code: STATUS_CODES[status] ?? ErrorCode.BadUserInput,
+      message,
+      fromApp: false,
+      fastifyCode: fastifyError.code,
+    };
+  }
+  return null;
 }

@@ -1,6 +1,7 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { AppError, ErrorCode } from './app-error';
+import { ErrorFormat } from './error-formats';
 
 const CLIENT_CODES = new Set<string>(Object.values(ErrorCode).filter((c) => c !== ErrorCode.Internal));
 /** Apollo's (and Nest's) codes for documents, variables and requests that are wrong: the client's mistake. */
@@ -44,3 +45,15 @@ export function formatGraphqlError(formatted: GraphQLFormattedError, error: unkn
   if (code) return { ...base, extensions: { code } };
   return { ...base, message: 'Internal server error', extensions: { code: ErrorCode.Internal } };
 }
+
+/**
+ * GraphQL errors raised before a resolver ran (no query, a body that is not JSON, a NUL in the
+ * variables): `{ errors: [{ message, extensions: { code } }] }` with the HTTP status.
+ */
+export const graphqlTransportErrorFormat: ErrorFormat = (error) =>
+  error
+    ? { status: error.status, body: { errors: [{ message: error.message, extensions: { code: error.code } }] } }
+    : {
+        status: 500,
+        body: { errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.Internal } }] },
+      };

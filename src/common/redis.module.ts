@@ -19,7 +19,10 @@ export class RedisService implements OnApplicationShutdown {
       : null;
   }
 
-  /** Subscribes to a pub/sub channel (used to clear in-process caches on every instance). */
+  /**
+   * Subscribes to a pub/sub channel (used to clear in-process caches on every instance: see LocalCache).
+   * Channel names are given without the key prefix; it is added here, as to every key.
+   */
   async subscribe(name: string, handler: (message: string) => void): Promise<void> {
     if (!this.client) return;
     const channel = this.prefix + name;

@@ -1,5 +1,10 @@
 import { EntityManager } from 'typeorm';
 
+/** Rows per multi-row statement or ids per `IN (…)` list: well under both engines' parameter limits. */
+export const ROWS_PER_STATEMENT = 1000;
+/** Parameters one statement may carry (SQLite allows 32,766, PostgreSQL 65,535). */
+const PARAMS_PER_STATEMENT = 30_000;
+
 /**
  * Runs hand-written SQL on either engine: write PostgreSQL placeholders ($1, $2, …); on SQLite they
  * become `?` with the values reordered to match. Used where one statement beats the ORM's several
@@ -10,7 +15,7 @@ export function query<T = Record<string, unknown>>(
   text: string,
   params: unknown[] = [],
 ): Promise<T[]> {
-  if (manager.connection.options.type === 'postgres') return run<T>(manager, text, params);
+  if (isPostgres(manager)) return run<T>(manager, text, params);
   // SQLite: `?` placeholders, the values in the order the placeholders appear (a $n may repeat).
   const values: unknown[] = [];
   const sql = text.replace(/\$(\d+)/g, (_m, n: string) => {
@@ -19,6 +24,10 @@ export function query<T = Record<string, unknown>>(
     return '?';
   });
   return run<T>(manager, sql, values);
+}
+
+export function isPostgres(manager: EntityManager): boolean {
+  return manager.connection.options.type === 'postgres';
 }
 
 /** The rows a statement returns (SELECT, or RETURNING), the same shape on both engines. */
@@ -32,12 +41,47 @@ async function run<T>(manager: EntityManager, sql: string, values: unknown[]): P
   }
 }
 
-/** `$1, $2, …` for a row of `width` values starting after `offset` values. */
+/** `$o+1, $o+2, …`: the placeholders of `count` values after `offset` values, for `IN (…)`. */
+export function inList(count: number, offset = 0): string {
+  return Array.from({ length: count }, (_, i) => `$${offset + i + 1}`).join(', ');
+}
+
+/** `($o+1, …, $o+width)`: one row of `width` values after `offset` values. */
 export function placeholders(offset: number, width: number): string {
-  return `(${Array.from({ length: width }, (_, i) => `$${offset + i + 1}`).join(', ')})`;
+  return `(${inList(width, offset)})`;
+}
+
+/** The items in slices of at most `size` (none for no items). */
+export function chunked<T>(items: readonly T[], size = ROWS_PER_STATEMENT): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * `INSERT INTO <into> VALUES (…), (…)<tail>`: every row in as few statements as the parameter limit
+ * allows (one for up to 30,000 values). `into` names the table and its columns; rows are value lists.
+ */
+export async function insertRows(manager: EntityManager, into: string, rows: unknown[][], tail = ''): Promise<void> {
+  if (!rows.length) return;
+  const width = rows[0].length;
+  for (const chunk of chunked(rows, Math.floor(PARAMS_PER_STATEMENT / width))) {
+    const params: unknown[] = [];
+    const values = chunk.map((row) => {
+      const p = placeholders(params.length, width);
+      params.push(...row);
+      return p;
+    });
+    await query(manager, `INSERT INTO ${into} VALUES ${values.join(', ')}${tail}`, params);
+  }
 }
 
 /** SQLite stores TypeORM datetimes as 'YYYY-MM-DD HH:MM:SS.SSS' (UTC). */
 function toSqliteDate(date: Date): string {
   return date.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** A datetime as either engine returns it from raw SQL (a Date, or SQLite's UTC text) as a Date. */
+export function fromSqlDate(value: string | Date): Date {
+  return value instanceof Date ? value : new Date(`${value.replace(' ', 'T')}Z`);
 }

@@ -1,10 +1,11 @@
 import { ApolloServerPlugin } from '@apollo/server';
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
-import { Module } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { applyFieldAuthorization } from '../auth/field-authorization';
-import { formatGraphqlError, isUnexpectedGraphqlError } from '../common/graphql-errors';
+import { ErrorFormats } from '../common/error-formats';
+import { formatGraphqlError, graphqlTransportErrorFormat, isUnexpectedGraphqlError } from '../common/graphql-errors';
 import { LoaderRegistry } from '../common/loaders';
 
 export interface GraphqlContext {
@@ -54,4 +55,11 @@ const logUnexpectedErrors: ApolloServerPlugin<GraphqlContext> = {
     }),
   ],
 })
-export class AppGraphqlModule {}
+export class AppGraphqlModule implements OnModuleInit {
+  constructor(private readonly errorFormats: ErrorFormats) {}
+
+  /** Errors the REST filter sees on /graphql (before a resolver ran) keep GraphQL's shape. */
+  onModuleInit() {
+    this.errorFormats.register('/graphql', graphqlTransportErrorFormat);
+  }
+}

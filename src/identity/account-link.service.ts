@@ -1,7 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AppError } from '../common/app-error';
-import { query } from '../database/sql';
 import { AccountHooks } from '../user/account-hooks';
 import { UserEntity } from '../user/user.entity';
 import { ProfileStore } from './profile-store';
@@ -30,27 +29,23 @@ export class AccountLinkService implements OnModuleInit {
   async link(manager: EntityManager, user: UserEntity): Promise<void> {
     if (!user.email) return;
     const { id } = await this.store.ensureProfile(manager, 'email', user.email, user.id);
-    const linked = await query<{ user_id: string | null }>(
-      manager,
-      'SELECT user_id FROM identity_profiles WHERE id = $1',
-      [id],
-    );
-    const owner = linked[0]?.user_id;
+    const owner = await this.store.linkedUser(manager, id);
     if (owner && owner !== user.id) {
       throw AppError.conflict(`The identity profile of ${user.email} belongs to another account`, { field: 'email' });
     }
-    if (!owner) await query(manager, 'UPDATE identity_profiles SET user_id = $1 WHERE id = $2', [user.id, id]);
+    if (!owner) await this.store.linkUser(manager, id, user.id);
   }
 
   async moveEmail(manager: EntityManager, user: UserEntity): Promise<void> {
     if (!user.email) return;
-    const rows = await query<{ id: string }>(manager, 'SELECT id FROM identity_profiles WHERE user_id = $1', [user.id]);
-    const profileId = rows[0]?.id;
-    const holder = await this.store.profileIdByIdentifier(manager, 'email', user.email);
+    const profileId = await this.store.profileOfUser(manager, user.id);
+    const holder = await this.store.ownerOf(manager, 'email', user.email);
     // Held by another profile (unlinked, or re-pointed by an integration): not revealed, not touched, and
     // the account's own profile (if any) keeps its identifiers until the new address is verified.
     if (holder && holder !== profileId) return;
     if (!profileId) return this.link(manager, user);
+    // the profile row before its identifier row, as every writer of a profile does
+    await this.store.takeProfiles(manager, [profileId]);
     await this.store.setIdentifier(
       manager,
       profileId,
@@ -58,6 +53,5 @@ export class AccountLinkService implements OnModuleInit {
       user.email,
       `Another identity profile already has the email ${user.email}`,
     );
-    await this.store.touch(manager, profileId);
   }
 }

@@ -41,4 +41,14 @@ export function attributeValueKey(text: string): string {
   return sha256(text);
 }
 
+/** Code-unit order: the same on both engines, whatever the database collation. */
+export const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** One map key for a pair of strings (`type\0value`, `profileId\0key`): NUL is in neither. */
+export const pairKey = (a: string, b: string) => `${a}\u0000${b}`;
+
+/** The map key of an identifier: its type and value. */
+export const identifierKey = (identifier: { type: string; value: string }) =>
+  pairKey(identifier.type, identifier.value);
+
 export { E164, normaliseEmail, normalisePhone } from '../common/normalise';

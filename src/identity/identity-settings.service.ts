@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AppError } from '../common/app-error';
+import { LocalCache } from '../common/local-cache';
 import { RedisService } from '../common/redis.module';
 import { TransactionService } from '../database/transaction.service';
 import { IdentitySettingsEntity } from './identity.entity';
@@ -19,8 +20,8 @@ export const DEFAULT_SETTINGS: IdentitySettings = {
   blockedValues: ['undefined', 'anonymous', '0', '1', 'null'],
 };
 const CUSTOM_NAME = /^[a-z][a-z0-9_]{0,63}$/;
-const CHANNEL = 'identity-settings-changed';
 const CACHE_MS = 5_000;
+const KEY = 'settings';
 
 /**
  * Insider's IRM settings: which identifier types may be used, which custom identifiers exist, and
@@ -29,20 +30,27 @@ const CACHE_MS = 5_000;
  */
 @Injectable()
 export class IdentitySettingsService implements OnModuleInit {
-  private cached: { value: IdentitySettings; until: number } | null = null;
+  private readonly cache: LocalCache<IdentitySettings>;
 
   constructor(
     @InjectRepository(IdentitySettingsEntity) private readonly settings: Repository<IdentitySettingsEntity>,
     private readonly tx: TransactionService,
-    private readonly redis: RedisService,
-  ) {}
+    redis: RedisService,
+  ) {
+    this.cache = new LocalCache<IdentitySettings>(redis, 'identity-settings', {
+      ttlMs: CACHE_MS,
+      apply: () => this.cache.clear(),
+    });
+  }
 
-  async onModuleInit() {
-    await this.redis.subscribe(CHANNEL, () => (this.cached = null));
+  onModuleInit() {
+    return this.cache.listen();
   }
 
   async get(): Promise<IdentitySettings> {
-    if (this.cached && this.cached.until > Date.now()) return this.cached.value;
+    const cached = this.cache.get(KEY);
+    if (cached) return cached;
+    const epoch = this.cache.epoch;
     const row = await this.settings.findOneBy({ id: 1 });
     const value = row
       ? {
@@ -51,7 +59,7 @@ export class IdentitySettingsService implements OnModuleInit {
           blockedValues: row.blockedValues,
         }
       : DEFAULT_SETTINGS;
-    this.cached = { value, until: Date.now() + CACHE_MS };
+    this.cache.set(KEY, value, { epoch });
     return value;
   }
 
@@ -78,8 +86,7 @@ export class IdentitySettingsService implements OnModuleInit {
       if (new Set(list).size !== list.length) throw AppError.badInput(`${field} lists a value twice`);
     }
     await this.tx.run((manager) => manager.getRepository(IdentitySettingsEntity).save({ id: 1, ...next }));
-    this.cached = null;
-    await this.redis.publish(CHANNEL, 'changed');
+    await this.cache.invalidate('changed');
     return this.get();
   }
 }

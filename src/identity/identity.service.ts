@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository, SelectQueryBuilder } from 'typeorm';
+import { SelectQueryBuilder } from 'typeorm';
 import { AppError } from '../common/app-error';
 import { isEmail, normaliseEmail } from '../common/normalise';
 import { TransactionService } from '../database/transaction.service';
@@ -15,10 +14,10 @@ import { IdentityProfileEntity } from './identity.entity';
 import {
   attributeText,
   attributeValueKey,
+  byText,
   CUSTOM_ATTRIBUTE_PREFIX,
   CUSTOM_IDENTIFIER_PREFIX,
   customAttributeKey,
-  decodeAttribute,
   DEFAULT_IDENTIFIER_TYPES,
 } from './identity-codec';
 import { Identifier, IdentityAttribute } from './identity.model';
@@ -30,8 +29,6 @@ const LONE_SURROGATE = /\p{Cs}/u;
 /** attribute conditions one `identities` query may combine (each is one indexed join) */
 export const MAX_SEGMENT_CONDITIONS = 10;
 
-/** Code-unit order: the same on both engines, whatever the database collation. */
-const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const IDENTIFIER_ORDER = new Map<string, number>(DEFAULT_IDENTIFIER_TYPES.map((type, i) => [type, i]));
 
 /** Why an attribute name cannot be used, or null. */
@@ -52,7 +49,6 @@ function label(name: string): string {
 @Injectable()
 export class IdentityService {
   constructor(
-    @InjectRepository(IdentityProfileEntity) private readonly profiles: Repository<IdentityProfileEntity>,
     private readonly store: ProfileStore,
     private readonly tx: TransactionService,
   ) {}
@@ -66,18 +62,14 @@ export class IdentityService {
       await this.store.upsertAttributes(manager, id, attributes);
       return id;
     });
-    return this.profiles.findOneByOrFail({ id: profileId });
+    return this.store.profile(this.tx.manager, profileId);
   }
 
   async byEmail(emailInput: string): Promise<IdentityProfileEntity | null> {
     const email = normaliseEmail(emailInput);
     // An address no upsert would accept is held by no profile (and never reaches the database).
     if (!this.isUsableEmail(email)) return null;
-    return this.profiles
-      .createQueryBuilder('p')
-      .innerJoin('identity_identifiers', 'i', 'i.profile_id = p.id')
-      .where('i.type = :type AND i.value = :email', { type: 'email', email })
-      .getOne();
+    return this.store.profileByIdentifier(this.tx.manager, 'email', email);
   }
 
   /** Segments: profiles having every attribute condition, oldest first. */
@@ -86,10 +78,7 @@ export class IdentityService {
     return args.take === 0 ? [] : query.getMany(); // (LIMIT 0 would mean no limit to TypeORM)
   }
 
-  /**
-   * The `identities` query: one join per condition, each on the (key, value_key) index. A profile has
-   * at most one row per key, so the joins never repeat a profile and LIMIT/OFFSET page it directly.
-   */
+  /** The `identities` query, its conditions checked (ProfileStore builds it on the (key, value_key) index). */
   segmentQuery(args: IdentitiesArgs): SelectQueryBuilder<IdentityProfileEntity> {
     const conditions: { name: string; value: string }[] = [];
     const collect = (where?: IdentityWhereInput | null) => {
@@ -103,38 +92,25 @@ export class IdentityService {
         field: 'where',
       });
     }
-    const qb = this.profiles.createQueryBuilder('p');
-    conditions.forEach((c, i) => {
+    const keys = conditions.map((c) => {
       const name = c.name.trim();
       const problem = attributeNameProblem(name);
       if (problem) throw AppError.badInput(`where: attribute ${label(c.name)}: ${problem}`, { attribute: c.name });
-      qb.innerJoin(
-        'identity_attributes',
-        `a${i}`,
-        `a${i}.profile_id = p.id AND a${i}.key = :key${i} AND a${i}.value_key = :vk${i}`,
-        { [`key${i}`]: customAttributeKey(name), [`vk${i}`]: attributeValueKey(c.value) },
-      );
+      return { key: customAttributeKey(name), valueKey: attributeValueKey(c.value) };
     });
-    return qb
-      .orderBy('p.createdAt', 'ASC')
-      .addOrderBy('p.id', 'ASC')
-      .limit(args.take ?? 50)
-      .offset(args.skip ?? 0);
+    return this.store.segmentQuery(this.tx.manager, keys, args.take ?? 50, args.skip ?? 0);
   }
 
   // ---- batch loaders for the Identity fields ----------------------------------------------------
 
   /** The custom attributes of each profile (Nosto sees those), by name, values as text. */
   async attributesFor(profileIds: readonly string[]): Promise<IdentityAttribute[][]> {
-    const rows = await this.store.attributes(this.profiles.manager, profileIds);
+    const rows = await this.store.attributes(this.tx.manager, profileIds);
     const byProfile = new Map<string, IdentityAttribute[]>();
     for (const row of rows) {
       if (!row.key.startsWith(CUSTOM_ATTRIBUTE_PREFIX)) continue;
       const list = byProfile.get(row.profileId) ?? [];
-      list.push({
-        name: row.key.slice(CUSTOM_ATTRIBUTE_PREFIX.length),
-        value: attributeText(decodeAttribute(row.value)),
-      });
+      list.push({ name: row.key.slice(CUSTOM_ATTRIBUTE_PREFIX.length), value: attributeText(row.value) });
       byProfile.set(row.profileId, list);
     }
     return profileIds.map((id) => (byProfile.get(id) ?? []).sort((a, b) => byText(a.name, b.name)));
@@ -142,7 +118,7 @@ export class IdentityService {
 
   /** Each profile's identifiers: uuid, email, phone_number, then custom ones by name (without `custom:`). */
   async identifiersFor(profileIds: readonly string[]): Promise<Identifier[][]> {
-    const rows = await this.store.identifiers(this.profiles.manager, profileIds);
+    const rows = await this.store.identifiers(this.tx.manager, profileIds);
     const rank = (type: string) => IDENTIFIER_ORDER.get(type) ?? IDENTIFIER_ORDER.size;
     rows.sort((a, b) => rank(a.type) - rank(b.type) || byText(a.type, b.type));
     const byProfile = new Map<string, Identifier[]>();
@@ -159,7 +135,7 @@ export class IdentityService {
 
   /** The identity linked to each user id (for `User.identity`). */
   async forUsers(userIds: readonly string[]): Promise<(IdentityProfileEntity | null)[]> {
-    const rows = await this.profiles.findBy({ userId: In([...userIds]) });
+    const rows = await this.store.profilesOfUsers(this.tx.manager, userIds);
     const byUser = new Map(rows.map((r) => [r.userId, r]));
     return userIds.map((id) => byUser.get(id) ?? null);
   }

@@ -1,25 +1,102 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, In } from 'typeorm';
+import { EntityManager, In, SelectQueryBuilder } from 'typeorm';
 import { AppError, isUniqueViolation } from '../common/app-error';
 import { newId } from '../database/columns';
-import { placeholders, query } from '../database/sql';
-import { IdentityAttributeEntity, IdentityIdentifierEntity, IdentityProfileEntity } from './identity.entity';
-import { encodeAttribute } from './identity-codec';
+import { chunked, fromSqlDate, inList, insertRows, isPostgres, query } from '../database/sql';
+import { IdentityIdentifierEntity, IdentityProfileEntity } from './identity.entity';
+import { byText, decodeAttribute, encodeAttribute, identifierKey, pairKey } from './identity-codec';
+
+/** An identifier as stored: `type` is uuid, email, phone_number or custom:<name>. */
+export interface StoredIdentifier {
+  profileId: string;
+  type: string;
+  value: string;
+}
+
+/** An attribute as stored, its value decoded (types kept). */
+export interface StoredAttribute {
+  profileId: string;
+  key: string;
+  value: unknown;
+}
+
+export interface StoredEvent {
+  name: string;
+  timestamp: Date;
+  params: Record<string, unknown>;
+}
+
+/** Identifier pairs per `(type = $1 AND value = $2) OR …` statement (800 parameters). */
+const PAIRS_PER_STATEMENT = 400;
+const ATTRIBUTE_UPSERT =
+  ' ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, value_key = excluded.value_key, updated_at = CURRENT_TIMESTAMP';
 
 /**
- * The storage operations both identity APIs share (the Nosto GraphQL resolver and the Insider REST
- * API), so what one writes the other reads. Every method runs inside the caller's transaction.
+ * Every SQL statement on the identity tables (profiles, identifiers, attributes, events), shared by
+ * the Nosto GraphQL API, the Insider REST API and the account link, so what one writes the others
+ * read. Every method runs in the caller's transaction (or on the pool, for reads) and decides nothing
+ * but storage: which rows, in which order, in how few round trips.
+ *
+ * Locking rule: every writer takes a profile's row (`takeProfiles`, or `upsertAttributes`, which does)
+ * before its identifier or attribute rows, so concurrent writers of one profile queue on it instead of
+ * deadlocking.
  */
 @Injectable()
 export class ProfileStore {
-  /** The profile holding an identifier, or null. */
-  async profileIdByIdentifier(manager: EntityManager, type: string, value: string): Promise<string | null> {
-    const rows = await query<{ profile_id: string }>(
+  // ---- profiles ----------------------------------------------------------------------------------
+
+  /** Which of these profile ids exist. */
+  async existingProfiles(manager: EntityManager, ids: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const chunk of chunked([...new Set(ids)])) {
+      const rows = await query<{ id: string }>(
+        manager,
+        `SELECT id FROM identity_profiles WHERE id IN (${inList(chunk.length)})`,
+        chunk,
+      );
+      rows.forEach((row) => found.add(row.id));
+    }
+    return found;
+  }
+
+  /**
+   * Takes the profiles for this transaction and marks them updated, in id order: on PostgreSQL several
+   * rows are locked first in one `SELECT … ORDER BY id FOR UPDATE` (an UPDATE of many rows locks them
+   * in no set order), one row by its UPDATE alone.
+   */
+  async takeProfiles(manager: EntityManager, ids: readonly string[]): Promise<void> {
+    const sorted = [...new Set(ids)].sort(byText);
+    if (!sorted.length) return;
+    if (isPostgres(manager) && sorted.length > 1) {
+      for (const chunk of chunked(sorted)) {
+        await query(
+          manager,
+          `SELECT id FROM identity_profiles WHERE id IN (${inList(chunk.length)}) ORDER BY id FOR UPDATE`,
+          chunk,
+        );
+      }
+    }
+    for (const chunk of chunked(sorted)) {
+      await query(
+        manager,
+        `UPDATE identity_profiles SET updated_at = CURRENT_TIMESTAMP WHERE id IN (${inList(chunk.length)})`,
+        chunk,
+      );
+    }
+  }
+
+  /** New profiles (no account), in multi-row statements. */
+  async insertProfiles(manager: EntityManager, ids: readonly string[], at: Date): Promise<void> {
+    await insertRows(
       manager,
-      'SELECT profile_id FROM identity_identifiers WHERE type = $1 AND value = $2',
-      [type, value],
+      'identity_profiles (id, created_at, updated_at)',
+      ids.map((id) => [id, at, at]),
     );
-    return rows[0]?.profile_id ?? null;
+  }
+
+  /** Deletes a profile with its identifiers, attributes and events (the foreign keys cascade). */
+  async deleteProfile(manager: EntityManager, id: string): Promise<void> {
+    await query(manager, 'DELETE FROM identity_profiles WHERE id = $1', [id]);
   }
 
   /**
@@ -32,7 +109,7 @@ export class ProfileStore {
     value: string,
     userId: string | null = null,
   ): Promise<{ id: string; created: boolean }> {
-    const existing = await this.profileIdByIdentifier(manager, type, value);
+    const existing = await this.ownerOf(manager, type, value);
     if (existing) return { id: existing, created: false };
     const profileId = newId();
     // created_at with milliseconds (SQLite's default has seconds), so lists keep the order of creation
@@ -48,43 +125,156 @@ export class ProfileStore {
       'INSERT INTO identity_identifiers (id, profile_id, type, value) VALUES ($1, $2, $3, $4) ON CONFLICT (type, value) DO NOTHING',
       [newId(), profileId, type, value],
     );
-    const winner = await this.profileIdByIdentifier(manager, type, value);
+    const winner = await this.ownerOf(manager, type, value);
     if (winner !== profileId) {
-      await query(manager, 'DELETE FROM identity_profiles WHERE id = $1', [profileId]);
+      await this.deleteProfile(manager, profileId);
       return { id: winner!, created: false };
     }
     return { id: profileId, created: true };
   }
 
-  /** Writes attributes by key (overwriting those present, keeping the others) in one statement. */
-  async upsertAttributes(
-    manager: EntityManager,
-    profileId: string,
-    attributes: { key: string; value: unknown }[],
-  ): Promise<void> {
-    if (attributes.length === 0) return;
-    // The profile row first, then its attribute rows: every writer of a profile (this one, the partner
-    // API) takes them in that order, so two writers queue on the profile instead of deadlocking.
-    await this.touch(manager, profileId);
-    // One row per key (the last wins), in key order: concurrent writers lock rows in the same order.
-    const byKey = new Map(attributes.map((a) => [a.key, a.value]));
-    const rows: string[] = [];
-    const params: unknown[] = [];
-    for (const [key, value] of [...byKey].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      const encoded = encodeAttribute(value);
-      rows.push(placeholders(params.length, 4));
-      params.push(profileId, key, encoded.value, encoded.valueKey);
-    }
-    await query(
+  // ---- profiles and accounts -------------------------------------------------------------------
+
+  /** The account linked to a profile, or null. */
+  async linkedUser(manager: EntityManager, profileId: string): Promise<string | null> {
+    const rows = await query<{ user_id: string | null }>(
       manager,
-      `INSERT INTO identity_attributes (profile_id, key, value, value_key) VALUES ${rows.join(', ')}
-       ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, value_key = excluded.value_key, updated_at = CURRENT_TIMESTAMP`,
-      params,
+      'SELECT user_id FROM identity_profiles WHERE id = $1',
+      [profileId],
+    );
+    return rows[0]?.user_id ?? null;
+  }
+
+  async linkUser(manager: EntityManager, profileId: string, userId: string): Promise<void> {
+    await query(manager, 'UPDATE identity_profiles SET user_id = $1 WHERE id = $2', [userId, profileId]);
+  }
+
+  /** The profile linked to an account, or null. */
+  async profileOfUser(manager: EntityManager, userId: string): Promise<string | null> {
+    const rows = await query<{ id: string }>(manager, 'SELECT id FROM identity_profiles WHERE user_id = $1', [userId]);
+    return rows[0]?.id ?? null;
+  }
+
+  // ---- profiles as entities (the GraphQL API maps them) -----------------------------------------
+
+  profile(manager: EntityManager, id: string): Promise<IdentityProfileEntity> {
+    return manager.getRepository(IdentityProfileEntity).findOneByOrFail({ id });
+  }
+
+  /** The profile holding an identifier, in one query. */
+  profileByIdentifier(manager: EntityManager, type: string, value: string): Promise<IdentityProfileEntity | null> {
+    return manager
+      .getRepository(IdentityProfileEntity)
+      .createQueryBuilder('p')
+      .innerJoin('identity_identifiers', 'i', 'i.profile_id = p.id')
+      .where('i.type = :type AND i.value = :value', { type, value })
+      .getOne();
+  }
+
+  profilesOfUsers(manager: EntityManager, userIds: readonly string[]): Promise<IdentityProfileEntity[]> {
+    return manager.getRepository(IdentityProfileEntity).findBy({ userId: In([...userIds]) });
+  }
+
+  /**
+   * Profiles having every attribute `(key, valueKey)`, oldest first: one join per condition, each on the
+   * (key, value_key) index. A profile has at most one row per key, so the joins never repeat a profile
+   * and LIMIT/OFFSET page it directly.
+   */
+  segmentQuery(
+    manager: EntityManager,
+    conditions: { key: string; valueKey: string }[],
+    take: number,
+    skip: number,
+  ): SelectQueryBuilder<IdentityProfileEntity> {
+    const qb = manager.getRepository(IdentityProfileEntity).createQueryBuilder('p');
+    conditions.forEach((c, i) => {
+      qb.innerJoin(
+        'identity_attributes',
+        `a${i}`,
+        `a${i}.profile_id = p.id AND a${i}.key = :key${i} AND a${i}.value_key = :vk${i}`,
+        { [`key${i}`]: c.key, [`vk${i}`]: c.valueKey },
+      );
+    });
+    return qb.orderBy('p.createdAt', 'ASC').addOrderBy('p.id', 'ASC').limit(take).offset(skip);
+  }
+
+  // ---- identifiers -------------------------------------------------------------------------------
+
+  /** Which profile holds each of these identifiers (`identifierKey` → profile id), in few statements. */
+  async ownersOf(
+    manager: EntityManager,
+    identifiers: readonly { type: string; value: string }[],
+  ): Promise<Map<string, string>> {
+    const unique = [...new Map(identifiers.map((i) => [identifierKey(i), i])).values()];
+    const owners = new Map<string, string>();
+    for (const chunk of chunked(unique, PAIRS_PER_STATEMENT)) {
+      const where = chunk.map((_, j) => `(type = $${2 * j + 1} AND value = $${2 * j + 2})`).join(' OR ');
+      const rows = await query<{ profile_id: string; type: string; value: string }>(
+        manager,
+        `SELECT profile_id, type, value FROM identity_identifiers WHERE ${where}`,
+        chunk.flatMap((identifier) => [identifier.type, identifier.value]),
+      );
+      for (const row of rows) owners.set(identifierKey(row), row.profile_id);
+    }
+    return owners;
+  }
+
+  /** The profile holding an identifier, or null. */
+  async ownerOf(manager: EntityManager, type: string, value: string): Promise<string | null> {
+    return (await this.ownersOf(manager, [{ type, value }])).get(identifierKey({ type, value })) ?? null;
+  }
+
+  /** The identifiers of some profiles, by type. */
+  async identifiers(manager: EntityManager, profileIds: readonly string[]): Promise<StoredIdentifier[]> {
+    const rows = await this.rowsOfProfiles<{ profile_id: string; type: string; value: string }>(
+      manager,
+      'SELECT profile_id, type, value FROM identity_identifiers',
+      profileIds,
+      'type',
+    );
+    return rows.map((row) => ({ profileId: row.profile_id, type: row.type, value: row.value }));
+  }
+
+  async countIdentifiers(manager: EntityManager, profileId: string): Promise<number> {
+    const rows = await query<{ n: string | number }>(
+      manager,
+      'SELECT COUNT(*) AS n FROM identity_identifiers WHERE profile_id = $1',
+      [profileId],
+    );
+    return Number(rows[0].n);
+  }
+
+  /** New identifiers, in multi-row statements in (type, value) order: concurrent writers claiming the same values queue, not deadlock. A value another profile holds is a unique violation. */
+  async insertIdentifiers(manager: EntityManager, identifiers: readonly StoredIdentifier[]): Promise<void> {
+    const sorted = [...identifiers].sort((a, b) => byText(identifierKey(a), identifierKey(b)));
+    await insertRows(
+      manager,
+      'identity_identifiers (id, profile_id, type, value)',
+      sorted.map((i) => [newId(), i.profileId, i.type, i.value]),
     );
   }
 
-  async touch(manager: EntityManager, profileId: string): Promise<void> {
-    await query(manager, 'UPDATE identity_profiles SET updated_at = CURRENT_TIMESTAMP WHERE id = $1', [profileId]);
+  /**
+   * Replaces an identifier's value wherever it is, in one statement (no transaction needed): the
+   * number of rows changed (0: nobody has it). A unique violation: another profile holds the new value.
+   */
+  async changeIdentifierValue(manager: EntityManager, type: string, from: string, to: string): Promise<number> {
+    const rows = await query<{ id: string }>(
+      manager,
+      'UPDATE identity_identifiers SET value = $1 WHERE type = $2 AND value = $3 RETURNING id',
+      [to, type, from],
+    );
+    return rows.length;
+  }
+
+  /** Deletes a profile's identifier: the number of rows deleted (0: it is not, or no longer, there). */
+  async deleteIdentifier(manager: EntityManager, profileId: string, type: string, value: string): Promise<number> {
+    const rows = await query(
+      manager,
+      'DELETE FROM identity_identifiers WHERE type = $1 AND value = $2 AND profile_id = $3 RETURNING id',
+      [type, value, profileId],
+    );
+    return rows.length;
   }
 
   /**
@@ -109,19 +299,128 @@ export class ProfileStore {
     }
   }
 
-  profiles(manager: EntityManager, ids: readonly string[]): Promise<IdentityProfileEntity[]> {
-    return manager.getRepository(IdentityProfileEntity).findBy({ id: In([...ids]) });
+  // ---- attributes --------------------------------------------------------------------------------
+
+  /** The attributes of some profiles, by key. */
+  async attributes(manager: EntityManager, profileIds: readonly string[]): Promise<StoredAttribute[]> {
+    const rows = await this.rowsOfProfiles<{ profile_id: string; key: string; value: string }>(
+      manager,
+      'SELECT profile_id, key, value FROM identity_attributes',
+      profileIds,
+      'key',
+    );
+    return rows.map((row) => ({ profileId: row.profile_id, key: row.key, value: decodeAttribute(row.value) }));
   }
 
-  attributes(manager: EntityManager, profileIds: readonly string[]): Promise<IdentityAttributeEntity[]> {
-    return manager
-      .getRepository(IdentityAttributeEntity)
-      .find({ where: { profileId: In([...profileIds]) }, order: { key: 'ASC' } });
+  /** The stored values of some keys of some profiles, by `pairKey(profileId, key)`. */
+  async attributeValues(
+    manager: EntityManager,
+    profileIds: readonly string[],
+    keys: readonly string[],
+  ): Promise<Map<string, unknown>> {
+    const out = new Map<string, unknown>();
+    const ids = [...new Set(profileIds)];
+    if (!ids.length || !keys.length) return out;
+    for (const chunk of chunked(ids)) {
+      const rows = await query<{ profile_id: string; key: string; value: string }>(
+        manager,
+        `SELECT profile_id, key, value FROM identity_attributes WHERE key IN (${inList(keys.length)}) AND profile_id IN (${inList(chunk.length, keys.length)})`,
+        [...keys, ...chunk],
+      );
+      for (const row of rows) out.set(pairKey(row.profile_id, row.key), decodeAttribute(row.value));
+    }
+    return out;
   }
 
-  identifiers(manager: EntityManager, profileIds: readonly string[]): Promise<IdentityIdentifierEntity[]> {
-    return manager
-      .getRepository(IdentityIdentifierEntity)
-      .find({ where: { profileId: In([...profileIds]) }, order: { type: 'ASC' } });
+  /**
+   * Writes attributes by (profile, key), overwriting those present and keeping the others, in
+   * multi-row `INSERT … ON CONFLICT DO UPDATE`s; rows in (profile, key) order (concurrent writers lock
+   * them in the same order), the last of a pair wins. The caller has taken the profiles.
+   */
+  async writeAttributes(manager: EntityManager, rows: readonly StoredAttribute[]): Promise<void> {
+    const byPair = new Map(rows.map((row) => [pairKey(row.profileId, row.key), row]));
+    const sorted = [...byPair.entries()].sort(([a], [b]) => byText(a, b)).map(([, row]) => row);
+    await insertRows(
+      manager,
+      'identity_attributes (profile_id, key, value, value_key)',
+      sorted.map((row) => {
+        const encoded = encodeAttribute(row.value);
+        return [row.profileId, row.key, encoded.value, encoded.valueKey];
+      }),
+      ATTRIBUTE_UPSERT,
+    );
+  }
+
+  /** Takes one profile and writes attributes to it by key (nothing at all when there are none). */
+  async upsertAttributes(
+    manager: EntityManager,
+    profileId: string,
+    attributes: readonly { key: string; value: unknown }[],
+  ): Promise<void> {
+    if (attributes.length === 0) return;
+    await this.takeProfiles(manager, [profileId]);
+    await this.writeAttributes(
+      manager,
+      attributes.map((a) => ({ profileId, key: a.key, value: a.value })),
+    );
+  }
+
+  async deleteAttributes(manager: EntityManager, profileId: string, keys: readonly string[]): Promise<void> {
+    if (!keys.length) return;
+    await query(
+      manager,
+      `DELETE FROM identity_attributes WHERE profile_id = $1 AND key IN (${inList(keys.length, 1)})`,
+      [profileId, ...keys],
+    );
+  }
+
+  // ---- events ------------------------------------------------------------------------------------
+
+  async insertEvents(
+    manager: EntityManager,
+    events: readonly (StoredEvent & { profileId: string })[],
+    at: Date,
+  ): Promise<void> {
+    await insertRows(
+      manager,
+      'identity_events (id, profile_id, event_name, timestamp, params, created_at)',
+      events.map((e) => [newId(), e.profileId, e.name, e.timestamp, JSON.stringify(e.params), at]),
+    );
+  }
+
+  /** A profile's events in a time range (both ends included), newest first; only `names` when given. */
+  async events(
+    manager: EntityManager,
+    profileId: string,
+    range: { start: Date; end: Date; names: readonly string[] | null; limit: number },
+  ): Promise<StoredEvent[]> {
+    const { names } = range;
+    if (names && !names.length) return [];
+    const filter = names ? ` AND event_name IN (${inList(names.length, 3)})` : '';
+    const rows = await query<{ event_name: string; timestamp: string | Date; params: string }>(
+      manager,
+      `SELECT event_name, timestamp, params FROM identity_events WHERE profile_id = $1 AND timestamp >= $2 AND timestamp <= $3${filter} ORDER BY timestamp DESC LIMIT ${Math.floor(range.limit)}`,
+      [profileId, range.start, range.end, ...(names ?? [])],
+    );
+    return rows.map((row) => ({
+      name: row.event_name,
+      timestamp: fromSqlDate(row.timestamp),
+      params: JSON.parse(row.params) as Record<string, unknown>,
+    }));
+  }
+
+  /** `<select> WHERE profile_id IN (…) ORDER BY <orderBy>` for some profiles, ROWS_PER_STATEMENT ids at a time. */
+  private async rowsOfProfiles<T>(
+    manager: EntityManager,
+    select: string,
+    profileIds: readonly string[],
+    orderBy: string,
+  ): Promise<T[]> {
+    const out: T[] = [];
+    for (const chunk of chunked([...new Set(profileIds)])) {
+      const sql = `${select} WHERE profile_id IN (${inList(chunk.length)}) ORDER BY ${orderBy}`;
+      out.push(...(await query<T>(manager, sql, chunk)));
+    }
+    return out;
   }
 }

@@ -24,6 +24,44 @@ describe('identity settings (Insider IRM settings)', () => {
   });
   afterAll(() => t.close());
 
+  it('are read and replaced by canManageIdentities, list by list, validated', async () => {
+    const current = await t.gql(`{ identitySettings { enabledIdentifiers blockedValues } }`, {}, admin);
+    expect(current.data.identitySettings.blockedValues).toEqual(['undefined', 'anonymous', '0', '1', 'null']);
+    const bad = await t.gql(
+      `mutation { updateIdentitySettings(data: { customIdentifiers: ["Bad-Name"] }) { customIdentifiers } }`,
+      {},
+      admin,
+    );
+    expect([bad.code, bad.errors?.[0].message]).toEqual([
+      'BAD_USER_INPUT',
+      'customIdentifiers: "Bad-Name" must match ^[a-z][a-z0-9_]{0,63}$',
+    ]);
+    const unknown = await t.gql(
+      `mutation { updateIdentitySettings(data: { enabledIdentifiers: ["fax"] }) { enabledIdentifiers } }`,
+      {},
+      admin,
+    );
+    expect(unknown.errors?.[0].message).toBe(
+      'enabledIdentifiers: unknown identifier type "fax" (use uuid, email, phone_number)',
+    );
+    const blocked = await t.gql(
+      `mutation { updateIdentitySettings(data: { blockedValues: ["guest@example.com"] }) { blockedValues } }`,
+      {},
+      admin,
+    );
+    expect(blocked.data.updateIdentitySettings.blockedValues).toEqual(['guest@example.com']);
+    const res = await send('post', '/upsert', { users: [{ identifiers: { email: 'guest@example.com' } }] });
+    expect(res.body.data.fail.errors).toEqual({ 'users.0.identifiers': ['no valid identifier'] });
+    await t.gql(
+      `mutation { updateIdentitySettings(data: { blockedValues: ["undefined", "anonymous", "0", "1", "null"] }) { blockedValues } }`,
+      {},
+      admin,
+    );
+    expect((await t.gql(`{ identitySettings { enabledIdentifiers } }`, {}, (await seedUser(t)).token)).code).toBe(
+      'FORBIDDEN',
+    );
+  });
+
   it('starts with the defaults and replaces each list whole, keeping the others', async () => {
     const initial = await t.gql(`{ identitySettings ${SETTINGS} }`, {}, admin);
     expect(initial.data.identitySettings).toEqual({

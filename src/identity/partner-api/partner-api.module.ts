@@ -1,11 +1,12 @@
 import { Inject, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
+import { ErrorFormats } from '../../common/error-formats';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { IdentityModule } from '../identity.module';
 import { IdentitySettingsResolver } from '../identity-settings.resolver';
 import { IdentitySettingsService } from '../identity-settings.service';
-import { badRequest, PARTNER_API_PREFIX, PARTNER_BODIES } from './partner-errors';
+import { badRequestBody, PARTNER_API_PREFIX, PARTNER_BODIES, partnerErrorBody } from './partner-errors';
 import { PartnerRateLimitGuard } from './partner-rate-limit.guard';
 import { PartnerController } from './partner.controller';
 import { PartnerService } from './partner.service';
@@ -22,13 +23,16 @@ export class PartnerApiModule implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly errorFormats: ErrorFormats,
   ) {}
 
   /**
-   * The partner name is checked first, before the body is read and before the token; then the content
-   * type (the partner API takes JSON only, though the platform also parses forms).
+   * Errors on the partner routes are answered with Insider's bodies (the format registered here). The
+   * partner name is checked first, before the body is read and before the token; then the content type
+   * (the partner API takes JSON only, though the platform also parses forms).
    */
   onModuleInit() {
+    this.errorFormats.register(PARTNER_API_PREFIX, partnerErrorBody);
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     fastify.addHook('onRequest', (request, reply, done) => {
       if (!request.url.startsWith(PARTNER_API_PREFIX)) return done();
@@ -38,7 +42,7 @@ export class PartnerApiModule implements OnModuleInit {
       }
       const type = request.headers['content-type'];
       if (type !== undefined && !JSON_TYPE.test(type)) {
-        void reply.status(400).send(badRequest('content type must be application/json'));
+        void reply.status(400).send(badRequestBody('content type must be application/json'));
         return;
       }
       done();

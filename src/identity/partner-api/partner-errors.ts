@@ -1,5 +1,5 @@
-import { ErrorCode } from '../../common/app-error';
-import type { NormalisedError } from '../../common/http-exception.filter';
+import { ErrorCode, NormalisedError } from '../../common/app-error';
+import { ErrorBody } from '../../common/error-formats';
 
 /** The Insider-compatible wire bodies of the REST partner API (SPEC §4, seed 003). */
 export const PARTNER_BODIES = {
@@ -13,22 +13,31 @@ export const PARTNER_BODIES = {
 export const PARTNER_API_PREFIX = '/api/user/';
 
 /** `{"error":"<reason>: bad request"}` */
-export function badRequest(reason: string) {
+export function badRequestBody(reason: string) {
   return { error: `${reason}: bad request` };
 }
 
-/** Maps a normalised error (null: unknown) to the partner API's status and body. */
-export function partnerErrorBody(error: NormalisedError | null): { status: number; body: object } {
+/** `{"error":"<reason>: no data"}` */
+export function noDataBody(reason: string) {
+  return { error: `${reason}: no data` };
+}
+
+/**
+ * The partner API's error format (registered for its prefix by PartnerApiModule): Insider's bodies,
+ * from a normalised error (null: unknown). The services' messages are reasons; the suffix Insider puts
+ * after them (`: bad request`, `: no data`) is added here.
+ */
+export function partnerErrorBody(error: NormalisedError | null): ErrorBody {
   if (!error) return { status: 500, body: PARTNER_BODIES.unknown };
   switch (error.fastifyCode) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { status: 400, body: PARTNER_BODIES.tooLarge };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { status: 400, body: badRequest('content type must be application/json') };
+      return { status: 400, body: badRequestBody('content type must be application/json') };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { status: 400, body: badRequest('request body is empty') };
+      return { status: 400, body: badRequestBody('request body is empty') };
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return { status: 400, body: badRequest('request body is not valid JSON') };
+      return { status: 400, body: badRequestBody('request body is not valid JSON') };
   }
   switch (error.code) {
     case ErrorCode.TooManyRequests:
@@ -37,11 +46,9 @@ export function partnerErrorBody(error: NormalisedError | null): { status: numbe
     case ErrorCode.Forbidden:
       return { status: 403, body: PARTNER_BODIES.accessDenied };
     case ErrorCode.NotFound:
-      return { status: 404, body: { error: error.message } };
+      // a route that does not exist keeps the framework's words ("Cannot GET /api/user/v1/…")
+      return { status: 404, body: error.fromApp ? noDataBody(error.message) : { error: error.message } };
     default:
-      return {
-        status: error.status >= 500 ? 500 : 400,
-        body: error.message.endsWith(': bad request') ? { error: error.message } : badRequest(error.message),
-      };
+      return { status: error.status >= 500 ? 500 : 400, body: badRequestBody(error.message) };
   }
 }

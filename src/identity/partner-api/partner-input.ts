@@ -3,9 +3,12 @@ import { isEmail, normaliseEmail, normalisePhone } from '../../common/normalise'
 import { customIdentifierType } from '../identity-codec';
 import { IdentitySettings } from '../identity-settings.service';
 
-/** An Insider wire error: `{"error":"<reason>: bad request"}` (400) or a `: no data` 404. */
-export const badRequest = (reason: string) => AppError.badInput(`${reason}: bad request`);
-export const NO_SUCH_USER = 'no such user for these identifiers: no data';
+/**
+ * A request Insider refuses: the reason only; the partner API's error format answers it as
+ * `{"error":"<reason>: bad request"}` (400), and a NOT_FOUND as `{"error":"<reason>: no data"}` (404).
+ */
+export const badRequest = (reason: string) => AppError.badInput(reason);
+export const NO_SUCH_USER = 'no such user for these identifiers';
 export const noSuchUser = () => AppError.notFound(NO_SUCH_USER);
 export const NO_VALID_IDENTIFIER = 'no valid identifier';
 
@@ -96,7 +99,7 @@ export function parseIdentifiers(
 }
 
 /** The wire form of stored identifiers: `{"email": "...", "custom": {"loyalty_id": "..."}}`. */
-export function identifiersToWire(rows: { type: string; value: string }[]): JsonObject {
+export function identifiersToWire(rows: readonly { type: string; value: string }[]): JsonObject {
   const out: JsonObject = {};
   const custom: JsonObject = {};
   for (const row of rows) {
@@ -121,4 +124,37 @@ export class Problems {
   get any(): boolean {
     return Object.keys(this.byPath).length > 0;
   }
+}
+
+/** What PATCH /identity asks: replace the value of one identifier type. */
+export interface IdentifierChange {
+  type: string;
+  from: string;
+  to: string;
+}
+
+/** `{"old_identifier": {"email": "a@…"}, "new_identifier": {"email": "b@…"}}`: one entry on each side, of one type. */
+export function parseIdentifierChange(body: JsonObject, settings: IdentitySettings): IdentifierChange {
+  const one = (side: Json | undefined) => (isObject(side) ? identifierEntries(side) : []);
+  const oldEntries = one(body.old_identifier);
+  const newEntries = one(body.new_identifier);
+  if (oldEntries.length !== 1 || newEntries.length !== 1) {
+    throw badRequest('there must be exactly 1 entry for both new and old identifiers');
+  }
+  const [[oldName, oldRaw, oldCustom]] = oldEntries;
+  const [[newName, newRaw, newCustom]] = newEntries;
+  if (oldName !== newName || oldCustom !== newCustom) {
+    throw badRequest('old and new identifiers must be of the same type');
+  }
+  const from = parseIdentifier(oldName, oldRaw, oldCustom, settings);
+  const to = parseIdentifier(newName, newRaw, newCustom, settings);
+  if (from.value === to.value) throw badRequest('identifier values are the same');
+  return { type: from.type, from: from.value, to: to.value };
+}
+
+/** `{"identifiers": {"custom": {"user_loyalty_id": "xyz123"}}}`: the one identifier DELETE /identity removes. */
+export function parseIdentifierToDelete(body: JsonObject, settings: IdentitySettings): ParsedIdentifier {
+  const identifiers = parseIdentifiers(body.identifiers, settings);
+  if (identifiers.length !== 1) throw badRequest('there must be exactly 1 identifier to delete');
+  return identifiers[0];
 }

@@ -1,20 +1,18 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
-import { PARTNER_BODIES } from './partner-errors';
+import { badRequestBody, noDataBody, PARTNER_BODIES } from './partner-errors';
 import { NO_SUCH_USER } from './partner-input';
 
 /** The OpenAPI description of the partner API's answers: every wire body, by status, as named examples. */
 type Examples = Record<string, [summary: string, body: object]>;
 
-const bad = (reason: string) => ({ error: `${reason}: bad request` });
-
 /** The 400s every endpoint can answer, before its own. */
 const COMMON_400: Examples = {
   partnerInvalid: ['X-PARTNER-NAME missing, wrong or not lowercase', PARTNER_BODIES.partnerInvalid],
   tooLarge: ['A body over 5,000,000 bytes (refused before it is read)', PARTNER_BODIES.tooLarge],
-  notJson: ['A body that is not JSON', bad('request body is not valid JSON')],
-  contentType: ['A Content-Type other than application/json', bad('content type must be application/json')],
-  notObject: ['A body that is not a JSON object', bad('request body must be a JSON object, not an array')],
+  notJson: ['A body that is not JSON', badRequestBody('request body is not valid JSON')],
+  contentType: ['A Content-Type other than application/json', badRequestBody('content type must be application/json')],
+  notObject: ['A body that is not a JSON object', badRequestBody('request body must be a JSON object, not an array')],
 };
 
 type Headers = Record<string, { description: string; schema: { type: 'integer' } }>;
@@ -50,7 +48,7 @@ export const PartnerErrors = (own400: Examples, notFound = true) =>
       accessDenied: ['Access denied', PARTNER_BODIES.accessDenied],
     }),
     ...(notFound
-      ? [responds(404, 'No profile has these identifiers', { noSuchUser: ['No such user', { error: NO_SUCH_USER }] })]
+      ? [responds(404, 'No profile has these identifiers', { noSuchUser: ['No such user', noDataBody(NO_SUCH_USER)] })]
       : []),
     responds(
       429,
@@ -63,7 +61,7 @@ export const PartnerErrors = (own400: Examples, notFound = true) =>
     }),
   );
 
-export const badExample = (summary: string, reason: string): [string, object] => [summary, bad(reason)];
+export const badExample = (summary: string, reason: string): [string, object] => [summary, badRequestBody(reason)];
 
 export const IDENTIFIERS_SCHEMA = {
   type: 'object',

@@ -9,16 +9,30 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { loadConfig } from '../config/app-config';
-import { createDataSource } from './data-source';
+import { loadConfig } from '../src/config/app-config';
+import { createDataSource } from '../src/database/data-source';
+import { ROOT } from './root';
 
-function render(
-  className: string,
-  up: { query: string; parameters?: unknown[] }[],
-  down: { query: string; parameters?: unknown[] }[],
-) {
-  const lines = (qs: typeof up) =>
+interface Query {
+  query: string;
+  parameters?: unknown[];
+}
+
+/**
+ * The migration file for the queries TypeORM's schema builder logged. TypeORM qualifies some names
+ * with the schema it diffed in (`DROP INDEX "gen_…"."ix_…"`); a migration must run in whatever schema
+ * DATABASE_URL names, so that qualification is removed, and a query still naming the schema is refused.
+ */
+export function renderMigration(className: string, up: Query[], down: Query[], schema?: string): string {
+  const unqualified = (q: Query): Query => {
+    if (!schema) return q;
+    const query = q.query.split(`"${schema}".`).join('');
+    if (query.includes(schema)) throw new Error(`a generated query names the schema ${schema}: ${query}`);
+    return { ...q, query };
+  };
+  const lines = (qs: Query[]) =>
     qs
+      .map(unqualified)
       .map(
         (q) =>
           `    await queryRunner.query(${JSON.stringify(q.query)}${q.parameters?.length ? `, ${JSON.stringify(q.parameters)}` : ''});`,
@@ -42,12 +56,13 @@ ${lines([...down].reverse())}
 
 async function generate(engine: 'sqlite' | 'postgres', name: string, timestamp: number) {
   let url: string;
+  let schema: string | undefined;
   let cleanup = async () => {};
   if (engine === 'sqlite') {
     url = `sqlite:${join(mkdtempSync(join(tmpdir(), 'ih-gen-')), 'gen.sqlite')}`;
   } else {
     const base = process.env.MIGRATION_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-    const schema = `gen_${timestamp}`;
+    schema = `gen_${timestamp}`;
     const client = new Client({ connectionString: base });
     await client.connect();
     await client.query(`CREATE SCHEMA ${schema}`);
@@ -67,8 +82,8 @@ async function generate(engine: 'sqlite' | 'postgres', name: string, timestamp: 
       return;
     }
     const className = `${name}${timestamp}`;
-    const file = join(__dirname, '..', '..', 'src', 'database', 'migrations', engine, `${timestamp}-${name}.ts`);
-    writeFileSync(file, render(className, sql.upQueries, sql.downQueries));
+    const file = join(ROOT, 'src', 'database', 'migrations', engine, `${timestamp}-${name}.ts`);
+    writeFileSync(file, renderMigration(className, sql.upQueries, sql.downQueries, schema));
     console.log(`${engine}: wrote ${file}`);
   } finally {
     if (ds.isInitialized) await ds.destroy();
@@ -87,7 +102,9 @@ async function main() {
   await generate('postgres', name, timestamp);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -3,15 +3,18 @@ import 'reflect-metadata';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { INestApplicationContext } from '@nestjs/common';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { printSchema } from 'graphql';
-import { createApp } from '../app';
-import { loadConfig } from '../config/app-config';
+import { createApp } from '../src/app';
+import { loadConfig } from '../src/config/app-config';
+import { ROOT } from './root';
 
-export const SCHEMA_FILE = join(__dirname, '..', '..', 'schema.graphql');
+export const SCHEMA_FILE = join(ROOT, 'schema.graphql');
 
-export function renderSchema(host: GraphQLSchemaHost): string {
-  return `${printSchema(host.schema)}\n`;
+/** The SDL as committed in schema.graphql (a test compares the two). */
+export function renderSchema(app: INestApplicationContext): string {
+  return `${printSchema(app.get(GraphQLSchemaHost).schema)}\n`;
 }
 
 async function main() {
@@ -20,7 +23,7 @@ async function main() {
     const app = await createApp(
       loadConfig({ DATABASE_URL: `sqlite:${join(dir, 'schema.sqlite')}`, LOG_LEVEL: 'silent' }),
     );
-    writeFileSync(SCHEMA_FILE, renderSchema(app.get(GraphQLSchemaHost)));
+    writeFileSync(SCHEMA_FILE, renderSchema(app));
     await app.close();
     console.log(`wrote ${SCHEMA_FILE}`);
   } finally {
