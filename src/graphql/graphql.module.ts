@@ -5,6 +5,8 @@ import { GraphQLModule } from '@nestjs/graphql';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formatGraphqlError, isUnexpectedGraphqlError } from '../common/graphql-errors';
 import { LoaderRegistry } from '../common/loaders';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { graphqlLimits } from './query-limits';
 
 export interface GraphqlContext {
   req: FastifyRequest;
@@ -32,22 +34,32 @@ const logUnexpectedErrors: ApolloServerPlugin<GraphqlContext> = {
 
 @Module({
   imports: [
-    GraphQLModule.forRoot<ApolloDriverConfig>({
+    GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
-      path: '/graphql', // `/v1/graphql` (Nosto's URL) is rewritten to this path in the Fastify adapter
-      autoSchemaFile: true,
-      sortSchema: true,
-      playground: false,
-      graphiql: false,
-      introspection: true,
-      includeStacktraceInErrorResponses: false,
-      plugins: [logUnexpectedErrors],
-      context: (req: FastifyRequest, reply: FastifyReply): GraphqlContext => ({
-        req,
-        reply,
-        loaders: new LoaderRegistry(),
-      }),
-      formatError: formatGraphqlError,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig): ApolloDriverConfig => {
+        // Depth, aliases, directives, tokens and node count (SPEC §6), refused before execution.
+        const limits = graphqlLimits(config.graphqlLimits);
+        return {
+          path: '/graphql', // `/v1/graphql` (Nosto's URL) is rewritten to this path in the Fastify adapter
+          autoSchemaFile: true,
+          sortSchema: true,
+          playground: false,
+          graphiql: false,
+          introspection: true,
+          includeStacktraceInErrorResponses: false,
+          plugins: [logUnexpectedErrors, ...limits.plugins],
+          validationRules: limits.validationRules,
+          parseOptions: limits.parseOptions,
+          allowBatchedHttpRequests: limits.allowBatchedHttpRequests,
+          context: (req: FastifyRequest, reply: FastifyReply): GraphqlContext => ({
+            req,
+            reply,
+            loaders: new LoaderRegistry(),
+          }),
+          formatError: formatGraphqlError,
+        };
+      },
     }),
   ],
 })
