@@ -30,6 +30,27 @@ export const DOCS_CSP = {
 const ONE_YEAR_SECONDS = 365 * 24 * 3600;
 
 /**
+ * helmet's headers that only mean something to an HTML page or to retired browsers (Origin-Agent-Cluster,
+ * X-DNS-Prefetch-Control, X-Download-Options, X-Permitted-Cross-Domain-Policies, X-XSS-Protection) are
+ * off: @fastify/helmet rebuilds its middleware for every request, and with all of helmet's defaults that
+ * cost 20 µs of CPU per response (about 5 % of the REST PATCH); this set costs about 7 µs.
+ * Kept: CSP, nosniff, Referrer-Policy, Cross-Origin-Resource-Policy (no cross-origin no-cors reads of
+ * the JSON) and X-Frame-Options (framing, for browsers without frame-ancestors).
+ */
+const API_HEADERS = {
+  contentSecurityPolicy: API_CSP,
+  referrerPolicy: { policy: 'no-referrer' as const },
+  crossOriginResourcePolicy: { policy: 'same-origin' as const },
+  xFrameOptions: { action: 'deny' as const },
+  crossOriginOpenerPolicy: false,
+  originAgentCluster: false,
+  xDnsPrefetchControl: false,
+  xDownloadOptions: false,
+  xPermittedCrossDomainPolicies: false,
+  xXssProtection: false,
+};
+
+/**
  * Security headers on every response (SPEC §6) with @fastify/helmet: nosniff, `Referrer-Policy:
  * no-referrer`, a Content-Security-Policy that fits the page (strict for the API, one Swagger UI can
  * live with under `docsPath`), and HSTS only when the deployment says it is served over HTTPS. Call it
@@ -42,12 +63,12 @@ export async function registerSecurityHeaders(
   const { docsPath } = options;
   fastify.addHook('onRoute', (route: RouteOptions) => {
     if (route.url === docsPath || route.url.startsWith(`${docsPath}/`)) {
-      route.helmet = { contentSecurityPolicy: DOCS_CSP };
+      // a page: its own CSP, and no window.opener link to a page of another origin
+      route.helmet = { contentSecurityPolicy: DOCS_CSP, crossOriginOpenerPolicy: { policy: 'same-origin' } };
     }
   });
   await fastify.register(helmet, {
-    contentSecurityPolicy: API_CSP,
-    referrerPolicy: { policy: 'no-referrer' },
+    ...API_HEADERS,
     strictTransportSecurity: options.hsts ? { maxAge: ONE_YEAR_SECONDS, includeSubDomains: true } : false,
   });
 }

@@ -58,7 +58,13 @@ describe('security headers (SPEC §6)', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['referrer-policy']).toBe('no-referrer');
     expect(res.headers['content-security-policy']).toBe(API_CSP);
+    expect(res.headers['cross-origin-resource-policy']).toBe('same-origin');
+    expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.headers['strict-transport-security']).toBeUndefined();
+    // helmet's headers for HTML pages and retired browsers are not sent with JSON
+    for (const header of ['x-xss-protection', 'x-download-options', 'x-dns-prefetch-control', 'origin-agent-cluster']) {
+      expect(res.headers[header]).toBeUndefined();
+    }
   });
 
   it.each(['/docs', '/docs/'])('%s serves Swagger UI with a CSP that lets its own assets load', async (path) => {
@@ -69,6 +75,8 @@ describe('security headers (SPEC §6)', () => {
     expect(res.headers['content-security-policy']).toBe(DOCS_CSP);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
+    expect(res.headers['x-frame-options']).toBe('DENY');
     // Every script the page names is a file from the service ('self'), none is inline.
     const scripts = [...res.text.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
     expect(scripts.length).toBeGreaterThan(0);
