@@ -14,7 +14,7 @@ export interface GraphqlLimitOptions {
 }
 
 /** graphql-js's own message when `parseOptions.maxTokens` stops the parser ("more that" sic). */
-const TOKEN_LIMIT = /^Syntax Error: Document contains more th[ae]t? (\d+) tokens/;
+const TOKEN_LIMIT = /^Syntax Error: Document contains more th(?:at|an) (\d+) tokens/;
 
 /** 1,234,567 (or "more than 10^15" for the absurd) */
 const count = (n: number) => (n < 1e15 ? Math.round(n).toLocaleString('en-US') : 'more than 10^15');
