@@ -8,6 +8,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { PartnerApiModule } from './identity/partner-api/partner-api.module';
 import { createLogger, PinoNestLogger } from './common/logger';
+import { registerSecurityHeaders } from './common/security-headers';
 import { AppConfig } from './config/app-config';
 
 export const BODY_LIMIT_BYTES = 5_000_000;
@@ -42,6 +43,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  // nosniff, no-referrer, a CSP per page (strict for the API, one that Swagger UI works with at /docs), HSTS
+  await registerSecurityHeaders(fastify, { hsts: config.hsts, docsPath: '/docs' });
 
   // The OpenAPI document of the REST partner API: /docs (UI) and /docs-json.
   const openApi = new DocumentBuilder()

@@ -27,6 +27,42 @@ export const REDACT_PATHS = [
   '*.*.token',
 ];
 
+/**
+ * Fields of an error that can repeat the values of the query that failed, at any depth: TypeORM's
+ * QueryFailedError `parameters` (argon2 hashes, token hashes) and PostgreSQL's `detail` ("Key
+ * (email)=(…)", "Failing row contains (…)"), `where` and `internalQuery` (TypeORM copies the driver
+ * error's fields onto its own error, so they appear at both levels). The SQL text (`query`, with
+ * placeholders), the message and the codes stay: they are what a failure is debugged with.
+ */
+const VALUE_FIELDS = new Set(['parameters', 'detail', 'where', 'internalQuery']);
+
+/** Secret-shaped text (an argon2 hash; a 64-hex token or SHA-256), should a message ever quote one. */
+const SECRET_SHAPES = [
+  /\$argon2(?:id|i|d)(?:\$v=\d+)?\$[a-z]=\d+(?:,[a-z]=\d+)*(?:\$[A-Za-z0-9+/]+){1,2}/g,
+  /(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])/gi,
+];
+
+export function scrubSecrets(text: string): string {
+  return SECRET_SHAPES.reduce((out, shape) => out.replace(shape, '[REDACTED]'), text);
+}
+
+function withoutValues(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return scrubSecrets(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 6) return '[…]';
+  if (Array.isArray(value)) return value.map((item) => withoutValues(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (!VALUE_FIELDS.has(key)) out[key] = withoutValues(item, depth + 1);
+  }
+  return out;
+}
+
+/** pino's error serializer, minus the values a database error carries (SPEC §6). */
+export function serializeError(error: unknown): unknown {
+  return withoutValues(pino.stdSerializers.err(error as Error), 0);
+}
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {
@@ -35,6 +71,8 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
       serializers: {
+        err: serializeError,
+        error: serializeError,
         // Only what helps to debug: no body, no query string secrets (query strings carry none here).
         req: (req: { id?: string; method?: string; url?: string; headers?: Record<string, unknown> }) => ({
           id: req.id,
@@ -48,23 +86,50 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   );
 }
 
-/** Nest's LoggerService on top of pino, so framework logs are JSON lines too. */
+/**
+ * Nest's LoggerService on top of pino, so framework logs are JSON lines too. Nest's `Logger` calls
+ * `warn(message, ...params, context)`; an object message (`{ err, … }`) is logged as fields, with the
+ * next string as the message. Error text is scrubbed like a serialized error.
+ */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
-  log(message: unknown, context?: string) {
-    this.logger.info({ context }, String(message));
+  log(message: unknown, ...params: unknown[]) {
+    this.write('info', message, params);
   }
-  error(message: unknown, trace?: string, context?: string) {
-    if (message instanceof Error) this.logger.error({ context, err: message }, message.message);
-    else this.logger.error({ context, trace }, String(message));
+  error(message: unknown, ...params: unknown[]) {
+    // Nest's own form: error(message, stack?, context?)
+    if (typeof message === 'string' && params.length >= 1) {
+      const looksLikeStack = typeof params[0] === 'string' && /\n\s+at /.test(params[0]);
+      const [trace, context] = params.length > 1 ? params : looksLikeStack ? [params[0]] : [undefined, params[0]];
+      this.logger.error(
+        { context, trace: typeof trace === 'string' ? scrubSecrets(trace) : trace },
+        scrubSecrets(message),
+      );
+      return;
+    }
+    this.write('error', message, params);
   }
-  warn(message: unknown, context?: string) {
-    this.logger.warn({ context }, String(message));
+  warn(message: unknown, ...params: unknown[]) {
+    this.write('warn', message, params);
   }
-  debug(message: unknown, context?: string) {
-    this.logger.debug({ context }, String(message));
+  debug(message: unknown, ...params: unknown[]) {
+    this.write('debug', message, params);
   }
-  verbose(message: unknown, context?: string) {
-    this.logger.trace({ context }, String(message));
+  verbose(message: unknown, ...params: unknown[]) {
+    this.write('trace', message, params);
+  }
+
+  private write(level: 'info' | 'warn' | 'error' | 'debug' | 'trace', message: unknown, params: unknown[]) {
+    const context = params.at(-1);
+    if (message instanceof Error) {
+      this.logger[level]({ context, err: message }, scrubSecrets(message.message));
+      return;
+    }
+    if (message !== null && typeof message === 'object') {
+      const text = params.length > 1 ? params[0] : undefined;
+      this.logger[level]({ context, ...message }, typeof text === 'string' ? text : '');
+      return;
+    }
+    this.logger[level]({ context }, scrubSecrets(String(message)));
   }
 }

@@ -17,6 +17,27 @@ describe('loadConfig', () => {
     expect(c.rateLimits.partnerIdentity).toEqual({ limit: 2000, ttlMs: 60_000 });
     expect(c.rateLimits.passwordChangePerUser).toEqual({ limit: 5, ttlMs: 15 * 60_000 });
     expect(c.rateLimits.emailChangePerUser).toEqual({ limit: 10, ttlMs: 60 * 60_000 });
+    expect(c.graphqlLimits).toEqual({
+      maxDepth: 12,
+      maxAliases: 30,
+      maxDirectives: 50,
+      maxTokens: 5000,
+      maxNodes: 500_000,
+    });
+    expect(c.hsts).toBe(false);
+  });
+
+  it('reads the GraphQL limits and HSTS', () => {
+    const c = loadConfig({
+      GRAPHQL_MAX_DEPTH: '8',
+      GRAPHQL_MAX_ALIASES: '5',
+      GRAPHQL_MAX_DIRECTIVES: '10',
+      GRAPHQL_MAX_TOKENS: '2000',
+      GRAPHQL_MAX_NODES: '1000',
+      HSTS: 'true',
+    });
+    expect(c.graphqlLimits).toEqual({ maxDepth: 8, maxAliases: 5, maxDirectives: 10, maxTokens: 2000, maxNodes: 1000 });
+    expect(c.hsts).toBe(true);
   });
 
   it.each([
@@ -28,6 +49,13 @@ describe('loadConfig', () => {
     [{ SESSION_TTL_HOURS: '0' }, 'SESSION_TTL_HOURS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ BOOTSTRAP_ADMIN_EMAIL: 'a@b.co' }, 'BOOTSTRAP_ADMIN_PASSWORD'],
+    [{ GRAPHQL_MAX_DEPTH: '12.5' }, 'GRAPHQL_MAX_DEPTH'],
+    [{ GRAPHQL_MAX_DEPTH: '0' }, 'GRAPHQL_MAX_DEPTH'],
+    [{ GRAPHQL_MAX_ALIASES: '-1' }, 'GRAPHQL_MAX_ALIASES'],
+    [{ GRAPHQL_MAX_DIRECTIVES: 'many' }, 'GRAPHQL_MAX_DIRECTIVES'],
+    [{ GRAPHQL_MAX_TOKENS: '10' }, 'GRAPHQL_MAX_TOKENS'],
+    [{ GRAPHQL_MAX_NODES: '1e6' }, 'GRAPHQL_MAX_NODES'],
+    [{ HSTS: 'yes' }, 'HSTS'],
   ])('refuses %j, naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));

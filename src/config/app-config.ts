@@ -38,6 +38,23 @@ export interface AppConfig {
   };
   /** how long a token → actor lookup is cached in process (ms) */
   credentialCacheMs: number;
+  /** what one GraphQL document may ask for, checked before anything runs (SPEC §6) */
+  graphqlLimits: GraphqlLimits;
+  /** send Strict-Transport-Security (only behind HTTPS) */
+  hsts: boolean;
+}
+
+export interface GraphqlLimits {
+  /** field nesting (GRAPHQL_MAX_DEPTH) */
+  maxDepth: number;
+  /** aliased fields (GRAPHQL_MAX_ALIASES) */
+  maxAliases: number;
+  /** directives (GRAPHQL_MAX_DIRECTIVES) */
+  maxDirectives: number;
+  /** lexical tokens, counted while parsing (GRAPHQL_MAX_TOKENS) */
+  maxTokens: number;
+  /** objects the document can return: lists count as their `take` or cap (GRAPHQL_MAX_NODES) */
+  maxNodes: number;
 }
 
 export class ConfigError extends Error {
@@ -65,6 +82,14 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
 }
 
 function parseDatabase(env: Env): AppConfig['database'] {
@@ -152,6 +177,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
       partnerDelete: rate(env, 'RATE_LIMIT_PARTNER_DELETE', 10000, minute),
     },
     credentialCacheMs: int(env, 'CREDENTIAL_CACHE_MS', 30_000, 0, 3_600_000),
+    graphqlLimits: Object.freeze({
+      maxDepth: int(env, 'GRAPHQL_MAX_DEPTH', 12, 1, 1000),
+      maxAliases: int(env, 'GRAPHQL_MAX_ALIASES', 30, 0, 100_000),
+      maxDirectives: int(env, 'GRAPHQL_MAX_DIRECTIVES', 50, 0, 100_000),
+      maxTokens: int(env, 'GRAPHQL_MAX_TOKENS', 5000, 100, 1_000_000),
+      maxNodes: int(env, 'GRAPHQL_MAX_NODES', 500_000, 1, 1_000_000_000),
+    }),
+    hsts: bool(env, 'HSTS', false),
   });
 }
 

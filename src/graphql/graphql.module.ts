@@ -7,6 +7,8 @@ import { applyFieldAuthorization } from '../auth/field-authorization';
 import { ErrorFormats } from '../common/error-formats';
 import { formatGraphqlError, graphqlTransportErrorFormat, isUnexpectedGraphqlError } from '../common/graphql-errors';
 import { LoaderRegistry } from '../common/loaders';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { graphqlLimits } from './query-limits';
 
 export interface GraphqlContext {
   req: FastifyRequest;
@@ -34,24 +36,34 @@ const logUnexpectedErrors: ApolloServerPlugin<GraphqlContext> = {
 
 @Module({
   imports: [
-    GraphQLModule.forRoot<ApolloDriverConfig>({
+    GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
-      path: '/graphql', // `/v1/graphql` (Nosto's URL) is rewritten to this path in the Fastify adapter
-      autoSchemaFile: true,
-      sortSchema: true,
-      playground: false,
-      graphiql: false,
-      introspection: true,
-      includeStacktraceInErrorResponses: false,
-      plugins: [logUnexpectedErrors],
-      context: (req: FastifyRequest, reply: FastifyReply): GraphqlContext => ({
-        req,
-        reply,
-        loaders: new LoaderRegistry(),
-      }),
-      formatError: formatGraphqlError,
-      // Per-field authorization for the actor who asked (SPEC §6), on every field of the built schema.
-      transformSchema: applyFieldAuthorization,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig): ApolloDriverConfig => {
+        // Depth, aliases, directives, tokens and node count (SPEC §6), refused before execution.
+        const limits = graphqlLimits(config.graphqlLimits);
+        return {
+          path: '/graphql', // `/v1/graphql` (Nosto's URL) is rewritten to this path in the Fastify adapter
+          autoSchemaFile: true,
+          sortSchema: true,
+          playground: false,
+          graphiql: false,
+          introspection: true,
+          includeStacktraceInErrorResponses: false,
+          plugins: [logUnexpectedErrors, ...limits.plugins],
+          validationRules: limits.validationRules,
+          parseOptions: limits.parseOptions,
+          allowBatchedHttpRequests: limits.allowBatchedHttpRequests,
+          context: (req: FastifyRequest, reply: FastifyReply): GraphqlContext => ({
+            req,
+            reply,
+            loaders: new LoaderRegistry(),
+          }),
+          formatError: formatGraphqlError,
+          // Per-field authorization for the actor who asked (SPEC §6), on every field of the built schema.
+          transformSchema: applyFieldAuthorization,
+        };
+      },
     }),
   ],
 })
