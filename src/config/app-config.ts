@@ -53,7 +53,7 @@ export interface GraphqlLimits {
   maxDirectives: number;
   /** lexical tokens, counted while parsing (GRAPHQL_MAX_TOKENS) */
   maxTokens: number;
-  /** objects the document can return: lists count as their `take` or cap (GRAPHQL_MAX_NODES) */
+  /** objects the document can return: lists count as their `take` or cap (GRAPHQL_MAX_NODES; 0 turns it off) */
   maxNodes: number;
 }
 
@@ -182,7 +182,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxAliases: int(env, 'GRAPHQL_MAX_ALIASES', 30, 0, 100_000),
       maxDirectives: int(env, 'GRAPHQL_MAX_DIRECTIVES', 50, 0, 100_000),
       maxTokens: int(env, 'GRAPHQL_MAX_TOKENS', 5000, 100, 1_000_000),
-      maxNodes: int(env, 'GRAPHQL_MAX_NODES', 500_000, 1, 1_000_000_000),
+      maxNodes: int(env, 'GRAPHQL_MAX_NODES', 500_000, 0, Number.MAX_SAFE_INTEGER),
     }),
     hsts: bool(env, 'HSTS', false),
   });

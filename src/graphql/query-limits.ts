@@ -79,7 +79,7 @@ export function graphqlLimits(limits: GraphqlLimits): GraphqlLimitOptions {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request }) {
-          if (!operation) return;
+          if (!operation || limits.maxNodes === 0) return; // 0: the operator turned the object count off
           const nodes = countNodes(schema, document, operation, request.variables ?? {});
           if (nodes > limits.maxNodes) {
             throw new GraphQLError(
