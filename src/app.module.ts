@@ -6,7 +6,7 @@ import { AuthModule } from './auth/auth.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { RateLimiterModule } from './common/rate-limiter.module';
 import { RedisModule } from './common/redis.module';
-import { RejectNulPipe } from './common/reject-nul.pipe';
+import { InputRulesPipe } from './common/input-rules.pipe';
 import { validationException } from './common/validation';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -39,7 +39,7 @@ export class AppModule {
         PartnerApiModule,
       ],
       providers: [
-        { provide: APP_PIPE, useClass: RejectNulPipe },
+        { provide: APP_PIPE, useClass: InputRulesPipe },
         {
           provide: APP_PIPE,
           useValue: new ValidationPipe({

@@ -5,6 +5,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formatGraphqlError, isUnexpectedGraphqlError } from '../common/graphql-errors';
 import { LoaderRegistry } from '../common/loaders';
+import { GraphqlInputModule } from './graphql-input';
 
 export interface GraphqlContext {
   req: FastifyRequest;
@@ -32,6 +33,7 @@ const logUnexpectedErrors: ApolloServerPlugin<GraphqlContext> = {
 
 @Module({
   imports: [
+    GraphqlInputModule,
     GraphQLModule.forRoot<ApolloDriverConfig>({
       driver: ApolloDriver,
       path: '/graphql', // `/v1/graphql` (Nosto's URL) is rewritten to this path in the Fastify adapter

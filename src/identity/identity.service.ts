@@ -41,7 +41,6 @@ function attributeNameProblem(name: string): string | null {
   if (name.length < 1 || name.length > ATTRIBUTE_NAME_MAX)
     return `the name must be 1 to ${ATTRIBUTE_NAME_MAX} characters`;
   if (CONTROL_CHARACTERS.test(name)) return 'the name cannot contain control characters';
-  if (LONE_SURROGATE.test(name)) return 'the name is not valid Unicode (an unpaired surrogate)';
   return null;
 }
 
