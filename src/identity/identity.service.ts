@@ -4,7 +4,7 @@ import { In, Repository, SelectQueryBuilder } from 'typeorm';
 import { Actor } from '../auth/actor';
 import { Permission } from '../auth/permissions';
 import { AppError } from '../common/app-error';
-import { isEmail, normaliseEmail } from '../common/normalise';
+import { checkEmail, parseEmail } from '../common/normalise';
 import { TransactionService } from '../database/transaction.service';
 import {
   ATTRIBUTE_NAME_MAX,
@@ -27,8 +27,6 @@ import { Identifier, IdentityAttribute } from './identity.model';
 import { ProfileStore } from './profile-store';
 
 const CONTROL_CHARACTERS = /\p{Cc}/u;
-/** an unpaired UTF-16 surrogate: not a character, and no engine would store it as sent */
-const LONE_SURROGATE = /\p{Cs}/u;
 /** attribute conditions one `identities` query may combine (each is one indexed join) */
 export const MAX_SEGMENT_CONDITIONS = 10;
 
@@ -60,7 +58,7 @@ export class IdentityService {
 
   /** Creates the identity when the email is unknown; given attributes overwrite, others are kept. */
   async upsert(input: IdentityInput): Promise<IdentityProfileEntity> {
-    const email = this.checkEmail(input.email);
+    const email = parseEmail(input.email);
     const attributes = this.checkAttributes(input.attributes ?? []);
     const profileId = await this.tx.run(async (manager) => {
       const { id } = await this.store.ensureProfile(manager, 'email', email);
@@ -71,9 +69,10 @@ export class IdentityService {
   }
 
   async byEmail(emailInput: string): Promise<IdentityProfileEntity | null> {
-    const email = normaliseEmail(emailInput);
     // An address no upsert would accept is held by no profile (and never reaches the database).
-    if (!this.isUsableEmail(email)) return null;
+    const checked = checkEmail(emailInput);
+    if (!('email' in checked)) return null;
+    const email = checked.email;
     return this.profiles
       .createQueryBuilder('p')
       .innerJoin('identity_identifiers', 'i', 'i.profile_id = p.id')
@@ -176,18 +175,6 @@ export class IdentityService {
   }
 
   // ---- validation ---------------------------------------------------------------------------------
-
-  private isUsableEmail(email: string): boolean {
-    return isEmail(email) && !CONTROL_CHARACTERS.test(email) && !LONE_SURROGATE.test(email);
-  }
-
-  private checkEmail(input: string): string {
-    const email = normaliseEmail(input);
-    if (!this.isUsableEmail(email)) {
-      throw AppError.badInput(`email is not a valid email address: ${input}`, { field: 'email' });
-    }
-    return email;
-  }
 
   /** Names are trimmed, 1–128 characters, no control characters; values at most 4096 characters. */
   private checkAttributes(attributes: { name: string; value: string }[]): { key: string; value: string }[] {
