@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/co
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { partnerErrorBody } from '../identity/partner-api/partner-errors';
 import { PARTNER_API_PREFIX } from '../identity/partner-api/partner-errors';
-import { AppError, ErrorCode, HTTP_STATUS } from './app-error';
+import { AppError, DATABASE_BUSY, ErrorCode, HTTP_STATUS, isDatabaseBusy } from './app-error';
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: ErrorCode.BadUserInput,
@@ -34,6 +34,9 @@ export function normaliseError(exception: unknown): NormalisedError | null {
       message: exception.message,
       details: exception.details,
     };
+  }
+  if (isDatabaseBusy(exception)) {
+    return { status: 503, code: ErrorCode.ServiceUnavailable, message: DATABASE_BUSY };
   }
   // Nest wraps Fastify's own errors (body too large, bad JSON) in an HttpException: look at the cause.
   const cause = exception instanceof HttpException ? (exception.cause as { code?: unknown } | undefined) : undefined;
@@ -78,7 +81,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return reply.status(503).send(exception.getResponse()); // /health: terminus' own body
     }
     const error = normaliseError(exception);
-    if (!error) request.log.error({ err: exception }, 'request failed');
+    if (!error || error.code === ErrorCode.ServiceUnavailable) request.log.error({ err: exception }, 'request failed');
     if (error?.code === ErrorCode.TooManyRequests && error.details?.retryAfter) {
       void reply.header('Retry-After', String(error.details.retryAfter));
     }

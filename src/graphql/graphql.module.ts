@@ -3,7 +3,7 @@ import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { formatGraphqlError, isUnexpectedGraphqlError } from '../common/graphql-errors';
+import { formatGraphqlError, isUnexpectedGraphqlError, serviceUnavailableStatus } from '../common/graphql-errors';
 import { LoaderRegistry } from '../common/loaders';
 import { GraphqlInputModule } from './graphql-input';
 
@@ -43,7 +43,9 @@ const logUnexpectedErrors: ApolloServerPlugin<GraphqlContext> = {
       graphiql: false,
       introspection: true,
       includeStacktraceInErrorResponses: false,
-      plugins: [logUnexpectedErrors],
+      plugins: [logUnexpectedErrors, serviceUnavailableStatus],
+      // Nest would reset every answer that has `data` to HTTP 200: SERVICE_UNAVAILABLE must stay 503.
+      preserveHttpStatusForExecutionErrors: false,
       context: (req: FastifyRequest, reply: FastifyReply): GraphqlContext => ({
         req,
         reply,

@@ -77,7 +77,10 @@ export class IdentitySettingsService implements OnModuleInit {
     for (const [field, list] of Object.entries(next)) {
       if (new Set(list).size !== list.length) throw AppError.badInput(`${field} lists a value twice`);
     }
-    await this.tx.run((manager) => manager.getRepository(IdentitySettingsEntity).save({ id: 1, ...next }));
+    // One statement (INSERT … ON CONFLICT DO UPDATE): concurrent first updates cannot both insert the row.
+    await this.tx.run((manager) =>
+      manager.getRepository(IdentitySettingsEntity).upsert({ id: 1, ...next, updatedAt: new Date() }, ['id']),
+    );
     this.cached = null;
     await this.redis.publish(CHANNEL, 'changed');
     return this.get();

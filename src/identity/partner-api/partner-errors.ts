@@ -38,6 +38,8 @@ export function partnerErrorBody(error: NormalisedError | null): { status: numbe
       return { status: 403, body: PARTNER_BODIES.accessDenied };
     case ErrorCode.NotFound:
       return { status: 404, body: { error: error.message } };
+    case ErrorCode.ServiceUnavailable: // in the shape of Insider's unknown-error body
+      return { status: 503, body: { success: false, message: error.message } };
     default:
       return {
         status: error.status >= 500 ? 500 : 400,
