@@ -50,11 +50,6 @@ export function checkEmail(input: string): { email: string } | { problem: keyof 
   return { email };
 }
 
-/** Whether an address is usable as given (see checkEmail). */
-export function isEmail(input: string): boolean {
-  return 'email' in checkEmail(input);
-}
-
 /** The normalised email, or BAD_USER_INPUT naming the field and saying what is wrong. */
 export function parseEmail(input: string, field = 'email'): string {
   const checked = checkEmail(input);
