@@ -7,7 +7,7 @@ import { ErrorFormatsModule } from './common/error-formats';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { RateLimitModule } from './common/rate-limit.module';
 import { RedisModule } from './common/redis.module';
-import { RejectNulPipe } from './common/reject-nul.pipe';
+import { InputRulesPipe } from './common/input-rules.pipe';
 import { validationException } from './common/validation';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -41,7 +41,7 @@ export class AppModule {
         PartnerApiModule,
       ],
       providers: [
-        { provide: APP_PIPE, useClass: RejectNulPipe },
+        { provide: APP_PIPE, useClass: InputRulesPipe },
         {
           provide: APP_PIPE,
           useValue: new ValidationPipe({

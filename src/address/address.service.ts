@@ -142,7 +142,7 @@ export class AddressService {
     const now = Date.now();
     const rows: AddressEntity[] = [];
     for (const [i, data] of inputs.entries()) {
-      const patch = await this.patchFrom(data);
+      const patch = this.patchFrom(data);
       const at = new Date(now + i);
       rows.push({
         id: newId(),
@@ -179,7 +179,7 @@ export class AddressService {
     data: AddressUpdateInput,
   ): Promise<void> {
     const address = await this.findOwn(manager, userId, where);
-    const patch = await this.patchFrom(data);
+    const patch = this.patchFrom(data);
     if (patch.isBilling) {
       await manager.update(AddressEntity, { userId, isBilling: true }, { isBilling: false });
     }
@@ -200,7 +200,7 @@ export class AddressService {
   }
 
   /** The columns an input sets: only the fields given (null clears), phone normalised, country resolved. */
-  private async patchFrom(data: AddressCreateInput | AddressUpdateInput): Promise<AddressPatch> {
+  private patchFrom(data: AddressCreateInput | AddressUpdateInput): AddressPatch {
     const patch: AddressPatch = {};
     for (const field of TEXT_FIELDS) {
       const value = data[field];
@@ -226,7 +226,7 @@ export class AddressService {
         if (country.connect) throw AppError.badInput('country: give connect or disconnect, not both');
         patch.countryId = null;
       } else if (country.connect) {
-        patch.countryId = (await this.countries.resolve(country.connect)).id;
+        patch.countryId = this.countries.resolve(country.connect).id;
       }
     }
     return patch;

@@ -11,6 +11,6 @@ export class CountryResolver {
   @Query(() => [Country], { description: 'Every ISO 3166-1 country. Public.' })
   @Public()
   async countries(): Promise<Country[]> {
-    return (await this.countryService.list()).map(toCountry);
+    return this.countryService.list().map(toCountry);
   }
 }

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AppError } from '../common/app-error';
@@ -12,52 +12,48 @@ export interface CountryRef {
 }
 
 /**
- * The ISO 3166-1 countries. The table is static (loaded by a migration), so it is read once per process
- * and every lookup after that costs no query.
+ * The ISO 3166-1 countries. The table is static (loaded by a migration), so it is read once, when the
+ * module starts, and no lookup ever costs a query. Loading it on first use instead would make the first
+ * address writes of a process wait, inside their transactions, for a second pooled connection: a burst
+ * of them held the whole PostgreSQL pool and waited for ever.
  */
 @Injectable()
-export class CountryService {
-  private all: Promise<{ list: CountryEntity[]; byCode: Map<string, CountryEntity> }> | null = null;
+export class CountryService implements OnModuleInit {
+  private all: CountryEntity[] = [];
+  private byCode = new Map<string, CountryEntity>();
 
   constructor(@InjectRepository(CountryEntity) private readonly countries: Repository<CountryEntity>) {}
 
-  private load() {
-    this.all ??= this.countries
-      .find({ order: { name: 'ASC' } })
-      .then((list) => {
-        const byCode = new Map<string, CountryEntity>();
-        for (const c of list) {
-          byCode.set(c.id.toUpperCase(), c);
-          byCode.set(c.iso2.toUpperCase(), c);
-        }
-        return { list, byCode };
-      })
-      .catch((e) => {
-        this.all = null;
-        throw e;
-      });
-    return this.all;
+  async onModuleInit(): Promise<void> {
+    const list = await this.countries.find({ order: { name: 'ASC' } });
+    const byCode = new Map<string, CountryEntity>();
+    for (const c of list) {
+      byCode.set(c.id.toUpperCase(), c);
+      byCode.set(c.iso2.toUpperCase(), c);
+    }
+    this.all = list;
+    this.byCode = byCode;
   }
 
   /** Every country, ordered by name. */
-  async list(): Promise<CountryEntity[]> {
-    return (await this.load()).list;
+  list(): CountryEntity[] {
+    return this.all;
   }
 
   /** Countries by id (DataLoader batch function), null for an unknown id. */
   async byIds(ids: readonly string[]): Promise<(CountryEntity | null)[]> {
-    return indexBy(ids, (await this.load()).list, (c) => c.id);
+    return indexBy(ids, this.all, (c) => c.id);
   }
 
   /**
    * The country a `connect` names, by id or iso2 (case-insensitive). An unknown country, or a
    * reference with neither or both keys, is BAD_USER_INPUT naming it.
    */
-  async resolve(ref: CountryRef, path = 'country.connect'): Promise<CountryEntity> {
+  resolve(ref: CountryRef, path = 'country.connect'): CountryEntity {
     const given = [ref.id, ref.iso2].filter((v) => v !== undefined && v !== null);
     if (given.length !== 1) throw AppError.badInput(`${path}: give exactly one of id or iso2`, { field: path });
     const code = String(given[0]).trim();
-    const country = (await this.load()).byCode.get(code.toUpperCase());
+    const country = this.byCode.get(code.toUpperCase());
     if (!country) throw AppError.badInput(`Country not found: ${code}`, { field: path });
     return country;
   }

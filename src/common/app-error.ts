@@ -9,6 +9,8 @@ export enum ErrorCode {
   Conflict = 'CONFLICT',
   TooManyRequests = 'TOO_MANY_REQUESTS',
   Internal = 'INTERNAL_SERVER_ERROR',
+  /** an operational condition, not a bug: the database had no connection (or lock) free in time */
+  ServiceUnavailable = 'SERVICE_UNAVAILABLE',
 }
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -19,7 +21,10 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.Conflict]: 409,
   [ErrorCode.TooManyRequests]: 429,
   [ErrorCode.Internal]: 500,
+  [ErrorCode.ServiceUnavailable]: 503,
 };
+
+export const DATABASE_BUSY = 'The database is busy; try again shortly';
 
 /**
  * The one error type services throw. The message is shown to the client as is, so it must never
@@ -53,6 +58,24 @@ export class AppError extends Error {
   static tooManyRequests(message: string, retryAfterSeconds: number) {
     return new AppError(ErrorCode.TooManyRequests, message, { retryAfter: retryAfterSeconds });
   }
+}
+
+/**
+ * The database could not take the work in time: no pooled PostgreSQL connection became free within
+ * DATABASE_POOL_TIMEOUT_MS (pg-pool's "timeout exceeded when trying to connect"; a new connection that
+ * took as long: "Connection terminated due to connection timeout"), or SQLite's write lock stayed taken
+ * for as long (SQLITE_BUSY). Answered 503 SERVICE_UNAVAILABLE, not 500: it passes, and retrying helps.
+ */
+export function isDatabaseBusy(error: unknown): boolean {
+  const e = error as { code?: string; driverError?: { code?: string; message?: string }; message?: string } | undefined;
+  if (!e || typeof e !== 'object') return false;
+  const code = e.driverError?.code ?? e.code;
+  if (code === 'SQLITE_BUSY') return true;
+  const message = e.driverError?.message ?? e.message ?? '';
+  return (
+    message === 'timeout exceeded when trying to connect' ||
+    message === 'Connection terminated due to connection timeout'
+  );
 }
 
 /** Unique-constraint violation on either engine (PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE/PRIMARYKEY). */
@@ -110,6 +133,10 @@ export function normaliseError(exception: unknown): NormalisedError | null {
       fromApp: true,
     };
   }
+  if (isDatabaseBusy(exception)) {
+    return { status: 503, code: ErrorCode.ServiceUnavailable, message: DATABASE_BUSY, fromApp: true };
+  }
+
   // Nest wraps Fastify's own errors (body too large, bad JSON) in an HttpException: look at the cause.
   const cause = exception instanceof HttpException ? (exception.cause as { code?: unknown } | undefined) : undefined;
   if (typeof cause?.code === 'string' && cause.code.startsWith('FST_')) return normaliseError(cause);

@@ -1,6 +1,7 @@
+import { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
-import { AppError, ErrorCode } from './app-error';
+import { AppError, DATABASE_BUSY, ErrorCode, isDatabaseBusy } from './app-error';
 import { ErrorFormat } from './error-formats';
 
 const CLIENT_CODES = new Set<string>(Object.values(ErrorCode).filter((c) => c !== ErrorCode.Internal));
@@ -17,6 +18,7 @@ const INPUT_CODES = new Set([
 
 function classify(formattedCode: unknown, original: unknown): ErrorCode | null {
   if (original instanceof AppError) return original.code;
+  if (isDatabaseBusy(original)) return ErrorCode.ServiceUnavailable;
   if (typeof formattedCode === 'string') {
     if (INPUT_CODES.has(formattedCode)) return ErrorCode.BadUserInput;
     if (CLIENT_CODES.has(formattedCode)) return formattedCode as ErrorCode;
@@ -24,9 +26,10 @@ function classify(formattedCode: unknown, original: unknown): ErrorCode | null {
   return null;
 }
 
-/** True for an error the client did not cause: a bug to log. */
+/** True for an error the client did not cause, to log: a bug, or the database too busy to answer. */
 export function isUnexpectedGraphqlError(error: GraphQLError): boolean {
-  return classify(error.extensions?.code, unwrapResolverError(error)) === null;
+  const code = classify(error.extensions?.code, unwrapResolverError(error));
+  return code === null || code === ErrorCode.ServiceUnavailable;
 }
 
 /**
@@ -42,6 +45,7 @@ export function formatGraphqlError(formatted: GraphQLFormattedError, error: unkn
   if (original instanceof AppError) {
     return { ...base, message: original.message, extensions: { ...original.details, code: original.code } };
   }
+  if (code === ErrorCode.ServiceUnavailable) return { ...base, message: DATABASE_BUSY, extensions: { code } };
   if (code) return { ...base, extensions: { code } };
   return { ...base, message: 'Internal server error', extensions: { code: ErrorCode.Internal } };
 }
@@ -57,3 +61,18 @@ export const graphqlTransportErrorFormat: ErrorFormat = (error) =>
         status: 500,
         body: { errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.Internal } }] },
       };
+
+/**
+ * The HTTP status of a GraphQL answer that met SERVICE_UNAVAILABLE is 503, as on REST, so load balancers
+ * and clients see an operational condition to retry (resolver errors are otherwise answered with 200).
+ */
+export const serviceUnavailableStatus: ApolloServerPlugin = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
+        if (errors?.some((e) => e.extensions?.code === ErrorCode.ServiceUnavailable)) response.http.status = 503;
+      },
+    };
+  },
+};

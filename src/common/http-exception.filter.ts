@@ -20,7 +20,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return reply.status(503).send(exception.getResponse()); // /health: terminus' own body
     }
     const error = normaliseError(exception);
-    if (!error) request.log.error({ err: exception }, 'request failed');
+    if (!error || error.code === ErrorCode.ServiceUnavailable) request.log.error({ err: exception }, 'request failed');
     if (error?.code === ErrorCode.TooManyRequests && error.details?.retryAfter) {
       void reply.header('Retry-After', String(error.details.retryAfter));
     }

@@ -76,6 +76,22 @@ export class StringFilter {
   startsWith?: string | null;
 }
 
+/** The filter with `normalise` applied to every value it compares (for columns stored normalised). */
+export function mapStringFilter(
+  filter: StringFilter | null | undefined,
+  normalise: (value: string) => string,
+): StringFilter | null | undefined {
+  if (!filter) return filter;
+  const one = (value: string | null | undefined) => (typeof value === 'string' ? normalise(value) : value);
+  return {
+    ...filter,
+    equals: one(filter.equals),
+    in: filter.in?.map(normalise) ?? filter.in,
+    contains: one(filter.contains),
+    startsWith: one(filter.startsWith),
+  };
+}
+
 /** Parameter names derived from the column, so several filters can share one query. */
 const param = (column: string, op: string) => `${column.replace(/\W/g, '_')}_${op}`;
 const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);

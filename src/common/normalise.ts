@@ -1,16 +1,61 @@
+import { isEmail as isEmailAddress } from 'class-validator';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { AppError } from './app-error';
 
 /** Input normalisers shared by every API. */
 export const E164 = /^\+[1-9]\d{6,14}$/;
 
-/** Emails: trimmed and lower-cased (so uniqueness is case-insensitive on both engines). */
+export const EMAIL_MAX = 254;
+
+/**
+ * Emails, before every comparison and every store: NFKC (fullwidth `ａｄａ` is `ada`, a decomposed `é` is
+ * the composed one, a ligature its letters), trimmed, lower-cased, so look-alikes are one address and
+ * uniqueness is case-insensitive on both engines. Idempotent.
+ */
 export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase();
+  return trimSpace(email.normalize('NFKC')).toLowerCase().normalize('NFKC');
 }
 
-/** A syntactic email check (one @, a dot in the domain, no spaces, at most 254 characters). */
-export function isEmail(email: string): boolean {
-  return email.length <= 254 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email);
+// White space without U+FEFF, which JavaScript's trim() strips too: a byte-order mark is a format
+// character, never silently dropped (an email holding one is refused, and matches no stored address).
+const EDGE_SPACE = /^(?:(?!\uFEFF)\s)+|(?:(?!\uFEFF)\s)+$/g;
+
+/** Trims white space, but not a byte-order mark, from both ends. */
+export function trimSpace(text: string): string {
+  return text.replace(EDGE_SPACE, '');
+}
+
+/** Invisible or format characters (Unicode Cf: zero-width space and joiners, BOM, bidi marks, soft hyphen…). */
+const FORMAT_CHARACTER = /\p{Cf}/u;
+const CONTROL_OR_SURROGATE = /[\p{Cc}\p{Cs}]/u;
+
+export const EMAIL_PROBLEMS = {
+  formatCharacters: 'must not contain invisible or formatting characters (such as a zero-width space)',
+  trailingDot: 'must not end with a dot',
+  invalid: 'is not a valid email address',
+} as const;
+
+/**
+ * An email as given → its normalised form, or why it cannot be one: an invisible or format character
+ * anywhere (checked before trimming: a BOM is not whitespace to strip silently), a trailing dot, or
+ * what validator.js's isEmail refuses (at most 254 characters).
+ */
+export function checkEmail(input: string): { email: string } | { problem: keyof typeof EMAIL_PROBLEMS } {
+  if (FORMAT_CHARACTER.test(input)) return { problem: 'formatCharacters' };
+  const email = normaliseEmail(input);
+  if (email.endsWith('.')) return { problem: 'trailingDot' };
+  if (email.length > EMAIL_MAX || CONTROL_OR_SURROGATE.test(email) || !isEmailAddress(email)) {
+    return { problem: 'invalid' };
+  }
+  return { email };
+}
+
+/** The normalised email, or BAD_USER_INPUT naming the field and saying what is wrong. */
+export function parseEmail(input: string, field = 'email'): string {
+  const checked = checkEmail(input);
+  if ('email' in checked) return checked.email;
+  const reason = EMAIL_PROBLEMS[checked.problem];
+  throw AppError.badInput(`${field} ${reason}${checked.problem === 'invalid' ? `: ${input}` : ''}`, { field });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Transform } from 'class-transformer';
+import { trimSpace } from './normalise';
 
 /**
  * Trims a string input before it is validated (so length limits apply to what is stored); a string
@@ -14,3 +15,7 @@ export const TrimToNull = () =>
 /** Trims a string input before it is validated; other values pass through. */
 export const Trim = () =>
   Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
+
+/** Trims white space (not a byte-order mark: see trimSpace) from an email before it is validated. */
+export const TrimEmail = () =>
+  Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? trimSpace(value) : value));

@@ -8,6 +8,9 @@ describe('loadConfig', () => {
       engine: 'sqlite',
       url: 'sqlite:./data/identity-hub.sqlite',
       sqlitePath: './data/identity-hub.sqlite',
+      poolSize: 20,
+      poolTimeoutMs: 5000,
+      idleInTransactionTimeoutMs: 30_000,
     });
     expect(c.partnerName).toBe('default');
     expect(c.sessionTtlHours).toBe(720);
@@ -56,6 +59,9 @@ describe('loadConfig', () => {
     [{ GRAPHQL_MAX_TOKENS: '10' }, 'GRAPHQL_MAX_TOKENS'],
     [{ GRAPHQL_MAX_NODES: '1e6' }, 'GRAPHQL_MAX_NODES'],
     [{ HSTS: 'yes' }, 'HSTS'],
+    [{ DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE'],
+    [{ DATABASE_POOL_TIMEOUT_MS: 'soon' }, 'DATABASE_POOL_TIMEOUT_MS'],
+    [{ DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '10' }, 'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS'],
   ])('refuses %j, naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
@@ -63,6 +69,16 @@ describe('loadConfig', () => {
 
   it('reads a postgres URL and its schema parameter', () => {
     const c = loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db?schema=s1' });
-    expect(c.database).toEqual({ engine: 'postgres', url: 'postgres://u@h:5432/db', schema: 's1' });
+    expect(c.database).toMatchObject({ engine: 'postgres', url: 'postgres://u@h:5432/db', schema: 's1' });
+  });
+
+  it('reads the pool settings', () => {
+    const c = loadConfig({
+      DATABASE_URL: 'postgres://u@h:5432/db',
+      DATABASE_POOL_SIZE: '4',
+      DATABASE_POOL_TIMEOUT_MS: '750',
+      DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '10000',
+    });
+    expect(c.database).toMatchObject({ poolSize: 4, poolTimeoutMs: 750, idleInTransactionTimeoutMs: 10_000 });
   });
 });

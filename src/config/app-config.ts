@@ -14,7 +14,18 @@ export interface RateLimit {
 export interface AppConfig {
   port: number;
   host: string;
-  database: { engine: DatabaseEngine; url: string; sqlitePath?: string; schema?: string };
+  database: {
+    engine: DatabaseEngine;
+    url: string;
+    sqlitePath?: string;
+    schema?: string;
+    /** PostgreSQL connections in the pool */
+    poolSize: number;
+    /** how long a query waits for a pooled connection (PostgreSQL) or the write lock (SQLite) before a 503 */
+    poolTimeoutMs: number;
+    /** PostgreSQL ends a session left idle inside a transaction for this long */
+    idleInTransactionTimeoutMs: number;
+  };
   redisUrl?: string;
   /** prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis */
   redisKeyPrefix: string;
@@ -94,10 +105,15 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
 
 function parseDatabase(env: Env): AppConfig['database'] {
   const url = str(env, 'DATABASE_URL', 'sqlite:./data/identity-hub.sqlite')!;
+  const limits = {
+    poolSize: int(env, 'DATABASE_POOL_SIZE', 20, 1, 1000),
+    poolTimeoutMs: int(env, 'DATABASE_POOL_TIMEOUT_MS', 5000, 100, 600_000),
+    idleInTransactionTimeoutMs: int(env, 'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', 30_000, 1000, 3_600_000),
+  };
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\//, '');
     if (!path) throw new ConfigError('DATABASE_URL', 'must name a file after "sqlite:"');
-    return { engine: 'sqlite', url, sqlitePath: path };
+    return { engine: 'sqlite', url, sqlitePath: path, ...limits };
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     let parsed: URL;
@@ -111,7 +127,7 @@ function parseDatabase(env: Env): AppConfig['database'] {
       throw new ConfigError('DATABASE_URL', 'has an invalid schema parameter');
     }
     parsed.searchParams.delete('schema');
-    return { engine: 'postgres', url: parsed.toString(), schema };
+    return { engine: 'postgres', url: parsed.toString(), schema, ...limits };
   }
   throw new ConfigError('DATABASE_URL', 'must start with "sqlite:" or "postgres://"');
 }

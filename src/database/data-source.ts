@@ -26,19 +26,28 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
       // Foreign keys are enforced; a busy writer is waited for instead of failing at once.
       prepareDatabase: (db: { pragma(s: string): unknown }) => {
         db.pragma('foreign_keys = ON');
-        db.pragma('busy_timeout = 5000');
+        db.pragma(`busy_timeout = ${config.database.poolTimeoutMs}`);
         db.pragma('synchronous = NORMAL');
       },
     };
   }
+  // Session settings: a `?schema=` in DATABASE_URL becomes the search_path (so migrations stay
+  // schema-free), and a session left idle inside a transaction is ended by the server, releasing its
+  // locks and its pool slot, instead of holding them for ever.
+  const settings = [
+    ...(config.database.schema ? [`-c search_path=${config.database.schema}`] : []),
+    `-c idle_in_transaction_session_timeout=${config.database.idleInTransactionTimeoutMs}`,
+  ];
   return {
     ...common,
     type: 'postgres',
     url: config.database.url,
-    // A `?schema=` in DATABASE_URL becomes the connection's search_path, so migrations stay schema-free.
     extra: {
-      max: 20,
-      ...(config.database.schema ? { options: `-c search_path=${config.database.schema}` } : {}),
+      max: config.database.poolSize,
+      // A query that finds no free connection in time fails ("timeout exceeded when trying to
+      // connect", answered 503) instead of queueing for ever.
+      connectionTimeoutMillis: config.database.poolTimeoutMs,
+      options: settings.join(' '),
     },
   };
 }

@@ -5,10 +5,16 @@ import { GraphQLModule } from '@nestjs/graphql';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { applyFieldAuthorization } from '../auth/field-authorization';
 import { ErrorFormats } from '../common/error-formats';
-import { formatGraphqlError, graphqlTransportErrorFormat, isUnexpectedGraphqlError } from '../common/graphql-errors';
+import {
+  formatGraphqlError,
+  graphqlTransportErrorFormat,
+  isUnexpectedGraphqlError,
+  serviceUnavailableStatus,
+} from '../common/graphql-errors';
 import { LoaderRegistry } from '../common/loaders';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { graphqlLimits } from './query-limits';
+import { GraphqlInputModule } from './graphql-input';
 
 export interface GraphqlContext {
   req: FastifyRequest;
@@ -36,6 +42,7 @@ const logUnexpectedErrors: ApolloServerPlugin<GraphqlContext> = {
 
 @Module({
   imports: [
+    GraphqlInputModule,
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
       inject: [APP_CONFIG],
@@ -50,7 +57,9 @@ const logUnexpectedErrors: ApolloServerPlugin<GraphqlContext> = {
           graphiql: false,
           introspection: true,
           includeStacktraceInErrorResponses: false,
-          plugins: [logUnexpectedErrors, ...limits.plugins],
+          plugins: [logUnexpectedErrors, serviceUnavailableStatus, ...limits.plugins],
+          // Nest would reset every answer that has `data` to HTTP 200: SERVICE_UNAVAILABLE must stay 503.
+          preserveHttpStatusForExecutionErrors: false,
           validationRules: limits.validationRules,
           parseOptions: limits.parseOptions,
           allowBatchedHttpRequests: limits.allowBatchedHttpRequests,

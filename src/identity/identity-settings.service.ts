@@ -85,7 +85,10 @@ export class IdentitySettingsService implements OnModuleInit {
     for (const [field, list] of Object.entries(next)) {
       if (new Set(list).size !== list.length) throw AppError.badInput(`${field} lists a value twice`);
     }
-    await this.tx.run((manager) => manager.getRepository(IdentitySettingsEntity).save({ id: 1, ...next }));
+    // One statement (INSERT … ON CONFLICT DO UPDATE): concurrent first updates cannot both insert the row.
+    await this.tx.run((manager) =>
+      manager.getRepository(IdentitySettingsEntity).upsert({ id: 1, ...next, updatedAt: new Date() }, ['id']),
+    );
     await this.cache.invalidate('changed');
     return this.get();
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SelectQueryBuilder } from 'typeorm';
 import { AppError } from '../common/app-error';
-import { isEmail, normaliseEmail } from '../common/normalise';
+import { checkEmail, parseEmail } from '../common/normalise';
 import { TransactionService } from '../database/transaction.service';
 import {
   ATTRIBUTE_NAME_MAX,
@@ -24,8 +24,6 @@ import { Identifier, IdentityAttribute } from './identity.model';
 import { ProfileStore } from './profile-store';
 
 const CONTROL_CHARACTERS = /\p{Cc}/u;
-/** an unpaired UTF-16 surrogate: not a character, and no engine would store it as sent */
-const LONE_SURROGATE = /\p{Cs}/u;
 /** attribute conditions one `identities` query may combine (each is one indexed join) */
 export const MAX_SEGMENT_CONDITIONS = 10;
 
@@ -36,7 +34,6 @@ function attributeNameProblem(name: string): string | null {
   if (name.length < 1 || name.length > ATTRIBUTE_NAME_MAX)
     return `the name must be 1 to ${ATTRIBUTE_NAME_MAX} characters`;
   if (CONTROL_CHARACTERS.test(name)) return 'the name cannot contain control characters';
-  if (LONE_SURROGATE.test(name)) return 'the name is not valid Unicode (an unpaired surrogate)';
   return null;
 }
 
@@ -55,7 +52,7 @@ export class IdentityService {
 
   /** Creates the identity when the email is unknown; given attributes overwrite, others are kept. */
   async upsert(input: IdentityInput): Promise<IdentityProfileEntity> {
-    const email = this.checkEmail(input.email);
+    const email = parseEmail(input.email);
     const attributes = this.checkAttributes(input.attributes ?? []);
     const profileId = await this.tx.run(async (manager) => {
       const { id } = await this.store.ensureProfile(manager, 'email', email);
@@ -66,10 +63,10 @@ export class IdentityService {
   }
 
   async byEmail(emailInput: string): Promise<IdentityProfileEntity | null> {
-    const email = normaliseEmail(emailInput);
     // An address no upsert would accept is held by no profile (and never reaches the database).
-    if (!this.isUsableEmail(email)) return null;
-    return this.store.profileByIdentifier(this.tx.manager, 'email', email);
+    const checked = checkEmail(emailInput);
+    if (!('email' in checked)) return null;
+    return this.store.profileByIdentifier(this.tx.manager, 'email', checked.email);
   }
 
   /** Segments: profiles having every attribute condition, oldest first. */
@@ -141,18 +138,6 @@ export class IdentityService {
   }
 
   // ---- validation ---------------------------------------------------------------------------------
-
-  private isUsableEmail(email: string): boolean {
-    return isEmail(email) && !CONTROL_CHARACTERS.test(email) && !LONE_SURROGATE.test(email);
-  }
-
-  private checkEmail(input: string): string {
-    const email = normaliseEmail(input);
-    if (!this.isUsableEmail(email)) {
-      throw AppError.badInput(`email is not a valid email address: ${input}`, { field: 'email' });
-    }
-    return email;
-  }
 
   /** Names are trimmed, 1–128 characters, no control characters; values at most 4096 characters. */
   private checkAttributes(attributes: { name: string; value: string }[]): { key: string; value: string }[] {

@@ -4,7 +4,7 @@ import { PasswordHasher } from '../auth/password-hasher';
 import { assertPasswordAllowed } from '../auth/password-policy';
 import { ALL_PERMISSIONS } from '../auth/permissions';
 import { AppError, isUniqueViolation } from '../common/app-error';
-import { isEmail, normaliseEmail } from '../common/normalise';
+import { parseEmail } from '../common/normalise';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { newId } from '../database/columns';
 import { TransactionService } from '../database/transaction.service';
@@ -48,8 +48,7 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
 
   /** Creates a user with the Admin role (every permission); CONFLICT when the email is taken. */
   async createAdmin(emailInput: string, password: string): Promise<UserEntity> {
-    const email = normaliseEmail(emailInput);
-    if (!isEmail(email)) throw AppError.badInput(`email is not a valid email address: ${emailInput}`);
+    const email = parseEmail(emailInput);
     assertPasswordAllowed(password);
     const passwordHash = await this.hasher.hash(password);
     return this.users.insertUser({ name: 'Admin', email, passwordHash }, async (manager, user) => {

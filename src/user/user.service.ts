@@ -10,8 +10,8 @@ import { Permission } from '../auth/permissions';
 import { SessionService } from '../auth/session.service';
 import { CUSTOMER_TOKEN_PREFIX, randomToken, sha256 } from '../auth/tokens';
 import { AppError, isUniqueViolation } from '../common/app-error';
-import { applyIdFilter, applyStringFilter, MAX_TAKE } from '../common/keystone-inputs';
-import { isEmail, normaliseEmail, normalisePhone } from '../common/normalise';
+import { applyIdFilter, applyStringFilter, mapStringFilter, MAX_TAKE } from '../common/keystone-inputs';
+import { normaliseEmail, normalisePhone, parseEmail } from '../common/normalise';
 import { RateLimitService } from '../common/rate-limit.service';
 import { CustomerGroupService } from '../customer-group/customer-group.service';
 import { newId } from '../database/columns';
@@ -262,11 +262,8 @@ export class UserService {
     if (!actor.permissions.has(Permission.CanReadUsers)) qb.andWhere('u.id = :self', { self: actor.userId });
     if (!where) return qb;
     applyIdFilter(qb, 'u.id', where.id);
-    applyStringFilter(
-      qb,
-      'u.email',
-      where.email ? { ...where.email, equals: where.email.equals?.toLowerCase() } : null,
-    );
+    // Stored emails are normalised: so is every value they are compared with, whatever the operator.
+    applyStringFilter(qb, 'u.email', mapStringFilter(where.email, normaliseEmail));
     applyStringFilter(qb, 'u.name', where.name);
     if (where.hasRole === true) qb.andWhere('u.roleId IS NOT NULL');
     if (where.hasRole === false) qb.andWhere('u.roleId IS NULL');
@@ -345,10 +342,7 @@ export class UserService {
   private checkEmail(email: string | null | undefined): string {
     if (email === null || email === undefined || email.trim() === '')
       throw AppError.badInput('email cannot be empty', { field: 'email' });
-    const normalised = normaliseEmail(email);
-    if (!isEmail(normalised))
-      throw AppError.badInput(`email is not a valid email address: ${email}`, { field: 'email' });
-    return normalised;
+    return parseEmail(email);
   }
 
   private checkPhone(phone: string | null | undefined): string | null {

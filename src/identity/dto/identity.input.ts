@@ -11,7 +11,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { Trim } from '../../common/transforms';
+import { TrimEmail } from '../../common/transforms';
 
 export const ATTRIBUTE_NAME_MAX = 128;
 export const ATTRIBUTE_VALUE_MAX = 4096;
@@ -32,7 +32,7 @@ export class IdentityAttributeInput {
 @InputType('IdentityInput')
 export class IdentityInput {
   @Field()
-  @Trim()
+  @TrimEmail()
   @IsString()
   @IsNotEmpty({ message: 'email cannot be empty' })
   @MaxLength(254)

@@ -1,8 +1,8 @@
 import * as countries from 'i18n-iso-countries';
-import { isEmail, normaliseEmail, normalisePhone } from '../../common/normalise';
+import { normalisePhone } from '../../common/normalise';
 import { customAttributeKey, DEFAULT_IDENTIFIER_TYPES } from '../identity-codec';
 import { IdentitySettings } from '../identity-settings.service';
-import { isObject, Json, JsonObject, Problems } from './partner-input';
+import { isObject, Json, JsonObject, partnerEmail, Problems } from './partner-input';
 
 /** Insider's default attributes and the type each keeps. */
 type Kind = 'string' | 'boolean' | 'date' | 'integer' | 'number-array' | 'country';
@@ -104,8 +104,8 @@ export function parseAttributes(
 function checkIdentifierAttribute(name: string, value: Json): { value?: Json; problem?: string } {
   if (typeof value !== 'string' || value.length > 255) return { problem: 'must be a string of at most 255 characters' };
   if (name === 'email') {
-    const email = normaliseEmail(value);
-    return isEmail(email) ? { value: email } : { problem: 'not a valid email address' };
+    const checked = partnerEmail(value);
+    return 'problem' in checked ? checked : { value: checked.email };
   }
   if (name === 'phone_number') {
     const phone = normalisePhone(value);

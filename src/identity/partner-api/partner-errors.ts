@@ -48,6 +48,8 @@ export function partnerErrorBody(error: NormalisedError | null): ErrorBody {
     case ErrorCode.NotFound:
       // a route that does not exist keeps the framework's words ("Cannot GET /api/user/v1/…")
       return { status: 404, body: error.fromApp ? noDataBody(error.message) : { error: error.message } };
+    case ErrorCode.ServiceUnavailable: // in the shape of Insider's unknown-error body
+      return { status: 503, body: { success: false, message: error.message } };
     default:
       return { status: error.status >= 500 ? 500 : 400, body: badRequestBody(error.message) };
   }

@@ -1,5 +1,5 @@
 import { AppError } from '../../common/app-error';
-import { isEmail, normaliseEmail, normalisePhone } from '../../common/normalise';
+import { checkEmail, EMAIL_PROBLEMS, normalisePhone } from '../../common/normalise';
 import { customIdentifierType } from '../identity-codec';
 import { IdentitySettings } from '../identity-settings.service';
 
@@ -56,6 +56,18 @@ export function isBlocked(value: string, settings: IdentitySettings): boolean {
 }
 
 /**
+ * Why an email (identifier or attribute) is refused, in the partner API's words, or null: invisible or
+ * format characters and a trailing dot say so; anything else is "not a valid email address".
+ */
+export function partnerEmail(raw: string): { email: string } | { problem: string } {
+  const checked = checkEmail(raw);
+  if ('email' in checked) return checked;
+  const problem =
+    checked.problem === 'invalid' ? 'not a valid email address' : `email ${EMAIL_PROBLEMS[checked.problem]}`;
+  return { problem };
+}
+
+/**
  * Validates one identifier against the identity settings: the type must be enabled (or a declared
  * custom identifier) and the value not blocked, else "no valid identifier". Values are strings (as in
  * Insider: a number is refused, not guessed at); emails are lower-cased, phones normalised to E.164.
@@ -73,8 +85,9 @@ export function parseIdentifier(
   if (value === '' || isBlocked(value, settings)) throw badRequest(NO_VALID_IDENTIFIER);
   if (value.length > 255) throw badRequest(`${name} must be at most 255 characters`);
   if (!custom && name === 'email') {
-    value = normaliseEmail(value);
-    if (!isEmail(value)) throw badRequest('not a valid email address');
+    const checked = partnerEmail(raw);
+    if ('problem' in checked) throw badRequest(checked.problem);
+    value = checked.email;
   }
   if (!custom && name === 'phone_number') {
     const phone = normalisePhone(value);

@@ -1,6 +1,6 @@
 import { Field, ID, InputType } from '@nestjs/graphql';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import { Trim } from '../../common/transforms';
+import { TrimEmail } from '../../common/transforms';
 
 /**
  * A user named by `id` or `email` (exactly one), as in Keystone's `UserWhereUniqueInput`.
@@ -15,7 +15,7 @@ export class UserWhereUniqueInput {
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @Trim()
+  @TrimEmail()
   @IsString()
   @MaxLength(254)
   email?: string | null;

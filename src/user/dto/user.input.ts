@@ -13,7 +13,7 @@ import {
 } from 'class-validator';
 import { AddressRelateToManyForCreateInput, AddressRelateToManyForUpdateInput } from '../../address/dto/address.input';
 import { IDFilter, OrderDirection, PageArgs, StringFilter } from '../../common/keystone-inputs';
-import { Trim, TrimToNull } from '../../common/transforms';
+import { Trim, TrimEmail, TrimToNull } from '../../common/transforms';
 import {
   CustomerGroupRelateToManyForCreateInput,
   CustomerGroupRelateToManyForUpdateInput,
@@ -37,7 +37,7 @@ export class UserUpdateProfileInput {
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @Trim()
+  @TrimEmail()
   @IsString()
   @IsNotEmpty({ message: 'email cannot be empty' })
   @MaxLength(EMAIL_MAX)
@@ -73,7 +73,7 @@ export class UserRegisterInput {
   name?: string | null;
 
   @Field()
-  @Trim()
+  @TrimEmail()
   @IsString()
   @IsNotEmpty({ message: 'email cannot be empty' })
   @MaxLength(EMAIL_MAX)
@@ -121,7 +121,7 @@ export class RoleRelateToOneForUpdateInput extends RoleRelateToOneForCreateInput
 @InputType('UserCreateInput')
 export class UserCreateInput extends UserUpdateProfileInput {
   @Field()
-  @Trim()
+  @TrimEmail()
   @IsString()
   @IsNotEmpty({ message: 'email cannot be empty' })
   @MaxLength(EMAIL_MAX)
@@ -204,7 +204,10 @@ export class UserWhereInput {
   @Type(() => IDFilter)
   id?: IDFilter | null;
 
-  @Field(() => StringFilter, { nullable: true })
+  @Field(() => StringFilter, {
+    nullable: true,
+    description: 'Values are normalised as stored emails are (NFKC, trimmed, lower-case): every operator ignores case',
+  })
   @IsOptional()
   @ValidateNested()
   @Type(() => StringFilter)
