@@ -16,6 +16,8 @@ import { AppGraphqlModule } from './graphql/graphql.module';
 import { HealthModule } from './health/health.module';
 import { IdentityModule } from './identity/identity.module';
 import { PartnerApiModule } from './identity/partner-api/partner-api.module';
+import { MailModule } from './mail/mail.module';
+import { OutboxModule } from './outbox/outbox.module';
 import { UserModule } from './user/user.module';
 
 @Module({})
@@ -37,6 +39,8 @@ export class AppModule {
         ApiTokenModule,
         IdentityModule,
         PartnerApiModule,
+        OutboxModule,
+        MailModule,
       ],
       providers: [
         { provide: APP_PIPE, useClass: RejectNulPipe },
