@@ -18,12 +18,12 @@ function startApp(env: Record<string, string> = {}, databaseUrl?: string): Promi
   return startTestApp({
     captureLogs: true,
     databaseUrl,
-    env: { OUTBOX_POLL_MS: '0', PUBLIC_URL: 'https://id.example.com/', ...env },
+    env: { PUBLIC_URL: 'https://id.example.com/', ...env },
   });
 }
 
 /** The database URL of a running test app, for a second instance on the same data. */
-export function databaseUrlOf(t: TestApp): string {
+function databaseUrlOf(t: TestApp): string {
   const db = t.config.database;
   return db.engine === 'sqlite' ? db.url : `${db.url}${db.url.includes('?') ? '&' : '?'}schema=${db.schema}`;
 }
@@ -264,6 +264,7 @@ describe('mail delivery through the outbox', () => {
     const outbox = t.app.get(OutboxService);
     const mail = t.app.get(MailService);
     const tx = t.app.get(TransactionService);
+    const before = await t.dataSource.getRepository(OutboxEntity).count();
     await expect(tx.run((m) => outbox.enqueue(m, 'webhook', { type: 'user.created' }))).rejects.toThrow(
       'No outbox handler is registered for "webhook"',
     );
@@ -277,7 +278,7 @@ describe('mail delivery through the outbox', () => {
         'A mail goes to exactly one plain email address',
       );
     }
-    expect(await t.dataSource.getRepository(OutboxEntity).countBy({ subjectKey: 'refused' })).toBe(0);
+    expect(await t.dataSource.getRepository(OutboxEntity).count()).toBe(before);
   });
 });
 
