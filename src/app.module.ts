@@ -17,6 +17,8 @@ import { AppGraphqlModule } from './graphql/graphql.module';
 import { HealthModule } from './health/health.module';
 import { IdentityModule } from './identity/identity.module';
 import { PartnerApiModule } from './identity/partner-api/partner-api.module';
+import { MailModule } from './mail/mail.module';
+import { OutboxModule } from './outbox/outbox.module';
 import { UserModule } from './user/user.module';
 
 @Module({})
@@ -39,6 +41,8 @@ export class AppModule {
         ApiTokenModule,
         IdentityModule,
         PartnerApiModule,
+        OutboxModule,
+        MailModule,
       ],
       providers: [
         { provide: APP_PIPE, useClass: InputRulesPipe },

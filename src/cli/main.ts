@@ -39,7 +39,8 @@ async function main(): Promise<number> {
   }
   let config;
   try {
-    config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+    // A command does not deliver the outbox: the running service does.
+    config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', OUTBOX_POLL_MS: '0' });
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(e.message);

@@ -25,6 +25,10 @@ export const REDACT_PATHS = [
   '*.variables.data.password',
   '*.*.password',
   '*.*.token',
+  // SMTP_URL carries the SMTP password.
+  'smtpUrl',
+  '*.smtpUrl',
+  '*.*.smtpUrl',
 ];
 
 /**

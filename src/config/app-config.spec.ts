@@ -82,3 +82,59 @@ describe('loadConfig', () => {
     expect(c.database).toMatchObject({ poolSize: 4, poolTimeoutMs: 750, idleInTransactionTimeoutMs: 10_000 });
   });
 });
+
+describe('mail and outbox settings', () => {
+  it('have the documented defaults: no SMTP, the sender, links to this service', () => {
+    const c = loadConfig({});
+    expect(c.mail).toEqual({ smtpUrl: undefined, from: 'Identity Hub <no-reply@localhost>' });
+    expect(c.publicUrl).toBe('http://localhost:3000');
+    expect(loadConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+    expect(c.outbox).toEqual({ pollMs: 1000, batchSize: 10, leaseMs: 300_000 });
+  });
+
+  it('take PUBLIC_URL with or without a trailing slash, and with a path', () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://id.example.com/' }).publicUrl).toBe('https://id.example.com');
+    expect(loadConfig({ PUBLIC_URL: 'https://id.example.com' }).publicUrl).toBe('https://id.example.com');
+    expect(loadConfig({ PUBLIC_URL: 'https://shop.example.com/identity//' }).publicUrl).toBe(
+      'https://shop.example.com/identity',
+    );
+    expect(loadConfig({ PUBLIC_URL: 'HTTP://Localhost:3000' }).publicUrl).toBe('http://localhost:3000');
+  });
+
+  it('take SMTP_URL, MAIL_FROM and the outbox settings', () => {
+    const c = loadConfig({
+      SMTP_URL: 'smtps://user:p%40ss@mail.example.com:465',
+      MAIL_FROM: 'no-reply@shop.example',
+      OUTBOX_POLL_MS: '0',
+      OUTBOX_BATCH_SIZE: '50',
+      OUTBOX_LEASE_MS: '60000',
+    });
+    expect(c.mail).toEqual({ smtpUrl: 'smtps://user:p%40ss@mail.example.com:465', from: 'no-reply@shop.example' });
+    expect(c.outbox).toEqual({ pollMs: 0, batchSize: 50, leaseMs: 60_000 });
+  });
+
+  it.each([
+    [{ PUBLIC_URL: 'id.example.com' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'ftp://id.example.com' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'https://user:pw@id.example.com' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'https://id.example.com/?a=1' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'https://id.example.com/#top' }, 'PUBLIC_URL'],
+    [{ SMTP_URL: 'http://mail.example.com' }, 'SMTP_URL'],
+    [{ SMTP_URL: 'smtp://' }, 'SMTP_URL'],
+    [{ MAIL_FROM: 'not an address' }, 'MAIL_FROM'],
+    [{ MAIL_FROM: 'Shop <a@b.c>, other@b.c' }, 'MAIL_FROM'],
+    [{ OUTBOX_POLL_MS: 'soon' }, 'OUTBOX_POLL_MS'],
+    [{ OUTBOX_BATCH_SIZE: '0' }, 'OUTBOX_BATCH_SIZE'],
+    [{ OUTBOX_BATCH_SIZE: '101' }, 'OUTBOX_BATCH_SIZE'],
+    [{ OUTBOX_LEASE_MS: '1000' }, 'OUTBOX_LEASE_MS'],
+  ])('refuse %j, naming %s', (env, variable) => {
+    expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
+  });
+
+  it('never echo SMTP_URL, which may hold a password', () => {
+    expect(() => loadConfig({ SMTP_URL: 'smtp://user:hunter2@[bad' })).toThrow(
+      'Invalid configuration: SMTP_URL is not a valid URL (percent-encode special characters in the password)',
+    );
+    expect(() => loadConfig({ SMTP_URL: 'mail://user:hunter2@host' })).toThrow(/^((?!hunter2).)*$/);
+  });
+});

@@ -49,6 +49,12 @@ export interface AppConfig {
   };
   /** how long a token → actor lookup is cached in process (ms) */
   credentialCacheMs: number;
+  /** base of the links in mails (http or https, no trailing slash) */
+  publicUrl: string;
+  /** SMTP delivery: `smtpUrl` holds credentials, so it is never logged (see REDACT_PATHS) */
+  mail: { smtpUrl?: string; from: string };
+  /** the transactional outbox worker: poll interval (0: this instance does not deliver), batch, lease */
+  outbox: { pollMs: number; batchSize: number; leaseMs: number };
   /** what one GraphQL document may ask for, checked before anything runs (SPEC §6) */
   graphqlLimits: GraphqlLimits;
   /** send Strict-Transport-Security (only behind HTTPS) */
@@ -136,6 +142,46 @@ function rate(env: Env, name: string, limit: number, ttlMs: number): RateLimit {
   return { limit: int(env, name, limit, 1, 10_000_000), ttlMs };
 }
 
+/** `PUBLIC_URL`: an absolute http(s) URL without credentials, query or fragment; a trailing slash is dropped. */
+function parsePublicUrl(env: Env, port: number): string {
+  const raw = str(env, 'PUBLIC_URL', `http://localhost:${port}`)!;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('PUBLIC_URL', `must be an absolute http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ConfigError('PUBLIC_URL', `must start with "http://" or "https://", got "${raw}"`);
+  if (url.username || url.password) throw new ConfigError('PUBLIC_URL', 'must not contain credentials');
+  if (url.search || url.hash || raw.includes('?') || raw.includes('#'))
+    throw new ConfigError('PUBLIC_URL', 'must not have a query or a fragment');
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+const MAILBOX = /^[^\s@<>",;]+@[^\s@<>",;]+$/;
+
+function parseMail(env: Env): AppConfig['mail'] {
+  const smtpUrl = str(env, 'SMTP_URL');
+  if (smtpUrl !== undefined) {
+    // The value is never echoed: it may hold a password.
+    if (!/^smtps?:\/\//.test(smtpUrl)) throw new ConfigError('SMTP_URL', 'must start with "smtp://" or "smtps://"');
+    let url: URL;
+    try {
+      url = new URL(smtpUrl);
+    } catch {
+      throw new ConfigError('SMTP_URL', 'is not a valid URL (percent-encode special characters in the password)');
+    }
+    if (!url.hostname) throw new ConfigError('SMTP_URL', 'must name a host');
+  }
+  const from = str(env, 'MAIL_FROM', 'Identity Hub <no-reply@localhost>')!;
+  const named = /^([^<>\r\n]*)<([^<>]+)>$/.exec(from);
+  const address = named ? named[2].trim() : from;
+  if (/[\r\n]/.test(from) || !MAILBOX.test(address))
+    throw new ConfigError('MAIL_FROM', `must be "address@domain" or "Name <address@domain>", got "${from}"`);
+  return { smtpUrl, from };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -201,6 +247,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxNodes: int(env, 'GRAPHQL_MAX_NODES', 500_000, 0, Number.MAX_SAFE_INTEGER),
     }),
     hsts: bool(env, 'HSTS', false),
+    publicUrl: parsePublicUrl(env, port),
+    mail: parseMail(env),
+    outbox: {
+      pollMs: int(env, 'OUTBOX_POLL_MS', 1000, 0, 3_600_000),
+      batchSize: int(env, 'OUTBOX_BATCH_SIZE', 10, 1, 100),
+      leaseMs: int(env, 'OUTBOX_LEASE_MS', 300_000, 10_000, 86_400_000),
+    },
   });
 }
 

@@ -10,6 +10,7 @@ import {
   IdentityProfileEntity,
   IdentitySettingsEntity,
 } from '../identity/identity.entity';
+import { OutboxEntity } from '../outbox/outbox.entity';
 import { RoleEntity } from '../user/role.entity';
 import { UserEntity } from '../user/user.entity';
 
@@ -28,4 +29,5 @@ export const ENTITIES = [
   IdentityAttributeEntity,
   IdentityEventEntity,
   IdentitySettingsEntity,
+  OutboxEntity,
 ];

@@ -96,6 +96,9 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
     REDIS_URL: process.env.REDIS_URL,
     REDIS_KEY_PREFIX: `ih-test-${randomBytes(4).toString('hex')}:`,
     LOG_LEVEL: options.captureLogs ? 'info' : 'silent',
+    // The outbox worker does not poll in tests (its statements would land in statement counts): a test
+    // delivers with `app.get(OutboxWorker).runOnce()`, or sets OUTBOX_POLL_MS to watch the loop.
+    OUTBOX_POLL_MS: '0',
     ...options.env,
   });
   const logs: string[] = [];

@@ -1,0 +1,111 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { query } from '../database/sql';
+import { TransactionService } from '../database/transaction.service';
+import { OutboxKind } from './outbox.entity';
+
+export interface NewOutboxRow {
+  id: string;
+  kind: OutboxKind;
+  /** the payload as JSON text */
+  payload: string;
+  subjectKey: string | null;
+  nextAttemptAt: Date;
+  createdAt: Date;
+}
+
+export interface ClaimedRow {
+  id: string;
+  kind: OutboxKind;
+  payload: unknown;
+  /** the attempt this claim is (also the fencing token of the claim: see `finish`) */
+  attempts: number;
+}
+
+export type Outcome =
+  | { status: 'sent'; at: Date; payload: unknown }
+  | { status: 'pending'; at: Date; nextAttemptAt: Date; error: string }
+  | { status: 'failed'; at: Date; error: string; payload: unknown };
+
+/** Every SQL statement on the `outbox` table. */
+@Injectable()
+export class OutboxStore {
+  constructor(private readonly tx: TransactionService) {}
+
+  /** Writes a row with the caller's transaction, so it commits or rolls back with the change. */
+  async insert(manager: EntityManager, row: NewOutboxRow): Promise<void> {
+    await query(
+      manager,
+      `INSERT INTO outbox (id, kind, payload, status, attempts, next_attempt_at, subject_key, created_at)
+       VALUES ($1, $2, $3, 'pending', 0, $4, $5, $6)`,
+      [row.id, row.kind, row.payload, row.nextAttemptAt, row.subjectKey, row.createdAt],
+    );
+  }
+
+  /**
+   * Claims up to `limit` due rows of `kinds` in one statement: pending rows whose next attempt has come,
+   * and `sending` rows whose lease ran out (their worker is presumed dead). They become `sending` until
+   * `leaseUntil`, with one more attempt counted. On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several
+   * instances claim at once without ever taking the same row; SQLite has a single writer.
+   */
+  claim(kinds: readonly OutboxKind[], now: Date, limit: number, leaseUntil: Date): Promise<ClaimedRow[]> {
+    const kindList = kinds.map((_, i) => `$${i + 4}`).join(', ');
+    const due = `kind IN (${kindList})
+        AND ((status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND locked_until <= $1))`;
+    const params = [now, limit, leaseUntil, ...kinds];
+    const returning = 'RETURNING outbox.id, outbox.kind, outbox.payload, outbox.attempts';
+    const sql = this.tx.isPostgres
+      ? `WITH due AS MATERIALIZED (
+           SELECT id FROM outbox WHERE ${due}
+           ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+         UPDATE outbox SET status = 'sending', locked_until = $3, attempts = outbox.attempts + 1, last_attempt_at = $1
+         FROM due WHERE outbox.id = due.id ${returning}`
+      : `UPDATE outbox SET status = 'sending', locked_until = $3, attempts = attempts + 1, last_attempt_at = $1
+         WHERE id IN (SELECT id FROM outbox WHERE ${due} ORDER BY next_attempt_at LIMIT $2) ${returning}`;
+    return this.tx
+      .single((manager) =>
+        query<{ id: string; kind: OutboxKind; payload: string; attempts: number | string }>(manager, sql, params),
+      )
+      .then((rows) =>
+        rows.map((r) => ({
+          id: r.id,
+          kind: r.kind,
+          payload: JSON.parse(r.payload) as unknown,
+          attempts: Number(r.attempts),
+        })),
+      );
+  }
+
+  /**
+   * Records how a claimed attempt ended. Fenced by the attempt number: when the lease ran out and another
+   * worker claimed the row meanwhile, this late result changes nothing (false).
+   */
+  async finish(row: ClaimedRow, outcome: Outcome): Promise<boolean> {
+    const fence = `WHERE id = $1 AND status = 'sending' AND attempts = $2 RETURNING id`;
+    const head = [row.id, row.attempts];
+    let sql: string;
+    let params: unknown[];
+    switch (outcome.status) {
+      case 'sent':
+        sql = `UPDATE outbox SET status = 'sent', sent_at = $3, payload = $4, locked_until = NULL, last_error = NULL ${fence}`;
+        params = [...head, outcome.at, JSON.stringify(outcome.payload)];
+        break;
+      case 'pending':
+        sql = `UPDATE outbox SET status = 'pending', next_attempt_at = $3, last_error = $4, locked_until = NULL ${fence}`;
+        params = [...head, outcome.nextAttemptAt, outcome.error];
+        break;
+      case 'failed':
+        sql = `UPDATE outbox SET status = 'failed', last_error = $3, payload = $4, locked_until = NULL ${fence}`;
+        params = [...head, outcome.error, JSON.stringify(outcome.payload)];
+        break;
+    }
+    const updated = await this.tx.single((manager) => query(manager, sql, params));
+    return updated.length > 0;
+  }
+
+  /** Deletes every row about `subjectKey`, whatever its state; returns how many. */
+  async deleteBySubject(manager: EntityManager, subjectKey: string): Promise<number> {
+    const rows = await query(manager, 'DELETE FROM outbox WHERE subject_key = $1 RETURNING id', [subjectKey]);
+    return rows.length;
+  }
+}
