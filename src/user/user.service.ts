@@ -5,10 +5,9 @@ import { AddressService } from '../address/address.service';
 import { Actor } from '../auth/actor';
 import { CredentialCacheService } from '../auth/credential-cache.service';
 import { PasswordHasher } from '../auth/password-hasher';
-import { assertPasswordAllowed, PASSWORD_MAX } from '../auth/password-policy';
+import { assertPasswordAllowed } from '../auth/password-policy';
 import { Permission } from '../auth/permissions';
 import { SessionService } from '../auth/session.service';
-import { CUSTOMER_TOKEN_PREFIX, randomToken, sha256 } from '../auth/tokens';
 import { AppError, isUniqueViolation } from '../common/app-error';
 import { applyIdFilter, applyStringFilter, mapStringFilter, MAX_TAKE } from '../common/keystone-inputs';
 import { normaliseEmail, normalisePhone, parseEmail } from '../common/normalise';
@@ -28,18 +27,14 @@ import {
 } from './dto/user.input';
 import { UserWhereUniqueInput } from './dto/user-where-unique.input';
 import { RoleEntity } from './role.entity';
-import { OnboardingStatus, UserEntity } from './user.entity';
+import { NO_CUSTOMER_TOKEN, OnboardingStatus, UserEntity } from './user.entity';
 
-export const AUTH_FAILED = 'Authentication failed.';
 const EMAIL_TAKEN = 'A user with this email already exists';
-/** A password change ends the customer token issued under the old one. */
-const NO_CUSTOMER_TOKEN = { customerTokenHash: null, tokenGeneratedAt: null } satisfies Partial<UserEntity>;
-
-export type SignInResult = { sessionToken: string; item: UserEntity } | { message: string };
 
 /**
- * Accounts (SPEC §2, §3.1): sign-in, registration, self-service profile and password, customer tokens
- * and the admin operations. Every write is one transaction; the email's uniqueness is the unique index.
+ * Accounts (SPEC §3.1): registration, the signed-in user's profile, and the admin operations (sign-in,
+ * passwords and tokens are auth/auth.service.ts). Every write is one transaction; the email's uniqueness
+ * is the unique index. Account creation and email changes notify the AccountHooks listeners.
  */
 @Injectable()
 export class UserService {
@@ -56,25 +51,7 @@ export class UserService {
     private readonly addresses: AddressService,
   ) {}
 
-  // ---- sign-in and sessions -------------------------------------------------------------------
-
-  /**
-   * Keystone's authenticateUserWithPassword. The same answer, in about the same time, for an unknown
-   * email and a wrong password. Every attempt is counted per email before the password is verified (and
-   * per client address by the resolver's guard); a success clears the email's count.
-   */
-  async signIn(emailInput: string, password: string): Promise<SignInResult> {
-    const email = normaliseEmail(emailInput);
-    const emailKey = sha256(email); // no address in the limiter's keys
-    await this.limits.consume('signInPerEmail', emailKey);
-    // An over-long password cannot be right (the policy caps it): no need to hash megabytes.
-    const user = email && password.length <= PASSWORD_MAX ? await this.users.findOne({ where: { email } }) : null;
-    const ok = await this.hasher.verify(user?.passwordHash, password.slice(0, PASSWORD_MAX));
-    if (!user || !ok) return { message: AUTH_FAILED };
-    const sessionToken = await this.sessions.start(user.id);
-    await this.limits.reset('signInPerEmail', emailKey); // the owner got in: earlier failures no longer count
-    return { sessionToken, item: user };
-  }
+  // ---- the signed-in user's own account ----------------------------------------------------
 
   /** Public sign-up: name, email, password (rate-limited per client address by the resolver's guard). */
   async register(data: UserRegisterInput): Promise<UserEntity> {
@@ -82,13 +59,6 @@ export class UserService {
     assertPasswordAllowed(data.password);
     const passwordHash = await this.hasher.hash(data.password);
     return this.insertUser({ name: data.name ?? null, email, passwordHash });
-  }
-
-  // ---- the signed-in user ---------------------------------------------------------------------
-
-  async me(actor: Actor): Promise<UserEntity | null> {
-    if (!actor.userId) return null;
-    return this.users.findOne({ where: { id: actor.userId } });
   }
 
   /**
@@ -103,61 +73,6 @@ export class UserService {
       if (current?.email !== email) await this.limits.consume('emailChangePerUser', actor.userId!);
     }
     return this.updateById(actor.userId!, data);
-  }
-
-  /**
-   * Every attempt is counted per user before the old password is verified (a stolen session must not
-   * serve to guess it); a right old password clears the count. The change is a compare-and-swap on the
-   * old hash, so of concurrent changes exactly one wins and the others are "Invalid old password". It
-   * ends every other session and the customer token.
-   */
-  async updateActiveUserPassword(
-    actor: Actor,
-    oldPassword: string,
-    newPassword: string,
-    confirmPassword: string,
-  ): Promise<UserEntity> {
-    await this.limits.consume('passwordChangePerUser', actor.userId!);
-    const user = await this.users.findOneOrFail({ where: { id: actor.userId } });
-    const invalidOld = () => AppError.badInput('Invalid old password', { field: 'oldPassword' });
-    if (
-      !user.passwordHash ||
-      oldPassword.length > PASSWORD_MAX ||
-      !(await this.hasher.verify(user.passwordHash, oldPassword))
-    ) {
-      throw invalidOld();
-    }
-    await this.limits.reset('passwordChangePerUser', user.id);
-    if (newPassword !== confirmPassword) {
-      throw AppError.badInput('Passwords do not match', { field: 'confirmPassword' });
-    }
-    assertPasswordAllowed(newPassword, 'newPassword');
-    const passwordHash = await this.hasher.hash(newPassword);
-    const updated = await this.tx.run(async (manager) => {
-      const users = manager.getRepository(UserEntity);
-      const swapped = await users.update(
-        { id: user.id, passwordHash: user.passwordHash! },
-        { passwordHash, ...NO_CUSTOMER_TOKEN },
-      );
-      if (!swapped.affected) throw invalidOld(); // another change won: the old password is no longer this one
-      // Every other session ends: whoever knew the old password is signed out.
-      await this.sessions.endOthers(manager, user.id, actor.sessionId);
-      return users.findOneByOrFail({ id: user.id });
-    });
-    await this.cache.invalidateUser(user.id);
-    return updated;
-  }
-
-  /** A new customer token ("ctok_" + 64 hex); the previous one stops working at once. */
-  async regenerateCustomerToken(actor: Actor): Promise<{ success: boolean; token: string }> {
-    const token = `${CUSTOMER_TOKEN_PREFIX}${randomToken()}`;
-    await this.tx.run((manager) =>
-      manager
-        .getRepository(UserEntity)
-        .update({ id: actor.userId }, { customerTokenHash: sha256(token), tokenGeneratedAt: new Date() }),
-    );
-    await this.cache.invalidateUser(actor.userId!);
-    return { success: true, token };
   }
 
   // ---- admin ----------------------------------------------------------------------------------
