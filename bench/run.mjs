@@ -12,6 +12,8 @@
 //   BENCH_SECONDS      measured seconds per scenario (default 10), after BENCH_WARMUP (default 2)
 //   BENCH_CONNECTIONS  concurrent connections (default 32); as many customers for the session scenarios
 //   BENCH_BATCH_RUNS   timed /upsert requests of 1,000 new users (default 5, after one warm-up request)
+//   BENCH_ROUNDS       times the whole list runs (default 1); each figure is then the median of the rounds,
+//                      each ratio the median of the rounds' ratios (on a busy machine, use 3)
 //   BENCH_ONLY         comma-separated scenario ids to run (floors are only needed for their ratios)
 //   BENCH_OUT          the JSON results (default bench/results/latest.json); compare two with
 //                      node bench/compare.mjs before.json after.json
@@ -44,6 +46,7 @@ const WARMUP = int('BENCH_WARMUP', 2, 0);
 const CONNECTIONS = int('BENCH_CONNECTIONS', 32);
 const PROFILES = int('BENCH_PROFILES', 100_000, 1000);
 const BATCH_RUNS = int('BENCH_BATCH_RUNS', 5);
+const ROUNDS = int('BENCH_ROUNDS', 1);
 const OUT = resolve(ROOT, process.env.BENCH_OUT || 'bench/results/latest.json');
 const ONLY = process.env.BENCH_ONLY?.split(',')
   .map((s) => s.trim())
@@ -230,8 +233,11 @@ const JSON_HEADERS = { 'content-type': 'application/json' };
  * Every scenario, in the order run: each floor right before the paths measured against it. `target` is
  * issue 14's, as a ratio to the node:http + pg PATCH floor of the same run (or a time, for the batch).
  */
-function scenarios({ base, token, customers }) {
+function scenarios({ base, token, customers }, round) {
+  // Each round moves its own slice of the seeded uuids, so every PATCH names a value that is there.
   const half = Math.floor(PROFILES / 2);
+  const serviceSlice = Math.floor(half / ROUNDS);
+  const floorSlice = Math.floor((PROFILES - half) / (2 * ROUNDS));
   const partner = {
     ...JSON_HEADERS,
     'x-partner-name': process.env.PARTNER_NAME || 'default',
@@ -240,22 +246,38 @@ function scenarios({ base, token, customers }) {
   const nosto = { ...JSON_HEADERS, authorization: `Basic ${Buffer.from(`:${token}`).toString('base64')}` };
   const clients = customers.map((c) => ({ headers: { authorization: `Bearer ${c.session}` } }));
   const common = { seconds: SECONDS, warmup: WARMUP, connections: CONNECTIONS };
+  // The PATCH floor moves the second half of the seeded uuids (its own namespace, so it and the service
+  // always succeed): one slice at the start of a round, another when it runs again at its end.
+  const patchFloor = (id, name, from, count) => ({
+    id,
+    name,
+    floor: 'patch',
+    load: (url) => ({
+      ...common,
+      url,
+      method: 'PATCH',
+      path: '/',
+      headers: JSON_HEADERS,
+      check: 'status',
+      generate: { type: 'patch', prefix: 'b', from, count },
+    }),
+  });
+  const graphqlFloor = (id, name) => ({
+    id,
+    name,
+    floor: 'graphql',
+    load: (url) => ({
+      ...common,
+      url,
+      method: 'POST',
+      path: '/graphql',
+      headers: JSON_HEADERS,
+      body: AUTHENTICATED_ITEM,
+      check: 'graphql',
+    }),
+  });
   return [
-    {
-      id: 'floor-patch',
-      name: 'floor: `node:http` + `pg`, same UPDATE',
-      floor: 'patch',
-      load: (url) => ({
-        ...common,
-        url,
-        method: 'PATCH',
-        path: '/',
-        headers: JSON_HEADERS,
-        check: 'status',
-        // the other half of the seeded uuids: its own namespace, so both always succeed
-        generate: { type: 'patch', prefix: 'b', from: half, count: PROFILES - half },
-      }),
-    },
+    patchFloor('floor-patch', 'floor: `node:http` + `pg`, same UPDATE', half + 2 * round * floorSlice, floorSlice),
     {
       id: 'patch',
       name: '`PATCH /api/user/v1/identity`',
@@ -267,23 +289,10 @@ function scenarios({ base, token, customers }) {
         path: '/api/user/v1/identity',
         headers: partner,
         check: 'status',
-        generate: { type: 'patch', prefix: 'b', from: 0, count: half },
+        generate: { type: 'patch', prefix: 'b', from: round * serviceSlice, count: serviceSlice },
       }),
     },
-    {
-      id: 'floor-graphql',
-      name: 'floor: Fastify + Apollo, one-row query',
-      floor: 'graphql',
-      load: (url) => ({
-        ...common,
-        url,
-        method: 'POST',
-        path: '/graphql',
-        headers: JSON_HEADERS,
-        body: AUTHENTICATED_ITEM,
-        check: 'graphql',
-      }),
-    },
+    graphqlFloor('floor-graphql', 'floor: Fastify + Apollo, one-row query'),
     {
       id: 'authenticated-item',
       name: '`{ authenticatedItem { id } }`',
@@ -375,9 +384,17 @@ function scenarios({ base, token, customers }) {
         users: 1000,
         runs: BATCH_RUNS,
         warmupRuns: 1,
-        prefix: `n${RUN_ID}-`,
+        prefix: `n${RUN_ID}-${round}-`,
       }),
     },
+    // Both floors again: how far the machine's load moved during the run (the ratios use their mean).
+    patchFloor(
+      'floor-patch-end',
+      'floor: `node:http` + `pg`, again at the end',
+      half + (2 * round + 1) * floorSlice,
+      floorSlice,
+    ),
+    graphqlFloor('floor-graphql-end', 'floor: Fastify + Apollo, again at the end'),
   ];
 }
 
@@ -445,7 +462,7 @@ function errorCell(errors) {
 const share = (x) => (x === null || x === undefined ? '—' : `${Math.round(x * 100)} %`);
 const cpuCell = (cpu) => (cpu ? `${share(cpu.server)} / ${share(cpu.loadGenerator)}` : '');
 
-function targetCell(s, rows) {
+function targetCell(s, floors) {
   const t = s.target;
   if (!t) return '';
   if (t.maxMs) return `≤ ${t.maxMs} ms ${s.medianMs <= t.maxMs ? '✓' : '✗'}`;
@@ -453,7 +470,7 @@ function targetCell(s, rows) {
   let ok = s.ratio.patchFloor >= t.ratio;
   let text = `≥ ${t.ratio * 100} %`;
   if (t.p99OfFloor) {
-    const floorP99 = rows.find((r) => r.id === 'floor-patch')?.latencyMs.p99;
+    const floorP99 = floors.patch.p99;
     ok = ok && s.latencyMs.p99 <= t.p99OfFloor * floorP99;
     text += `, p99 ≤ ${t.p99OfFloor}× floor`;
   }
@@ -466,7 +483,7 @@ function report(result) {
   lines.push(
     `Identity Hub bench, ${result.date}: ${result.engine}${result.redis ? ' + Redis' : ''}, ` +
       `${fmtInt(result.profiles)} profiles, ${result.connections} connections, ${result.seconds} s per scenario ` +
-      `after ${result.warmup} s of warm-up; commit ${result.commit ?? '?'}${result.dirty ? ' (with local changes)' : ''}; ` +
+      `after ${result.warmup} s of warm-up${result.rounds > 1 ? `, median of ${result.rounds} rounds` : ''}; commit ${result.commit ?? '?'}${result.dirty ? ' (with local changes)' : ''}; ` +
       `node ${result.node}, ${result.cpus} CPUs, load average ${result.loadavg.before.join(' ')} before, ${result.loadavg.after.join(' ')} after`,
   );
   if (result.engine === 'sqlite') {
@@ -485,21 +502,41 @@ function report(result) {
     const flag = s.errors.total ? ' ⚠' : '';
     if (s.batch) {
       lines.push(
-        `| ${s.name}${flag} | — | ${fmtMs(s.medianMs)} | ${fmtMs(s.maxMs)} | ${errorCell(s.errors)} | — | — | ${fmtInt(s.rssMaxMiB)} | | ${targetCell(s, rows)} |`,
+        `| ${s.name}${flag} | — | ${fmtMs(s.medianMs)} | ${fmtMs(s.maxMs)} | ${errorCell(s.errors)} | — | — | ${fmtInt(s.rssMaxMiB)} | | ${targetCell(s, result.floors)} |`,
       );
       continue;
     }
     lines.push(
       `| ${s.name}${flag} | ${fmtInt(s.rps)} | ${fmtMs(s.latencyMs.p50)} | ${fmtMs(s.latencyMs.p99)} | ${errorCell(s.errors)} | ` +
         `${s.floor ? '' : fmtPct(s.ratio?.patchFloor)} | ${s.graphql ? fmtPct(s.ratio?.graphqlFloor) : ''} | ` +
-        `${s.floor ? '' : fmtInt(s.rssMaxMiB)} | ${cpuCell(s.cpu)} | ${targetCell(s, rows)} |`,
+        `${s.floor ? '' : fmtInt(s.rssMaxMiB)} | ${cpuCell(s.cpu)} | ${targetCell(s, result.floors)} |`,
     );
+  }
+  const spread = [
+    ['node:http + pg', result.floors.patch],
+    ['Fastify + Apollo', result.floors.graphql],
+  ].filter(([, f]) => f?.spread !== null && f?.spread !== undefined);
+  if (spread.length) {
+    const text = spread.map(
+      ([name, f]) => `${name} ${f.runs.map(fmtInt).join(', ')} req/s (spread ${Math.round(f.spread * 100)} %)`,
+    );
+    lines.push(
+      '',
+      `Floor runs, at the start and at the end of each round: ${text.join('; ')}. A ratio compares a path with ` +
+        "the mean of its round's two floor runs.",
+    );
+    if (spread.some(([, f]) => f.spread > 0.2)) {
+      lines.push(
+        '⚠ A floor moved by more than 20 % while measuring: the load on this machine changed, so the ratios are ' +
+          'unreliable. Run again, or with BENCH_ROUNDS=3.',
+      );
+    }
   }
   const batch = rows.find((s) => s.batch);
   if (batch) {
     lines.push(
       '',
-      `The 1,000-user row is one request at a time: p50 is the median of ${batch.runs} requests (after one warm-up), ` +
+      `The 1,000-user row is one request at a time: p50 is the median of ${batch.runs} requests (after a warm-up one), ` +
         `p99 the slowest; each took ${batch.timesMs.map((t) => Math.round(t)).join(', ')} ms.`,
     );
   }
@@ -521,6 +558,90 @@ function report(result) {
   return lines.join('\n');
 }
 
+const median = (values) => {
+  const v = values.filter((x) => x !== null && x !== undefined).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+const mean = (values) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : null);
+
+/**
+ * A floor's reference in each round (the mean of its runs at the start and at the end of the round), and
+ * over the whole bench: the median, and the spread of all its runs, which says how much the machine's load
+ * moved while measuring.
+ */
+function floorSummary(measured, kind) {
+  const runs = measured.filter((m) => m.scenario.floor === kind && !m.errors.total);
+  if (runs.length === 0) return null;
+  const perRound = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    perRound.push(mean(runs.filter((m) => m.round === round).map((m) => m.rps)));
+  }
+  const all = runs.map((m) => m.rps);
+  return {
+    runs: all,
+    perRound,
+    rps: median(all),
+    p99: median(runs.map((m) => m.latencyMs.p99)),
+    spread: all.length > 1 ? (Math.max(...all) - Math.min(...all)) / median(all) : null,
+  };
+}
+
+/** One row per scenario: the median of its rounds (errors added up, RSS the highest), ratios per round. */
+function aggregate(scenario, runs, floors) {
+  const { load: _load, onWindow: _onWindow, ...meta } = scenario;
+  const sumErrors = {};
+  for (const m of runs) {
+    for (const [k, v] of Object.entries(m.errors)) {
+      if (k === 'sample') sumErrors.sample ??= v;
+      else sumErrors[k] = (sumErrors[k] ?? 0) + v;
+    }
+  }
+  const rssMaxMiB = runs.some((m) => m.rssMaxMiB !== null) ? Math.max(...runs.map((m) => m.rssMaxMiB ?? 0)) : null;
+  if (scenario.batch) {
+    const timesMs = runs.flatMap((m) => m.timesMs);
+    const sorted = [...timesMs].sort((a, b) => a - b);
+    return {
+      ...meta,
+      runs: timesMs.length,
+      timesMs,
+      medianMs: median(timesMs),
+      minMs: sorted[0],
+      maxMs: sorted.at(-1),
+      errors: sumErrors,
+      rssMaxMiB,
+    };
+  }
+  const ratioTo = (floor) => {
+    if (!floor) return null;
+    return median(runs.map((m) => (floor.perRound[m.round] ? m.rps / floor.perRound[m.round] : null)));
+  };
+  return {
+    ...meta,
+    rounds: runs.length,
+    requests: runs.reduce((sum, m) => sum + m.requests, 0),
+    rps: median(runs.map((m) => m.rps)),
+    latencyMs: Object.fromEntries(
+      ['p50', 'p90', 'p99', 'max'].map((p) => [p, median(runs.map((m) => m.latencyMs[p]))]),
+    ),
+    errors: sumErrors,
+    rssMaxMiB,
+    cpu: {
+      server: median(runs.map((m) => m.cpu.server)),
+      loadGenerator: median(runs.map((m) => m.cpu.loadGenerator)),
+    },
+    ...(scenario.floor || !floors
+      ? {}
+      : {
+          ratio: {
+            patchFloor: ratioTo(floors.patch),
+            graphqlFloor: scenario.graphql ? ratioTo(floors.graphql) : null,
+          },
+        }),
+    perRound: runs.map(({ scenario: _s, ...m }) => m),
+  };
+}
+
 // ---- main --------------------------------------------------------------------------------------------
 
 async function main() {
@@ -528,35 +649,37 @@ async function main() {
     throw new Error('dist/main.js is missing: run `npm run bench` (it builds first)');
   const before = loadavg().map((l) => l.toFixed(2));
   const setup = await startService();
-  let list = scenarios(setup);
+  const ids = scenarios(setup, 0).map((s) => s.id);
   if (ONLY) {
-    const unknown = ONLY.filter((id) => !list.some((s) => s.id === id));
-    if (unknown.length)
-      throw new Error(`BENCH_ONLY: unknown scenario ${unknown.join(', ')} (ids: ${list.map((s) => s.id).join(', ')})`);
-    list = list.filter((s) => ONLY.includes(s.id));
+    const unknown = ONLY.filter((id) => !ids.includes(id));
+    if (unknown.length) throw new Error(`BENCH_ONLY: unknown scenario ${unknown.join(', ')} (ids: ${ids.join(', ')})`);
   }
-  if (!PG_URL) list = list.filter((s) => !s.floor);
+  const wanted = (s) => (!ONLY || ONLY.includes(s.id)) && (PG_URL || !s.floor);
 
-  const rows = [];
-  for (const scenario of list) {
-    log(`running ${scenario.id}`);
-    const measured = await run(scenario, setup);
-    const { load: _load, onWindow: _onWindow, ...meta } = scenario;
-    rows.push({ ...meta, ...measured });
-    if (measured.errors.stalled) {
-      log(`${scenario.id} stalled: the service answers nothing any more, so the remaining scenarios are skipped`);
-      break;
+  const measured = [];
+  let stalled = false;
+  for (let round = 0; round < ROUNDS && !stalled; round++) {
+    for (const scenario of scenarios(setup, round).filter(wanted)) {
+      log(`running ${scenario.id}${ROUNDS > 1 ? ` (round ${round + 1} of ${ROUNDS})` : ''}`);
+      const m = await run(scenario, setup);
+      measured.push({ ...m, scenario, round });
+      if (m.errors.stalled) {
+        log(`${scenario.id} stalled: the service answers nothing any more, so the remaining scenarios are skipped`);
+        stalled = true;
+        break;
+      }
     }
   }
-  const patchFloor = rows.find((r) => r.id === 'floor-patch');
-  const graphqlFloor = rows.find((r) => r.id === 'floor-graphql');
-  for (const r of rows) {
-    if (r.floor || r.batch) continue;
-    r.ratio = {
-      patchFloor: patchFloor ? r.rps / patchFloor.rps : null,
-      graphqlFloor: r.graphql && graphqlFloor ? r.rps / graphqlFloor.rps : null,
-    };
-  }
+  const floors = { patch: floorSummary(measured, 'patch'), graphql: floorSummary(measured, 'graphql') };
+  const rows = scenarios(setup, 0)
+    .filter((s) => measured.some((m) => m.scenario.id === s.id))
+    .map((s) =>
+      aggregate(
+        s,
+        measured.filter((m) => m.scenario.id === s.id),
+        floors,
+      ),
+    );
   const rss = rows.map((r) => r.rssMaxMiB).filter((v) => v !== null && v !== undefined);
   const result = {
     version: 1,
@@ -569,10 +692,12 @@ async function main() {
     connections: CONNECTIONS,
     seconds: SECONDS,
     warmup: WARMUP,
+    rounds: ROUNDS,
     node: process.versions.node,
     cpus: cpus().length,
     loadavg: { before, after: loadavg().map((l) => l.toFixed(2)) },
     rssMaxMiB: rss.length ? Math.max(...rss) : null,
+    floors,
     scenarios: rows,
   };
   mkdirSync(dirname(OUT), { recursive: true });
