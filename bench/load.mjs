@@ -14,6 +14,8 @@
 //   { kind: 'batch', url, path, headers, users, runs, warmupRuns, prefix }  timed single requests, in turn
 // Latencies are recorded per response (2xx or not) and percentiles computed exactly; req/s is responses
 // over the measured wall time. A 2xx with GraphQL `errors`, or an upsert with failed users, is an error.
+// No response at all for 30 s stops the scenario as `stalled`. Under the orchestrator (IPC) it also says
+// when the measured period starts and ends (`measuring`, `measured`), so the server's CPU is read then.
 import autocannon from 'autocannon';
 
 const spec = JSON.parse(process.argv[2] ?? 'null');
