@@ -190,10 +190,9 @@ export class UserService {
     return qb;
   }
 
+  /** By id or by email (normalised as stored); the DTO ensures exactly one is given. */
   async findUnique(where: UserWhereUniqueInput): Promise<UserEntity | null> {
-    const given = [where.id, where.email].filter((v) => v !== undefined && v !== null);
-    if (given.length !== 1) throw AppError.badInput('where: give exactly one of id or email');
-    if (where.id) return this.users.findOne({ where: { id: where.id } });
+    if (where.id !== undefined && where.id !== null) return this.users.findOne({ where: { id: where.id } });
     return this.users.findOne({ where: { email: normaliseEmail(where.email!) } });
   }
 
@@ -310,15 +309,15 @@ export class UserService {
     }
   }
 
+  /** The role a `connect` names (the DTO ensures exactly one of id or name). */
   private async findRole(
     manager: EntityManager,
     where: { id?: string | null; name?: string | null },
   ): Promise<RoleEntity> {
-    const given = [where.id, where.name].filter((v) => v !== undefined && v !== null);
-    if (given.length !== 1) throw AppError.badInput('role: give exactly one of id or name');
+    const byId = where.id !== undefined && where.id !== null;
     const role = await manager
       .getRepository(RoleEntity)
-      .findOne({ where: where.id ? { id: where.id } : { name: where.name! } });
+      .findOne({ where: byId ? { id: where.id! } : { name: where.name! } });
     if (!role) throw AppError.badInput(`Role not found: ${where.id ?? where.name}`, { field: 'role' });
     return role;
   }

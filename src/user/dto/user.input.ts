@@ -12,6 +12,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { AddressRelateToManyForCreateInput, AddressRelateToManyForUpdateInput } from '../../address/dto/address.input';
+import { ExactlyOneOf } from '../../common/exactly-one-of';
 import { IDFilter, OrderDirection, PageArgs, StringFilter } from '../../common/keystone-inputs';
 import { Trim, TrimEmail, TrimToNull } from '../../common/transforms';
 import {
@@ -85,6 +86,7 @@ export class UserRegisterInput {
 }
 
 @InputType('RoleWhereUniqueInput', { description: 'Exactly one of `id` or `name`.' })
+@ExactlyOneOf(['id', 'name'])
 export class RoleWhereUniqueInput {
   @Field(() => ID, { nullable: true })
   @IsOptional()
@@ -100,12 +102,16 @@ export class RoleWhereUniqueInput {
   name?: string | null;
 }
 
+/** `role: { connect }` (the same GraphQL type) names the role it connects "role", not "role.connect". */
+@ExactlyOneOf(['id', 'name'], { path: 'role' })
+class RoleConnectInput extends RoleWhereUniqueInput {}
+
 @InputType('RoleRelateToOneForCreateInput')
 export class RoleRelateToOneForCreateInput {
   @Field(() => RoleWhereUniqueInput, { nullable: true })
   @IsOptional()
   @ValidateNested()
-  @Type(() => RoleWhereUniqueInput)
+  @Type(() => RoleConnectInput)
   connect?: RoleWhereUniqueInput | null;
 }
 
