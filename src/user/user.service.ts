@@ -10,7 +10,7 @@ import { Permission } from '../auth/permissions';
 import { SessionService } from '../auth/session.service';
 import { AppError, isUniqueViolation } from '../common/app-error';
 import { applyIdFilter, applyStringFilter, mapStringFilter, MAX_TAKE } from '../common/keystone-inputs';
-import { normaliseEmail, normalisePhone, parseEmail } from '../common/normalise';
+import { normaliseEmail } from '../common/normalise';
 import { RateLimitService } from '../common/rate-limit.service';
 import { CustomerGroupService } from '../customer-group/customer-group.service';
 import { newId } from '../database/columns';
@@ -27,7 +27,7 @@ import {
 } from './dto/user.input';
 import { UserWhereUniqueInput } from './dto/user-where-unique.input';
 import { RoleEntity } from './role.entity';
-import { NO_CUSTOMER_TOKEN, OnboardingStatus, UserEntity } from './user.entity';
+import { NO_CUSTOMER_TOKEN, UserEntity } from './user.entity';
 
 const EMAIL_TAKEN = 'A user with this email already exists';
 
@@ -55,10 +55,9 @@ export class UserService {
 
   /** Public sign-up: name, email, password (rate-limited per client address by the resolver's guard). */
   async register(data: UserRegisterInput): Promise<UserEntity> {
-    const email = this.checkEmail(data.email);
     assertPasswordAllowed(data.password);
     const passwordHash = await this.hasher.hash(data.password);
-    return this.insertUser({ name: data.name ?? null, email, passwordHash });
+    return this.insertUser({ name: data.name ?? null, email: data.email, passwordHash });
   }
 
   /**
@@ -68,9 +67,8 @@ export class UserService {
   async updateActiveUser(actor: Actor, data: UserUpdateProfileInput): Promise<UserEntity> {
     if (data.email !== undefined) {
       if (actor.kind === 'customer-token') throw AppError.forbidden('A customer token cannot change the email address');
-      const email = this.checkEmail(data.email);
       const current = await this.users.findOne({ where: { id: actor.userId }, select: { id: true, email: true } });
-      if (current?.email !== email) await this.limits.consume('emailChangePerUser', actor.userId!);
+      if (current?.email !== data.email) await this.limits.consume('emailChangePerUser', actor.userId!);
     }
     return this.updateById(actor.userId!, data);
   }
@@ -78,18 +76,17 @@ export class UserService {
   // ---- admin ----------------------------------------------------------------------------------
 
   async create(actor: Actor, data: UserCreateInput): Promise<UserEntity> {
-    const email = this.checkEmail(data.email);
     if (data.password !== undefined && data.password !== null) assertPasswordAllowed(data.password);
     if (data.role?.connect) this.assertCanAssignRoles(actor);
     const passwordHash = data.password ? await this.hasher.hash(data.password) : null;
     return this.insertUser(
       {
         name: data.name ?? null,
-        email,
+        email: data.email,
         passwordHash,
-        phone: this.checkPhone(data.phone),
-        onboardingStatus: (data.onboardingStatus as OnboardingStatus | undefined) ?? 'not_started',
-        orderWebhookUrl: this.checkWebhook(data.orderWebhookUrl),
+        phone: data.phone ?? null,
+        onboardingStatus: data.onboardingStatus ?? 'not_started',
+        orderWebhookUrl: data.orderWebhookUrl ?? null,
       },
       async (manager, user) => {
         if (data.role?.connect) {
@@ -190,10 +187,9 @@ export class UserService {
     return qb;
   }
 
+  /** By id or by email (normalised as stored); the DTO ensures exactly one is given. */
   async findUnique(where: UserWhereUniqueInput): Promise<UserEntity | null> {
-    const given = [where.id, where.email].filter((v) => v !== undefined && v !== null);
-    if (given.length !== 1) throw AppError.badInput('where: give exactly one of id or email');
-    if (where.id) return this.users.findOne({ where: { id: where.id } });
+    if (where.id !== undefined && where.id !== null) return this.users.findOne({ where: { id: where.id } });
     return this.users.findOne({ where: { email: normaliseEmail(where.email!) } });
   }
 
@@ -224,14 +220,12 @@ export class UserService {
     extra?: (manager: EntityManager) => Promise<void>,
   ): Promise<UserEntity> {
     const patch: Partial<UserEntity> = {};
+    // the DTO has normalised and checked every field (email, phone, status never null)
     if (data.name !== undefined) patch.name = data.name;
-    if (data.email !== undefined) patch.email = this.checkEmail(data.email);
-    if (data.phone !== undefined) patch.phone = this.checkPhone(data.phone);
-    if (data.onboardingStatus !== undefined) {
-      if (data.onboardingStatus === null) throw AppError.badInput('onboardingStatus cannot be null');
-      patch.onboardingStatus = data.onboardingStatus as OnboardingStatus;
-    }
-    if (data.orderWebhookUrl !== undefined) patch.orderWebhookUrl = this.checkWebhook(data.orderWebhookUrl);
+    if (data.email !== undefined) patch.email = data.email;
+    if (data.phone !== undefined) patch.phone = data.phone;
+    if (data.onboardingStatus !== undefined) patch.onboardingStatus = data.onboardingStatus;
+    if (data.orderWebhookUrl !== undefined) patch.orderWebhookUrl = data.orderWebhookUrl;
     try {
       return await this.tx.run(async (manager) => {
         const repo = manager.getRepository(UserEntity);
@@ -252,37 +246,6 @@ export class UserService {
       if (isUniqueViolation(e)) throw AppError.conflict(EMAIL_TAKEN, { field: 'email' });
       throw e;
     }
-  }
-
-  private checkEmail(email: string | null | undefined): string {
-    if (email === null || email === undefined || email.trim() === '')
-      throw AppError.badInput('email cannot be empty', { field: 'email' });
-    return parseEmail(email);
-  }
-
-  private checkPhone(phone: string | null | undefined): string | null {
-    if (phone === undefined || phone === null) return null;
-    const normalised = normalisePhone(phone);
-    if (!normalised) {
-      throw AppError.badInput('phone must be an E.164 number: "+" and 7 to 15 digits, e.g. +358401234567', {
-        field: 'phone',
-      });
-    }
-    return normalised;
-  }
-
-  private checkWebhook(url: string | null | undefined): string | null {
-    if (url === undefined || url === null) return null;
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw AppError.badInput('orderWebhookUrl must be an absolute https URL', { field: 'orderWebhookUrl' });
-    }
-    if (parsed.protocol !== 'https:' || !parsed.hostname) {
-      throw AppError.badInput('orderWebhookUrl must be an absolute https URL', { field: 'orderWebhookUrl' });
-    }
-    return url;
   }
 
   /**
@@ -310,15 +273,15 @@ export class UserService {
     }
   }
 
+  /** The role a `connect` names (the DTO ensures exactly one of id or name). */
   private async findRole(
     manager: EntityManager,
     where: { id?: string | null; name?: string | null },
   ): Promise<RoleEntity> {
-    const given = [where.id, where.name].filter((v) => v !== undefined && v !== null);
-    if (given.length !== 1) throw AppError.badInput('role: give exactly one of id or name');
+    const byId = where.id !== undefined && where.id !== null;
     const role = await manager
       .getRepository(RoleEntity)
-      .findOne({ where: where.id ? { id: where.id } : { name: where.name! } });
+      .findOne({ where: byId ? { id: where.id! } : { name: where.name! } });
     if (!role) throw AppError.badInput(`Role not found: ${where.id ?? where.name}`, { field: 'role' });
     return role;
   }

@@ -1,6 +1,7 @@
 import { Field, ID, InputType } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { ExactlyOneOf } from '../../common/exactly-one-of';
 import { TrimToNull } from '../../common/transforms';
 
 /** Bounds of the address columns (src/address/address.entity.ts). */
@@ -22,6 +23,7 @@ export const MAX_ADDRESSES_PER_USER = 100;
 @InputType('CountryWhereUniqueInput', {
   description: 'Exactly one of `id` or `iso2` (the id is the ISO alpha-2 code).',
 })
+@ExactlyOneOf(['id', 'iso2'])
 export class CountryWhereUniqueInput {
   @Field(() => ID, { nullable: true })
   @IsOptional()
