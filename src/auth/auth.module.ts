@@ -11,7 +11,9 @@ import { CredentialCacheService } from './credential-cache.service';
 import { CredentialService } from './credential.service';
 import { PasswordHasher } from './password-hasher';
 import { SessionEntity } from './session.entity';
+import { SessionStore } from './session-store';
 import { SessionService } from './session.service';
+import { SessionsResolver } from './sessions.resolver';
 
 /**
  * Who is calling and how they prove it (SPEC §2): the global guard, credentials and their cache,
@@ -25,7 +27,9 @@ import { SessionService } from './session.service';
     CredentialCacheService,
     CredentialService,
     PasswordHasher,
+    SessionStore,
     SessionService,
+    SessionsResolver,
     AuthService,
     AuthResolver,
     { provide: APP_GUARD, useClass: AuthGuard },

@@ -5,6 +5,7 @@ import { toUser } from '../user/user.mapper';
 import { User } from '../user/user.model';
 import { Actor as ActorType } from './actor';
 import { CustomerTokenResult, UserAuthenticationWithPasswordResult } from './auth.model';
+import { Client, SessionClient } from './client-info';
 import { AuthService } from './auth.service';
 import { Actor, Allow, Public } from './decorators';
 import { Access } from './permissions';
@@ -19,8 +20,12 @@ export class AuthResolver {
   @Public()
   @UseGuards(RateLimitGuard)
   @RateLimit('signInPerAddress')
-  async authenticateUserWithPassword(@Args('email') email: string, @Args('password') password: string) {
-    const result = await this.auth.signIn(email, password);
+  async authenticateUserWithPassword(
+    @Args('email') email: string,
+    @Args('password') password: string,
+    @Client() client: SessionClient,
+  ) {
+    const result = await this.auth.signIn(email, password, client);
     return 'sessionToken' in result ? { sessionToken: result.sessionToken, item: toUser(result.item) } : result;
   }
 

@@ -7,6 +7,7 @@ import { RateLimitService } from '../common/rate-limit.service';
 import { TransactionService } from '../database/transaction.service';
 import { NO_CUSTOMER_TOKEN, UserEntity } from '../user/user.entity';
 import { Actor } from './actor';
+import { SessionClient } from './client-info';
 import { CredentialCacheService } from './credential-cache.service';
 import { PasswordHasher } from './password-hasher';
 import { assertPasswordAllowed, PASSWORD_MAX } from './password-policy';
@@ -35,9 +36,10 @@ export class AuthService {
   /**
    * Keystone's authenticateUserWithPassword. The same answer, in about the same time, for an unknown
    * email and a wrong password. Every attempt is counted per email before the password is verified (and
-   * per client address by the resolver's guard); a success clears the email's count.
+   * per client address by the resolver's guard); a success clears the email's count. The session records
+   * the client's address and user agent.
    */
-  async signIn(emailInput: string, password: string): Promise<SignInResult> {
+  async signIn(emailInput: string, password: string, client: SessionClient = {}): Promise<SignInResult> {
     const email = normaliseEmail(emailInput);
     const emailKey = sha256(email); // no address in the limiter's keys
     await this.limits.consume('signInPerEmail', emailKey);
@@ -45,7 +47,7 @@ export class AuthService {
     const user = email && password.length <= PASSWORD_MAX ? await this.users.findOne({ where: { email } }) : null;
     const ok = await this.hasher.verify(user?.passwordHash, password.slice(0, PASSWORD_MAX));
     if (!user || !ok) return { message: AUTH_FAILED };
-    const sessionToken = await this.sessions.start(user.id);
+    const sessionToken = await this.sessions.start(user.id, client);
     await this.limits.reset('signInPerEmail', emailKey); // the owner got in: earlier failures no longer count
     return { sessionToken, item: user };
   }

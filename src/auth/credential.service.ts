@@ -1,6 +1,6 @@
-import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, IsNull, MoreThan, Repository } from 'typeorm';
+import { IsNull, MoreThan, Repository } from 'typeorm';
 import { AppError } from '../common/app-error';
 import { TransactionService } from '../database/transaction.service';
 import { RoleEntity } from '../user/role.entity';
@@ -8,6 +8,7 @@ import { UserEntity } from '../user/user.entity';
 import { Actor, ANONYMOUS } from './actor';
 import { ApiTokenEntity } from './api-token.entity';
 import { CredentialCacheService } from './credential-cache.service';
+import { LastUsedBatch } from './last-used';
 import { ALL_PERMISSIONS, ALL_SCOPES, Permission, Scope } from './permissions';
 import { SessionEntity } from './session.entity';
 import { CUSTOMER_TOKEN_PREFIX, sha256 } from './tokens';
@@ -35,9 +36,11 @@ export function rolePermissions(role: RoleEntity | null | undefined): Set<Permis
  * token, API token). A credential that is present but wrong is UNAUTHENTICATED, never anonymous.
  */
 @Injectable()
-export class CredentialService implements OnModuleInit, OnApplicationShutdown {
-  /** API token ids seen since the last flush, with when: `lastUsedAt` is written in batches. */
-  private readonly lastUsed = new Map<string, Date>();
+export class CredentialService implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Credentials');
+  /** API tokens and sessions used since the last flush, with when: `lastUsedAt` is written in batches. */
+  private readonly apiTokensUsed = new LastUsedBatch('api_tokens');
+  private readonly sessionsUsed = new LastUsedBatch('sessions');
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -53,8 +56,14 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
     this.timer.unref();
   }
 
-  async onApplicationShutdown() {
+  /**
+   * The last uses are written at shutdown, before the database closes: not in onApplicationShutdown,
+   * where the global TypeORM module may already have closed it (Nest runs every beforeApplicationShutdown
+   * hook before any onApplicationShutdown one).
+   */
+  async beforeApplicationShutdown() {
     if (this.timer) clearInterval(this.timer);
+    this.timer = null;
     await this.flushLastUsed();
   }
 
@@ -84,7 +93,10 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
   private async session(token: string): Promise<Actor> {
     const hash = sha256(token);
     const cached = this.cache.get(hash);
-    if (cached) return cached;
+    if (cached) {
+      this.sessionsUsed.touch(cached.sessionId!);
+      return cached;
+    }
     const epoch = this.cache.epoch;
     const session = await this.sessions.findOne({
       where: { tokenHash: hash, expiresAt: MoreThan(new Date()) },
@@ -99,6 +111,7 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
       scopes: new Set(),
     };
     this.cache.set(hash, actor, session.expiresAt, epoch);
+    this.sessionsUsed.touch(session.id);
     return actor;
   }
 
@@ -130,29 +143,24 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
       };
       this.cache.set(hash, actor, undefined, epoch);
     }
-    this.lastUsed.set(actor.apiTokenId!, new Date());
+    this.apiTokensUsed.touch(actor.apiTokenId!);
     return actor;
   }
 
-  /** Writes the batched `lastUsedAt` values: one UPDATE per token used since the last flush. */
+  /**
+   * Writes the batched `lastUsedAt` values of API tokens and sessions (one statement per batch). A failure
+   * is logged, and what it did not write waits for the next flush (at shutdown it is lost: it is logged).
+   */
   async flushLastUsed(): Promise<void> {
-    if (this.lastUsed.size === 0) return;
-    const batch = [...this.lastUsed];
-    this.lastUsed.clear();
-    const byTime = new Map<number, string[]>();
-    for (const [id, at] of batch) {
-      const list = byTime.get(at.getTime()) ?? [];
-      list.push(id);
-      byTime.set(at.getTime(), list);
-    }
-    try {
-      await this.tx.run(async (manager) => {
-        for (const [at, ids] of byTime) {
-          await manager.getRepository(ApiTokenEntity).update({ id: In(ids) }, { lastUsedAt: new Date(at) });
-        }
-      });
-    } catch {
-      // The database may be closing; lastUsedAt is advisory.
+    for (const batch of [this.apiTokensUsed, this.sessionsUsed]) {
+      const count = batch.size;
+      try {
+        await batch.flush(this.tx);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        const what = batch.table === 'api_tokens' ? 'API tokens' : 'sessions';
+        this.logger.error(`Cannot record when ${count} ${what} were last used: ${reason}`);
+      }
     }
   }
 }

@@ -6,7 +6,7 @@ import { Permission, Scope } from './permissions';
 
 /** A miniature of the real schema: every declared type, in the same shapes. */
 const SDL = `
-  type Query { me: User  user(id: ID!): User  users: [User!]!  countries: [Country!]!  identity(id: ID!): Identity  signIn: SignInResult }
+  type Query { me: User  user(id: ID!): User  users: [User!]!  countries: [Country!]!  identity(id: ID!): Identity  signIn: SignInResult  sessions(userId: ID!): [Session!]! }
   type Mutation { register: User }
   type User { id: ID!  email: String  addresses: [Address!]  identity: Identity  customerGroups: [CustomerGroup!]  role: Role }
   type Address { id: ID!  address1: String  user: User  country: Country }
@@ -15,6 +15,7 @@ const SDL = `
   type IdentityAttribute { name: String!  value: String! }
   type Country { id: ID!  name: String! }
   type Role { id: ID! }
+  type Session { id: ID!  current: Boolean! }
   type CustomerGroup { id: ID!  name: String!  users: [User!]  usersCount: Int }
   type ApiToken { id: ID! }
   type CreatedApiToken { token: String!  apiToken: ApiToken! }
@@ -48,6 +49,7 @@ function miniature(extraSdl = ''): GraphQLSchema {
       users: async () => Object.values(users),
       identity: (_s, args: { id: string }) => ({ id: `p-${args.id}`, userId: args.id }),
       signIn: () => ({ sessionToken: 's', item: users.u2 }),
+      sessions: (_s, args: { userId: string }) => [{ id: `s-${args.userId}`, userId: args.userId, current: false }],
     },
     Mutation: { register: async () => users.u2 },
     User: {
@@ -99,8 +101,8 @@ describe('field authorization: the registry is checked at start', () => {
   });
 
   it('refuses an object type in none of the lists, naming it and the file', () => {
-    expect(() => miniature('type Session { id: ID! }  extend type User { sessions: [Session!] }')).toThrow(
-      'Session is not declared in src/auth/field-authorization.ts',
+    expect(() => miniature('type Device { id: ID! }  extend type User { devices: [Device!] }')).toThrow(
+      'Device is not declared in src/auth/field-authorization.ts',
     );
   });
 
@@ -178,6 +180,17 @@ describe('field authorization: the rule', () => {
     );
     expect(res.data).toEqual({ identity: { id: 'p-u2', attributes: [{ value: 'gold' }], user: null } });
     expect(res.errors).toEqual([[FOREIGN_USER, 'identity.user']]);
+  });
+
+  it("sessions: the owner's own; someone else's only with canManageUsers (canReadUsers is not enough)", async () => {
+    const own = await run(schema, customer('u1'), '{ sessions(userId: "u1") { id } }');
+    expect(own).toEqual({ data: { sessions: [{ id: 's-u1' }] }, errors: undefined });
+    const refused = [["Reading another user's sessions needs the canManageUsers permission", 'sessions']];
+    for (const actor of [customer('u1'), staff(Permission.CanReadUsers)]) {
+      expect(await run(schema, actor, '{ sessions(userId: "u2") { id } }')).toEqual({ data: null, errors: refused });
+    }
+    const admin = await run(schema, staff(Permission.CanManageUsers), '{ sessions(userId: "u2") { id } }');
+    expect(admin.data).toEqual({ sessions: [{ id: 's-u2' }] });
   });
 
   it('a customer token never carries permissions, even when the actor object has some', async () => {

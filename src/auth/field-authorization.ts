@@ -43,6 +43,8 @@ const USER_READERS = [Permission.CanReadUsers, Permission.CanManageUsers];
 export const PERSONAL_TYPES: Readonly<Record<string, PersonalType>> = {
   User: { ownerKey: 'id', readers: USER_READERS, what: "another user's account" },
   Address: { ownerKey: 'userId', readers: USER_READERS, what: "another user's addresses" },
+  // Whose session it is; admins reach them through userSessions (canManageUsers, staff: canManageRoles).
+  Session: { ownerKey: 'userId', readers: [Permission.CanManageUsers], what: "another user's sessions" },
   // Profile data: the integrations' scopes and identity managers. An API token never reads account data
   // (Identity.user is a User: it has no user readers).
   Identity: {

@@ -22,6 +22,7 @@ import {
   ValueNode,
 } from 'graphql';
 import { MAX_ADDRESSES_PER_USER } from '../address/dto/address.input';
+import { MAX_SESSIONS_PER_USER } from '../auth/session.entity';
 import { MAX_TAKE } from '../common/keystone-inputs';
 import { isoCountries } from '../database/countries-seed';
 
@@ -50,6 +51,9 @@ export const LIST_SIZES: Readonly<Record<string, ListSize>> = {
   'Query.roles': { cap: 100 },
   /** unbounded: revoked tokens stay listed */
   'Query.apiTokens': { cap: MAX_TAKE },
+  /** a user's live sessions: at most MAX_SESSIONS_PER_USER are listed */
+  'Query.activeUserSessions': { cap: MAX_SESSIONS_PER_USER },
+  'Query.userSessions': { cap: MAX_SESSIONS_PER_USER },
   'User.addresses': { cap: MAX_ADDRESSES_PER_USER },
   /** unbounded: a user is in a few groups */
   'User.customerGroups': { cap: 100 },

@@ -4,10 +4,12 @@ import Database from 'better-sqlite3';
 import { buildSchema } from 'graphql';
 import { AddressEntity } from '../../src/address/address.entity';
 import { PasswordHasher } from '../../src/auth/password-hasher';
+import { SessionEntity } from '../../src/auth/session.entity';
+import { sha256 } from '../../src/auth/tokens';
 import { CustomerGroupEntity } from '../../src/customer-group/customer-group.entity';
 import { newId } from '../../src/database/columns';
 import { UserEntity } from '../../src/user/user.entity';
-import { seedApiToken, seedRole, seedUser, SeededUser } from '../helpers/factories';
+import { seedApiToken, seedRole, seedSession, seedUser, SeededUser } from '../helpers/factories';
 import { Credential, freshDatabase, isPostgres, startTestApp, TestApp } from '../helpers/test-app';
 
 /**
@@ -34,6 +36,8 @@ interface Seeder {
   /** an address for each user */
   addresses(users: SeededUser[]): Promise<string[]>;
   groups(n: number): Promise<string[]>;
+  /** a second session for each user: its id */
+  sessions(users: SeededUser[]): Promise<string[]>;
 }
 
 const run = Math.random().toString(36).slice(2, 8);
@@ -126,11 +130,33 @@ const MUTATIONS: Record<string, Burst> = {
     query: `mutation($d: UserRegisterInput!) { registerUser(data: $d) { id } }`,
     variables: { d: { email: email('registered', i), password: PASSWORD } },
   }),
+  revokeActiveUserSession: async (s) => {
+    const users = await s.customers(BURST);
+    const others = await s.sessions(users);
+    return (i) => ({
+      query: `mutation($id: ID!) { revokeActiveUserSession(id: $id) }`,
+      variables: { id: others[i] },
+      credential: users[i].token,
+    });
+  },
   revokeApiToken: async (s) => {
     const tokens = await Promise.all(Array.from({ length: BURST }, () => seedApiToken(s.t, ['identities:read'])));
     return (i) => ({
       query: `mutation($id: ID!) { revokeApiToken(id: $id) { id } }`,
       variables: { id: tokens[i].row.id },
+      credential: s.admin.token,
+    });
+  },
+  revokeOtherActiveUserSessions: async (s) => {
+    const users = await s.customers(BURST);
+    await s.sessions(users);
+    return (i) => ({ query: 'mutation { revokeOtherActiveUserSessions }', credential: users[i].token });
+  },
+  revokeUserSessions: async (s) => {
+    const users = await s.customers(BURST);
+    return (i) => ({
+      query: `mutation($w: UserWhereUniqueInput!) { revokeUserSessions(where: $w) }`,
+      variables: { w: { id: users[i].user.id } },
       credential: s.admin.token,
     });
   },
@@ -239,6 +265,15 @@ describe('a burst of writes on a fresh instance with a small pool (finding 12)',
         const rows = users.map((u) => ({ id: newId(), userId: u.user.id, city: 'Turku', countryId: 'FI' }));
         await t.dataSource.getRepository(AddressEntity).insert(rows);
         return rows.map((r) => r.id);
+      },
+      sessions: async (users) => {
+        const ids: string[] = [];
+        for (const u of users) {
+          const token = await seedSession(t, u.user.id);
+          const row = await t.dataSource.getRepository(SessionEntity).findOneByOrFail({ tokenHash: sha256(token) });
+          ids.push(row.id);
+        }
+        return ids;
       },
       groups: async (n) => {
         const rows = Array.from({ length: n }, (_, i) => ({ id: newId(), name: `group-${run}-${newId()}-${i}` }));
