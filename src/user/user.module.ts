@@ -12,6 +12,7 @@ import { RoleService } from './role.service';
 import { UserEntity } from './user.entity';
 import { UserResolver } from './user.resolver';
 import { UserService } from './user.service';
+import { UserStorefrontResolver } from './user-storefront.resolver';
 
 /** Accounts: users, roles, sessions, sign-in, customer tokens (SPEC §2, §3.1). */
 @Module({
@@ -22,6 +23,7 @@ import { UserService } from './user.service';
     SessionService,
     AdminBootstrapService,
     UserResolver,
+    UserStorefrontResolver,
     RoleResolver,
     AuthResolver,
   ],
