@@ -8,7 +8,7 @@ import { IdentitySettingsResolver } from '../identity-settings.resolver';
 import { IdentitySettingsService } from '../identity-settings.service';
 import { badRequestBody, PARTNER_API_PREFIX, PARTNER_BODIES, partnerErrorBody } from './partner-errors';
 import { PartnerRateLimitGuard } from './partner-rate-limit.guard';
-import { PartnerController } from './partner.controller';
+import { PartnerController, PartnerMetadataController } from './partner.controller';
 import { PartnerService } from './partner.service';
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
@@ -16,7 +16,7 @@ const JSON_TYPE = /^application\/json\s*(;|$)/i;
 /** The Insider-compatible REST partner API (SPEC §4) and the identity settings it obeys. */
 @Module({
   imports: [IdentityModule],
-  controllers: [PartnerController],
+  controllers: [PartnerController, PartnerMetadataController],
   providers: [PartnerService, PartnerRateLimitGuard, IdentitySettingsService, IdentitySettingsResolver],
 })
 export class PartnerApiModule implements OnModuleInit {
