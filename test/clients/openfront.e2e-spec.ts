@@ -1,12 +1,13 @@
 import { buildClientSchema, getIntrospectionQuery, GraphQLSchema, IntrospectionQuery, parse, validate } from 'graphql';
-import { startTestApp, TestApp } from '../helpers/test-app';
+import { authHeaders, startTestApp, TestApp } from '../helpers/test-app';
 
 /**
  * Issue 12: Openfront's storefront (openshiporg/openfront, features/storefront/lib/data/user.ts and
  * business-accounts.ts) works against Identity Hub by changing only the URL. These documents are written
  * for this test in the shapes the storefront sends (names, fragments, selections, variables), for
  * sign-in, the account page, the profile edits and the address book; each one validates against the
- * live schema and runs as the signed-in customer.
+ * live schema and runs as the signed-in customer, posted where the storefront posts them:
+ * `${NEXT_PUBLIC_BACKEND_URL}/api/graphql`, with `Authorization: Bearer <session token>`.
  *
  * Left out, because they belong to the commerce engine rather than to Identity Hub: `getCustomerOrders`
  * (the storefront asks for it next to the account page, as `orders: getCustomerOrders`) and the cart.
@@ -203,11 +204,22 @@ describe('Openfront storefront documents (issue 12)', () => {
   let home: string;
   let office: string;
 
-  /** Runs a storefront document as the signed-in customer: no errors, the data. */
-  async function run(document: string, variables: Record<string, unknown> = {}, credential = session) {
-    const res = await t.gql(document, variables, credential);
+  /** Posts a document as the storefront does (graphql-request: JSON to /api/graphql, the session as a Bearer). */
+  async function post(document: string, variables: Record<string, unknown>, credential: string | null) {
+    const res = await t
+      .http()
+      .post('/api/graphql')
+      .set({ 'content-type': 'application/json', ...authHeaders(credential ?? undefined) })
+      .send({ query: document, variables });
+    expect(res.status).toBe(200);
+    return res.body as { data?: Record<string, any>; errors?: { message: string }[] };
+  }
+
+  /** Runs a storefront document as the signed-in customer (null: no cookie, no header): no errors, the data. */
+  async function run(document: string, variables: Record<string, unknown> = {}, credential: string | null = session) {
+    const res = await post(document, variables, credential);
     expect(res.errors).toBeUndefined();
-    return res.data;
+    return res.data!;
   }
 
   beforeAll(async () => {
@@ -231,15 +243,15 @@ describe('Openfront storefront documents (issue 12)', () => {
   });
 
   it('signs in: the sign-in answer carries activeCartId (null: carts live in the commerce engine)', async () => {
-    const login = (await run(DOCUMENTS.login, { email, password }, '')).authenticateUserWithPassword;
+    const login = (await run(DOCUMENTS.login, { email, password }, null)).authenticateUserWithPassword;
     expect(login).toEqual({
       sessionToken: expect.stringMatching(/^[0-9a-f]{64}$/),
       item: { id: userId, email, activeCartId: null },
     });
     session = login.sessionToken;
-    const auth = (await run(DOCUMENTS.authenticate, { email, password }, '')).authenticateUserWithPassword;
+    const auth = (await run(DOCUMENTS.authenticate, { email, password }, null)).authenticateUserWithPassword;
     expect(auth).toEqual({ item: { id: userId } });
-    const wrong = (await run(DOCUMENTS.login, { email, password: 'not the password at all' }, ''))
+    const wrong = (await run(DOCUMENTS.login, { email, password: 'not the password at all' }, null))
       .authenticateUserWithPassword;
     expect(wrong).toEqual({ message: 'Authentication failed.', __typename: 'UserAuthenticationWithPasswordFailure' });
   });
@@ -413,9 +425,9 @@ describe('Openfront storefront documents (issue 12)', () => {
     expect(changed.updateActiveUserPassword).toEqual({ id: userId });
     password = newPassword;
     expect((await run(DOCUMENTS.signOut)).endSession).toBe(true);
-    const anonymous = await t.gql(DOCUMENTS.accountPage, {}, undefined);
-    expect(anonymous.data.authenticatedItem).toBeNull();
-    const again = await run(DOCUMENTS.login, { email: 'ada.king@example.com', password }, '');
+    const anonymous = await post(DOCUMENTS.accountPage, {}, null);
+    expect(anonymous.data!.authenticatedItem).toBeNull();
+    const again = await run(DOCUMENTS.login, { email: 'ada.king@example.com', password }, null);
     expect(again.authenticateUserWithPassword.item).toEqual({
       id: userId,
       email: 'ada.king@example.com',
