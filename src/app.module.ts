@@ -1,4 +1,4 @@
-import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AddressModule } from './address/address.module';
 import { ApiTokenModule } from './auth/api-token.module';
@@ -8,7 +8,7 @@ import { HttpExceptionFilter } from './common/http-exception.filter';
 import { RateLimitModule } from './common/rate-limit.module';
 import { RedisModule } from './common/redis.module';
 import { InputRulesPipe } from './common/input-rules.pipe';
-import { validationException } from './common/validation';
+import { InputValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { CustomerGroupModule } from './customer-group/customer-group.module';
@@ -48,12 +48,7 @@ export class AppModule {
         { provide: APP_PIPE, useClass: InputRulesPipe },
         {
           provide: APP_PIPE,
-          useValue: new ValidationPipe({
-            whitelist: true,
-            forbidNonWhitelisted: true,
-            transform: true,
-            exceptionFactory: validationException,
-          }),
+          useValue: new InputValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
         },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
       ],

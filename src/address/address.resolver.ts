@@ -3,6 +3,7 @@ import { Actor as ActorType } from '../auth/actor';
 import { Actor, Allow } from '../auth/decorators';
 import { Access } from '../auth/permissions';
 import { LoaderRegistry, Loaders } from '../common/loaders';
+import { toUser } from '../user/user.mapper';
 import { User } from '../user/user.model';
 import { toAddress, toCountry } from './address.mapper';
 import { Address } from './address.model';
@@ -21,18 +22,18 @@ export class AddressResolver {
 
   @Mutation(() => User, { nullable: true, description: 'Adds an address; returns the signed-in user.' })
   @Allow(Access.Authenticated)
-  createActiveUserAddress(@Actor() actor: ActorType, @Args('data') data: AddressCreateInput) {
-    return this.addressService.createForActor(actor, data);
+  async createActiveUserAddress(@Actor() actor: ActorType, @Args('data') data: AddressCreateInput) {
+    return toUser(await this.addressService.createForActor(actor, data));
   }
 
   @Mutation(() => User, { nullable: true, description: 'Changes one of your addresses; returns the signed-in user.' })
   @Allow(Access.Authenticated)
-  updateActiveUserAddress(
+  async updateActiveUserAddress(
     @Actor() actor: ActorType,
     @Args('where') where: AddressWhereUniqueInput,
     @Args('data') data: AddressUpdateInput,
   ) {
-    return this.addressService.updateForActor(actor, where, data);
+    return toUser(await this.addressService.updateForActor(actor, where, data));
   }
 
   @Mutation(() => Address, { nullable: true, description: 'Deletes one of your addresses; returns it as it was.' })
@@ -51,9 +52,10 @@ export class AddressResolver {
   }
 
   @ResolveField(() => User, { nullable: true })
-  user(@Parent() address: Address, @Loaders() loaders: LoaderRegistry): Promise<User | null> {
-    return loaders
+  async user(@Parent() address: Address, @Loaders() loaders: LoaderRegistry): Promise<User | null> {
+    const user = await loaders
       .get('Address.user', (ids: readonly string[]) => this.addressService.usersByIds(ids))
       .load(address.userId);
+    return user && toUser(user);
   }
 }

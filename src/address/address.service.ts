@@ -9,8 +9,6 @@ import { normalisePhone } from '../common/normalise';
 import { newId } from '../database/columns';
 import { pagePerParent } from '../database/page-per-parent';
 import { TransactionService } from '../database/transaction.service';
-import { toUser } from '../user/user.mapper';
-import { User } from '../user/user.model';
 import { UserEntity } from '../user/user.entity';
 import { AddressEntity } from './address.entity';
 import { CountryService } from './country.service';
@@ -56,25 +54,23 @@ export class AddressService {
   ) {}
 
   /** createActiveUserAddress: adds an address to the caller's account; returns the caller. */
-  async createForActor(actor: Actor, data: AddressCreateInput): Promise<User> {
+  async createForActor(actor: Actor, data: AddressCreateInput): Promise<UserEntity> {
     const userId = this.ownUserId(actor);
-    const user = await this.tx.run(async (manager) => {
+    return this.tx.run(async (manager) => {
       const owner = await this.lockUser(manager, userId);
       await this.create(manager, userId, [data]);
       return owner;
     });
-    return toUser(user);
   }
 
   /** updateActiveUserAddress: changes one of the caller's addresses; returns the caller. */
-  async updateForActor(actor: Actor, where: AddressWhereUniqueInput, data: AddressUpdateInput): Promise<User> {
+  async updateForActor(actor: Actor, where: AddressWhereUniqueInput, data: AddressUpdateInput): Promise<UserEntity> {
     const userId = this.ownUserId(actor);
-    const user = await this.tx.run(async (manager) => {
+    return this.tx.run(async (manager) => {
       const owner = await this.lockUser(manager, userId);
       await this.update(manager, userId, where, data);
       return owner;
     });
-    return toUser(user);
   }
 
   /** deleteActiveUserAddress: deletes one of the caller's addresses; returns it as it was. */
@@ -126,9 +122,8 @@ export class AddressService {
   }
 
   /** Address.user (DataLoader batch). */
-  async usersByIds(ids: readonly string[]): Promise<(User | null)[]> {
-    const rows = await this.users.findBy({ id: In([...ids]) });
-    return indexBy(ids, rows, (u) => u.id).map((u) => (u ? toUser(u) : null));
+  async usersByIds(ids: readonly string[]): Promise<(UserEntity | null)[]> {
+    return indexBy(ids, await this.users.findBy({ id: In([...ids]) }), (u) => u.id);
   }
 
   private ownUserId(actor: Actor): string {

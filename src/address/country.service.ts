@@ -5,7 +5,7 @@ import { AppError } from '../common/app-error';
 import { indexBy } from '../common/loaders';
 import { CountryEntity } from './country.entity';
 
-/** How an address names its country: exactly one of `id` or `iso2` (the id is the alpha-2 code). */
+/** How an address names its country: exactly one of `id` or `iso2` (the id is the alpha-2 code; the DTO ensures one). */
 export interface CountryRef {
   id?: string | null;
   iso2?: string | null;
@@ -45,14 +45,9 @@ export class CountryService implements OnModuleInit {
     return indexBy(ids, this.all, (c) => c.id);
   }
 
-  /**
-   * The country a `connect` names, by id or iso2 (case-insensitive). An unknown country, or a
-   * reference with neither or both keys, is BAD_USER_INPUT naming it.
-   */
+  /** The country a `connect` names, by id or iso2 (case-insensitive); an unknown one is BAD_USER_INPUT naming it. */
   resolve(ref: CountryRef, path = 'country.connect'): CountryEntity {
-    const given = [ref.id, ref.iso2].filter((v) => v !== undefined && v !== null);
-    if (given.length !== 1) throw AppError.badInput(`${path}: give exactly one of id or iso2`, { field: path });
-    const code = String(given[0]).trim();
+    const code = String(ref.id ?? ref.iso2).trim();
     const country = this.byCode.get(code.toUpperCase());
     if (!country) throw AppError.badInput(`Country not found: ${code}`, { field: path });
     return country;

@@ -50,12 +50,16 @@ export function checkEmail(input: string): { email: string } | { problem: keyof 
   return { email };
 }
 
+/** What is wrong with an email, in the words that follow the field's name (an invalid one is quoted). */
+export function emailReason(input: string, problem: keyof typeof EMAIL_PROBLEMS): string {
+  return `${EMAIL_PROBLEMS[problem]}${problem === 'invalid' ? `: ${input}` : ''}`;
+}
+
 /** The normalised email, or BAD_USER_INPUT naming the field and saying what is wrong. */
 export function parseEmail(input: string, field = 'email'): string {
   const checked = checkEmail(input);
   if ('email' in checked) return checked.email;
-  const reason = EMAIL_PROBLEMS[checked.problem];
-  throw AppError.badInput(`${field} ${reason}${checked.problem === 'invalid' ? `: ${input}` : ''}`, { field });
+  throw AppError.badInput(`${field} ${emailReason(input, checked.problem)}`, { field });
 }
 
 /**

@@ -219,13 +219,12 @@ export class CustomerGroupService {
     return qb;
   }
 
+  /** By exactly one of id or name (the DTO ensures it). */
   private async findUnique(
     manager: EntityManager,
     where: CustomerGroupWhereUniqueInput,
   ): Promise<CustomerGroupEntity | null> {
     const hasId = where.id !== undefined && where.id !== null;
-    const hasName = where.name !== undefined && where.name !== null;
-    if (hasId === hasName) throw AppError.badInput('where: give exactly one of id or name', { field: 'where' });
     return manager.findOne(CustomerGroupEntity, { where: hasId ? { id: where.id! } : { name: where.name! } });
   }
 
@@ -257,7 +256,8 @@ export class CustomerGroupService {
   }
 
   /**
-   * User references → ids. Each reference is exactly one of id or email (case-insensitive). Unknown
+   * User references → ids. Each reference is exactly one of id or email (case-insensitive; the DTO
+   * ensures one, and `path` names the list in messages). Unknown
    * users are BAD_USER_INPUT naming them when `strict` (connect, set); a disconnect of an unknown user
    * has nothing to undo. On PostgreSQL the rows are share-locked until commit, so they cannot vanish
    * between this check and the membership insert. `adding` is the actor who puts these users into a
@@ -273,15 +273,10 @@ export class CustomerGroupService {
     if (!refs?.length) return [];
     const ids = new Map<string, string>();
     const emails = new Map<string, string>();
-    refs.forEach((ref, i) => {
-      const hasId = ref.id !== undefined && ref.id !== null;
-      const hasEmail = ref.email !== undefined && ref.email !== null;
-      if (hasId === hasEmail) {
-        throw AppError.badInput(`${path}.${i}: give exactly one of id or email`, { field: `${path}.${i}` });
-      }
-      if (hasId) ids.set(ref.id!, ref.id!);
+    for (const ref of refs) {
+      if (ref.id !== undefined && ref.id !== null) ids.set(ref.id, ref.id);
       else emails.set(normaliseEmail(ref.email!), ref.email!);
-    });
+    }
     const lock = this.tx.isPostgres ? { lock: { mode: 'pessimistic_read' as const } } : {};
     const where: FindOptionsWhere<UserEntity>[] = [];
     if (ids.size > 0) where.push({ id: In([...ids.keys()]) });
@@ -305,7 +300,10 @@ export class CustomerGroupService {
       .filter((id, i, all) => all.indexOf(id) === i);
   }
 
-  /** Group references (`{ id }` or `{ name }`) → ids; unknown groups are BAD_USER_INPUT when `strict`. */
+  /**
+   * Group references (exactly one of `{ id }` or `{ name }`: the DTO ensures it) → ids; unknown groups
+   * are BAD_USER_INPUT when `strict`.
+   */
   private async resolveGroups(
     manager: EntityManager,
     refs: CustomerGroupWhereUniqueInput[] | null | undefined,
@@ -315,15 +313,10 @@ export class CustomerGroupService {
     if (!refs?.length) return [];
     const ids = new Set<string>();
     const names = new Set<string>();
-    refs.forEach((ref, i) => {
-      const hasId = ref.id !== undefined && ref.id !== null;
-      const hasName = ref.name !== undefined && ref.name !== null;
-      if (hasId === hasName) {
-        throw AppError.badInput(`${path}.${i}: give exactly one of id or name`, { field: `${path}.${i}` });
-      }
-      if (hasId) ids.add(ref.id!);
+    for (const ref of refs) {
+      if (ref.id !== undefined && ref.id !== null) ids.add(ref.id);
       else names.add(ref.name!);
-    });
+    }
     const lock = this.tx.isPostgres ? { lock: { mode: 'pessimistic_read' as const } } : {};
     const where: FindOptionsWhere<CustomerGroupEntity>[] = [];
     if (ids.size > 0) where.push({ id: In([...ids]) });

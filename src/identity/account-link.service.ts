@@ -1,7 +1,7 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AppError } from '../common/app-error';
-import { AccountHooks } from '../user/account-hooks';
+import { AccountListener, OnAccountChange } from '../user/account-hooks';
 import { UserEntity } from '../user/user.entity';
 import { ProfileStore } from './profile-store';
 
@@ -13,17 +13,16 @@ import { ProfileStore } from './profile-store';
  * an integration knows an address; the profiles are merged once the new address is verified).
  */
 @Injectable()
-export class AccountLinkService implements OnModuleInit {
-  constructor(
-    private readonly hooks: AccountHooks,
-    private readonly store: ProfileStore,
-  ) {}
+@OnAccountChange()
+export class AccountLinkService implements AccountListener {
+  constructor(private readonly store: ProfileStore) {}
 
-  onModuleInit() {
-    this.hooks.register({
-      userCreated: (manager, user) => this.link(manager, user),
-      emailChanged: (manager, user) => this.moveEmail(manager, user),
-    });
+  userCreated(manager: EntityManager, user: UserEntity): Promise<void> {
+    return this.link(manager, user);
+  }
+
+  emailChanged(manager: EntityManager, user: UserEntity): Promise<void> {
+    return this.moveEmail(manager, user);
   }
 
   async link(manager: EntityManager, user: UserEntity): Promise<void> {

@@ -1,7 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { AppError } from '../common/app-error';
 import { LocalCache } from '../common/local-cache';
 import { RedisService } from '../common/redis.module';
 import { TransactionService } from '../database/transaction.service';
@@ -19,7 +18,6 @@ export const DEFAULT_SETTINGS: IdentitySettings = {
   customIdentifiers: [],
   blockedValues: ['undefined', 'anonymous', '0', '1', 'null'],
 };
-const CUSTOM_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 const CACHE_MS = 5_000;
 const KEY = 'settings';
 
@@ -63,28 +61,12 @@ export class IdentitySettingsService implements OnModuleInit {
     return value;
   }
 
+  /** Replaces each list given (the DTO has checked them: IdentitySettingsInput); keeps the others. */
   async update(data: Partial<IdentitySettings>): Promise<IdentitySettings> {
     const next = {
       ...(await this.get()),
       ...Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined && v !== null)),
     };
-    for (const type of next.enabledIdentifiers) {
-      if (!(DEFAULT_IDENTIFIER_TYPES as readonly string[]).includes(type)) {
-        throw AppError.badInput(
-          `enabledIdentifiers: unknown identifier type "${type}" (use ${DEFAULT_IDENTIFIER_TYPES.join(', ')})`,
-        );
-      }
-    }
-    for (const name of next.customIdentifiers) {
-      if (!CUSTOM_NAME.test(name))
-        throw AppError.badInput(`customIdentifiers: "${name}" must match ^[a-z][a-z0-9_]{0,63}$`);
-    }
-    for (const value of next.blockedValues) {
-      if (value.length > 255) throw AppError.badInput('blockedValues: each value must be at most 255 characters');
-    }
-    for (const [field, list] of Object.entries(next)) {
-      if (new Set(list).size !== list.length) throw AppError.badInput(`${field} lists a value twice`);
-    }
     // One statement (INSERT … ON CONFLICT DO UPDATE): concurrent first updates cannot both insert the row.
     await this.tx.run((manager) =>
       manager.getRepository(IdentitySettingsEntity).upsert({ id: 1, ...next, updatedAt: new Date() }, ['id']),

@@ -23,3 +23,11 @@ export class Identity {
   /** not a GraphQL field: `Identity.user` is resolved from it */
   userId!: string | null;
 }
+
+@ObjectType('IdentitySettings', { description: "Insider's IRM settings, applied to every partner API request" })
+export class IdentitySettingsModel {
+  @Field(() => [String], { description: 'Subset of uuid, email, phone_number' }) enabledIdentifiers!: string[];
+  @Field(() => [String], { description: 'Enabled custom identifier names (^[a-z][a-z0-9_]{0,63}$)' })
+  customIdentifiers!: string[];
+  @Field(() => [String], { description: 'Values never used as identifiers' }) blockedValues!: string[];
+}

@@ -9,11 +9,16 @@ import {
   IdentityProfileEntity,
   IdentitySettingsEntity,
 } from './identity.entity';
+import { IdentitySettingsResolver } from './identity-settings.resolver';
+import { IdentitySettingsService } from './identity-settings.service';
 import { IdentityResolver, UserIdentityResolver } from './identity.resolver';
 import { IdentityService } from './identity.service';
 import { ProfileStore } from './profile-store';
 
-/** Identity profiles; the Nosto-compatible GraphQL API (SPEC §3.4) and the account link. */
+/**
+ * Identity profiles: every SQL statement on their tables (ProfileStore), the Nosto-compatible GraphQL API
+ * (SPEC §3.4), the identity settings every API obeys, and the account link (a listener of AccountHooks).
+ */
 @Module({
   imports: [
     TypeOrmModule.forFeature([
@@ -25,7 +30,15 @@ import { ProfileStore } from './profile-store';
     ]),
     UserModule,
   ],
-  providers: [ProfileStore, IdentityService, AccountLinkService, IdentityResolver, UserIdentityResolver],
-  exports: [ProfileStore, IdentityService, TypeOrmModule],
+  providers: [
+    ProfileStore,
+    IdentityService,
+    IdentitySettingsService,
+    AccountLinkService,
+    IdentityResolver,
+    UserIdentityResolver,
+    IdentitySettingsResolver,
+  ],
+  exports: [ProfileStore, IdentityService, IdentitySettingsService],
 })
 export class IdentityModule {}

@@ -7,12 +7,9 @@ import { User } from '../user/user.model';
 import { UserService } from '../user/user.service';
 import { IdentitiesArgs, IdentityInput } from './dto/identity.input';
 import { IdentityProfileEntity } from './identity.entity';
+import { toIdentity } from './identity.mapper';
 import { Identifier, Identity, IdentityAttribute } from './identity.model';
 import { IdentityService } from './identity.service';
-
-export function toIdentity(entity: IdentityProfileEntity): Identity {
-  return { id: entity.id, createdAt: entity.createdAt, updatedAt: entity.updatedAt, userId: entity.userId };
-}
 
 const READ = [Scope.IdentitiesRead, Scope.IdentitiesWrite, Permission.CanManageIdentities] as const;
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SelectQueryBuilder } from 'typeorm';
 import { AppError } from '../common/app-error';
-import { checkEmail, parseEmail } from '../common/normalise';
+import { checkEmail } from '../common/normalise';
 import { TransactionService } from '../database/transaction.service';
 import {
   ATTRIBUTE_NAME_MAX,
@@ -50,9 +50,12 @@ export class IdentityService {
     private readonly tx: TransactionService,
   ) {}
 
-  /** Creates the identity when the email is unknown; given attributes overwrite, others are kept. */
+  /**
+   * Creates the identity when the email (normalised by the DTO) is unknown; given attributes overwrite,
+   * others are kept.
+   */
   async upsert(input: IdentityInput): Promise<IdentityProfileEntity> {
-    const email = parseEmail(input.email);
+    const email = input.email;
     const attributes = this.checkAttributes(input.attributes ?? []);
     const names = this.store.unrecordedNames(attributes, []);
     const profileId = await this.tx.run(async (manager) => {

@@ -1,32 +1,47 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
 import { EntityManager } from 'typeorm';
 import { UserEntity } from './user.entity';
 
 /**
- * What other modules do when an account is created or its email changes, inside the same transaction
- * (the identity module links the account to its profile and moves the profile's email identifier).
- * A hook that throws (an AppError CONFLICT, say) rolls the whole write back.
+ * What another module does when an account is created or its email changes, inside the same
+ * transaction. A listener that throws (an AppError CONFLICT, say) rolls the whole write back.
  */
-export interface AccountHook {
+export interface AccountListener {
   /** after a user row is inserted (registerUser, createUser, bootstrap admin, CLI) */
   userCreated?(manager: EntityManager, user: UserEntity): Promise<void>;
   /** after a user's email changed (updateActiveUser, updateUser); `previousEmail` may be null */
   emailChanged?(manager: EntityManager, user: UserEntity, previousEmail: string | null): Promise<void>;
 }
 
-@Injectable()
-export class AccountHooks {
-  private readonly hooks: AccountHook[] = [];
+/**
+ * Marks a provider as an AccountListener: `grep -rn "@OnAccountChange" src` lists every listener the
+ * calls below reach (today identity/account-link.service.ts, which links an account to its profile).
+ */
+export const OnAccountChange = DiscoveryService.createDecorator<void>();
 
-  register(hook: AccountHook): void {
-    this.hooks.push(hook);
+/**
+ * Calls every provider marked `@OnAccountChange()` (found once, at start, by Nest's DiscoveryService), in
+ * module order. The accounts module calls these; it never imports its listeners.
+ */
+@Injectable()
+export class AccountHooks implements OnModuleInit {
+  private listeners: AccountListener[] = [];
+
+  constructor(private readonly discovery: DiscoveryService) {}
+
+  onModuleInit() {
+    this.listeners = this.discovery
+      .getProviders({ metadataKey: OnAccountChange.KEY })
+      .map((wrapper) => wrapper.instance as AccountListener)
+      .filter(Boolean);
   }
 
   async userCreated(manager: EntityManager, user: UserEntity): Promise<void> {
-    for (const hook of this.hooks) await hook.userCreated?.(manager, user);
+    for (const listener of this.listeners) await listener.userCreated?.(manager, user);
   }
 
   async emailChanged(manager: EntityManager, user: UserEntity, previousEmail: string | null): Promise<void> {
-    for (const hook of this.hooks) await hook.emailChanged?.(manager, user, previousEmail);
+    for (const listener of this.listeners) await listener.emailChanged?.(manager, user, previousEmail);
   }
 }

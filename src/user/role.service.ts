@@ -34,12 +34,12 @@ export class RoleService {
     return this.write(data.name, (manager) => manager.getRepository(RoleEntity).save(role));
   }
 
+  /** `where` names the role by exactly one of id or name (the DTO ensures it). */
   async update(where: RoleWhereUniqueInput, data: RoleUpdateInput): Promise<RoleEntity> {
-    const given = [where.id, where.name].filter((v) => v !== undefined && v !== null);
-    if (given.length !== 1) throw AppError.badInput('where: give exactly one of id or name');
+    const byId = where.id !== undefined && where.id !== null;
     const updated = await this.write(data.name ?? '', async (manager) => {
       const repo = manager.getRepository(RoleEntity);
-      const role = await repo.findOne({ where: where.id ? { id: where.id } : { name: where.name! } });
+      const role = await repo.findOne({ where: byId ? { id: where.id! } : { name: where.name! } });
       if (!role) throw AppError.notFound('Role not found');
       const patch = Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined && v !== null));
       if (Object.keys(patch).length) await repo.update({ id: role.id }, patch);

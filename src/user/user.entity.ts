@@ -34,3 +34,6 @@ export class UserEntity {
   @CreatedAt() createdAt!: Date;
   @UpdatedAt() updatedAt!: Date;
 }
+
+/** A password change (or removal) ends the customer token issued under the old one. */
+export const NO_CUSTOMER_TOKEN = { customerTokenHash: null, tokenGeneratedAt: null } satisfies Partial<UserEntity>;

@@ -1,10 +1,9 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AddressModule } from '../address/address.module';
-import { AuthResolver } from '../auth/auth.resolver';
-import { SessionEntity } from '../auth/session.entity';
-import { SessionService } from '../auth/session.service';
 import { CustomerGroupModule } from '../customer-group/customer-group.module';
+import { AccountHooks } from './account-hooks';
 import { AdminBootstrapService } from './admin-bootstrap.service';
 import { RoleEntity } from './role.entity';
 import { RoleResolver } from './role.resolver';
@@ -14,19 +13,22 @@ import { UserResolver } from './user.resolver';
 import { UserService } from './user.service';
 import { UserStorefrontResolver } from './user-storefront.resolver';
 
-/** Accounts: users, roles, sessions, sign-in, customer tokens (SPEC §2, §3.1). */
+/**
+ * Accounts: users and roles, registration, the signed-in user's profile and the admin operations
+ * (SPEC §3.1). Calls run one way: user → address, customer-group; other modules hear of account changes
+ * through AccountHooks. Sign-in, sessions and tokens are the auth module's.
+ */
 @Module({
-  imports: [TypeOrmModule.forFeature([UserEntity, RoleEntity, SessionEntity]), AddressModule, CustomerGroupModule],
+  imports: [TypeOrmModule.forFeature([UserEntity, RoleEntity]), DiscoveryModule, AddressModule, CustomerGroupModule],
   providers: [
     UserService,
     RoleService,
-    SessionService,
+    AccountHooks,
     AdminBootstrapService,
     UserResolver,
     UserStorefrontResolver,
     RoleResolver,
-    AuthResolver,
   ],
-  exports: [UserService, AdminBootstrapService],
+  exports: [UserService, AccountHooks, AdminBootstrapService],
 })
 export class UserModule {}

@@ -1,9 +1,18 @@
+import { UseGuards } from '@nestjs/common';
 import { Args, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { Actor as ActorType } from '../auth/actor';
-import { Actor, Allow } from '../auth/decorators';
+import { Actor, Allow, Public, ReturnsOwnAccount } from '../auth/decorators';
 import { Access, Permission } from '../auth/permissions';
 import { LoaderRegistry, Loaders, indexBy } from '../common/loaders';
-import { UserCreateInput, UserUpdateInput, UsersArgs, UserWhereInput } from './dto/user.input';
+import { RateLimit, RateLimitGuard } from '../common/rate-limit.guard';
+import {
+  UserCreateInput,
+  UserRegisterInput,
+  UserUpdateInput,
+  UserUpdateProfileInput,
+  UsersArgs,
+  UserWhereInput,
+} from './dto/user.input';
 import { UserWhereUniqueInput } from './dto/user-where-unique.input';
 import { toRole, toUser } from './user.mapper';
 import { Role, User } from './user.model';
@@ -33,6 +42,21 @@ export class UserResolver {
     @Args('where', { type: () => UserWhereInput, nullable: true }) where?: UserWhereInput,
   ) {
     return this.userService.count(actor, where);
+  }
+
+  @Mutation(() => User, { nullable: true })
+  @Public()
+  @ReturnsOwnAccount()
+  @UseGuards(RateLimitGuard)
+  @RateLimit('registerPerAddress')
+  async registerUser(@Args('data') data: UserRegisterInput) {
+    return toUser(await this.userService.register(data));
+  }
+
+  @Mutation(() => User, { nullable: true })
+  @Allow(Access.Authenticated)
+  async updateActiveUser(@Actor() actor: ActorType, @Args('data') data: UserUpdateProfileInput) {
+    return toUser(await this.userService.updateActiveUser(actor, data));
   }
 
   @Mutation(() => User, { nullable: true })

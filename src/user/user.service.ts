@@ -5,13 +5,12 @@ import { AddressService } from '../address/address.service';
 import { Actor } from '../auth/actor';
 import { CredentialCacheService } from '../auth/credential-cache.service';
 import { PasswordHasher } from '../auth/password-hasher';
-import { assertPasswordAllowed, PASSWORD_MAX } from '../auth/password-policy';
+import { assertPasswordAllowed } from '../auth/password-policy';
 import { Permission } from '../auth/permissions';
 import { SessionService } from '../auth/session.service';
-import { CUSTOMER_TOKEN_PREFIX, randomToken, sha256 } from '../auth/tokens';
 import { AppError, isUniqueViolation } from '../common/app-error';
 import { MAX_TAKE } from '../common/keystone-inputs';
-import { normaliseEmail, normalisePhone, parseEmail } from '../common/normalise';
+import { normaliseEmail } from '../common/normalise';
 import { RateLimitService } from '../common/rate-limit.service';
 import { CustomerGroupService } from '../customer-group/customer-group.service';
 import { newId } from '../database/columns';
@@ -28,19 +27,15 @@ import {
 } from './dto/user.input';
 import { UserWhereUniqueInput } from './dto/user-where-unique.input';
 import { RoleEntity } from './role.entity';
-import { OnboardingStatus, UserEntity } from './user.entity';
+import { NO_CUSTOMER_TOKEN, UserEntity } from './user.entity';
 import { applyUserWhere } from './user-filters';
 
-export const AUTH_FAILED = 'Authentication failed.';
 const EMAIL_TAKEN = 'A user with this email already exists';
-/** A password change ends the customer token issued under the old one. */
-const NO_CUSTOMER_TOKEN = { customerTokenHash: null, tokenGeneratedAt: null } satisfies Partial<UserEntity>;
-
-export type SignInResult = { sessionToken: string; item: UserEntity } | { message: string };
 
 /**
- * Accounts (SPEC §2, §3.1): sign-in, registration, self-service profile and password, customer tokens
- * and the admin operations. Every write is one transaction; the email's uniqueness is the unique index.
+ * Accounts (SPEC §3.1): registration, the signed-in user's profile, and the admin operations (sign-in,
+ * passwords and tokens are auth/auth.service.ts). Every write is one transaction; the email's uniqueness
+ * is the unique index. Account creation and email changes notify the AccountHooks listeners.
  */
 @Injectable()
 export class UserService {
@@ -57,39 +52,13 @@ export class UserService {
     private readonly addresses: AddressService,
   ) {}
 
-  // ---- sign-in and sessions -------------------------------------------------------------------
-
-  /**
-   * Keystone's authenticateUserWithPassword. The same answer, in about the same time, for an unknown
-   * email and a wrong password. Every attempt is counted per email before the password is verified (and
-   * per client address by the resolver's guard); a success clears the email's count.
-   */
-  async signIn(emailInput: string, password: string): Promise<SignInResult> {
-    const email = normaliseEmail(emailInput);
-    const emailKey = sha256(email); // no address in the limiter's keys
-    await this.limits.consume('signInPerEmail', emailKey);
-    // An over-long password cannot be right (the policy caps it): no need to hash megabytes.
-    const user = email && password.length <= PASSWORD_MAX ? await this.users.findOne({ where: { email } }) : null;
-    const ok = await this.hasher.verify(user?.passwordHash, password.slice(0, PASSWORD_MAX));
-    if (!user || !ok) return { message: AUTH_FAILED };
-    const sessionToken = await this.sessions.start(user.id);
-    await this.limits.reset('signInPerEmail', emailKey); // the owner got in: earlier failures no longer count
-    return { sessionToken, item: user };
-  }
+  // ---- the signed-in user's own account ----------------------------------------------------
 
   /** Public sign-up: name, email, password (rate-limited per client address by the resolver's guard). */
   async register(data: UserRegisterInput): Promise<UserEntity> {
-    const email = this.checkEmail(data.email);
     assertPasswordAllowed(data.password);
     const passwordHash = await this.hasher.hash(data.password);
-    return this.insertUser({ name: data.name ?? null, email, passwordHash });
-  }
-
-  // ---- the signed-in user ---------------------------------------------------------------------
-
-  async me(actor: Actor): Promise<UserEntity | null> {
-    if (!actor.userId) return null;
-    return this.users.findOne({ where: { id: actor.userId } });
+    return this.insertUser({ name: data.name ?? null, email: data.email, passwordHash });
   }
 
   /**
@@ -99,83 +68,26 @@ export class UserService {
   async updateActiveUser(actor: Actor, data: UserUpdateProfileInput): Promise<UserEntity> {
     if (data.email !== undefined) {
       if (actor.kind === 'customer-token') throw AppError.forbidden('A customer token cannot change the email address');
-      const email = this.checkEmail(data.email);
       const current = await this.users.findOne({ where: { id: actor.userId }, select: { id: true, email: true } });
-      if (current?.email !== email) await this.limits.consume('emailChangePerUser', actor.userId!);
+      if (current?.email !== data.email) await this.limits.consume('emailChangePerUser', actor.userId!);
     }
     return this.updateById(actor.userId!, data);
-  }
-
-  /**
-   * Every attempt is counted per user before the old password is verified (a stolen session must not
-   * serve to guess it); a right old password clears the count. The change is a compare-and-swap on the
-   * old hash, so of concurrent changes exactly one wins and the others are "Invalid old password". It
-   * ends every other session and the customer token.
-   */
-  async updateActiveUserPassword(
-    actor: Actor,
-    oldPassword: string,
-    newPassword: string,
-    confirmPassword: string,
-  ): Promise<UserEntity> {
-    await this.limits.consume('passwordChangePerUser', actor.userId!);
-    const user = await this.users.findOneOrFail({ where: { id: actor.userId } });
-    const invalidOld = () => AppError.badInput('Invalid old password', { field: 'oldPassword' });
-    if (
-      !user.passwordHash ||
-      oldPassword.length > PASSWORD_MAX ||
-      !(await this.hasher.verify(user.passwordHash, oldPassword))
-    ) {
-      throw invalidOld();
-    }
-    await this.limits.reset('passwordChangePerUser', user.id);
-    if (newPassword !== confirmPassword) {
-      throw AppError.badInput('Passwords do not match', { field: 'confirmPassword' });
-    }
-    assertPasswordAllowed(newPassword, 'newPassword');
-    const passwordHash = await this.hasher.hash(newPassword);
-    const updated = await this.tx.run(async (manager) => {
-      const users = manager.getRepository(UserEntity);
-      const swapped = await users.update(
-        { id: user.id, passwordHash: user.passwordHash! },
-        { passwordHash, ...NO_CUSTOMER_TOKEN },
-      );
-      if (!swapped.affected) throw invalidOld(); // another change won: the old password is no longer this one
-      // Every other session ends: whoever knew the old password is signed out.
-      await this.sessions.endOthers(manager, user.id, actor.sessionId);
-      return users.findOneByOrFail({ id: user.id });
-    });
-    await this.cache.invalidateUser(user.id);
-    return updated;
-  }
-
-  /** A new customer token ("ctok_" + 64 hex); the previous one stops working at once. */
-  async regenerateCustomerToken(actor: Actor): Promise<{ success: boolean; token: string }> {
-    const token = `${CUSTOMER_TOKEN_PREFIX}${randomToken()}`;
-    await this.tx.run((manager) =>
-      manager
-        .getRepository(UserEntity)
-        .update({ id: actor.userId }, { customerTokenHash: sha256(token), tokenGeneratedAt: new Date() }),
-    );
-    await this.cache.invalidateUser(actor.userId!);
-    return { success: true, token };
   }
 
   // ---- admin ----------------------------------------------------------------------------------
 
   async create(actor: Actor, data: UserCreateInput): Promise<UserEntity> {
-    const email = this.checkEmail(data.email);
     if (data.password !== undefined && data.password !== null) assertPasswordAllowed(data.password);
     if (data.role?.connect) this.assertCanAssignRoles(actor);
     const passwordHash = data.password ? await this.hasher.hash(data.password) : null;
     return this.insertUser(
       {
         name: data.name ?? null,
-        email,
+        email: data.email,
         passwordHash,
-        phone: this.checkPhone(data.phone),
-        onboardingStatus: (data.onboardingStatus as OnboardingStatus | undefined) ?? 'not_started',
-        orderWebhookUrl: this.checkWebhook(data.orderWebhookUrl),
+        phone: data.phone ?? null,
+        onboardingStatus: data.onboardingStatus ?? 'not_started',
+        orderWebhookUrl: data.orderWebhookUrl ?? null,
       },
       async (manager, user) => {
         if (data.role?.connect) {
@@ -264,10 +176,9 @@ export class UserService {
     return applyUserWhere(qb, 'u', where);
   }
 
+  /** By id or by email (normalised as stored); the DTO ensures exactly one is given. */
   async findUnique(where: UserWhereUniqueInput): Promise<UserEntity | null> {
-    const given = [where.id, where.email].filter((v) => v !== undefined && v !== null);
-    if (given.length !== 1) throw AppError.badInput('where: give exactly one of id or email');
-    if (where.id) return this.users.findOne({ where: { id: where.id } });
+    if (where.id !== undefined && where.id !== null) return this.users.findOne({ where: { id: where.id } });
     return this.users.findOne({ where: { email: normaliseEmail(where.email!) } });
   }
 
@@ -298,14 +209,12 @@ export class UserService {
     extra?: (manager: EntityManager) => Promise<void>,
   ): Promise<UserEntity> {
     const patch: Partial<UserEntity> = {};
+    // the DTO has normalised and checked every field (email, phone, status never null)
     if (data.name !== undefined) patch.name = data.name;
-    if (data.email !== undefined) patch.email = this.checkEmail(data.email);
-    if (data.phone !== undefined) patch.phone = this.checkPhone(data.phone);
-    if (data.onboardingStatus !== undefined) {
-      if (data.onboardingStatus === null) throw AppError.badInput('onboardingStatus cannot be null');
-      patch.onboardingStatus = data.onboardingStatus as OnboardingStatus;
-    }
-    if (data.orderWebhookUrl !== undefined) patch.orderWebhookUrl = this.checkWebhook(data.orderWebhookUrl);
+    if (data.email !== undefined) patch.email = data.email;
+    if (data.phone !== undefined) patch.phone = data.phone;
+    if (data.onboardingStatus !== undefined) patch.onboardingStatus = data.onboardingStatus;
+    if (data.orderWebhookUrl !== undefined) patch.orderWebhookUrl = data.orderWebhookUrl;
     try {
       return await this.tx.run(async (manager) => {
         const repo = manager.getRepository(UserEntity);
@@ -326,37 +235,6 @@ export class UserService {
       if (isUniqueViolation(e)) throw AppError.conflict(EMAIL_TAKEN, { field: 'email' });
       throw e;
     }
-  }
-
-  private checkEmail(email: string | null | undefined): string {
-    if (email === null || email === undefined || email.trim() === '')
-      throw AppError.badInput('email cannot be empty', { field: 'email' });
-    return parseEmail(email);
-  }
-
-  private checkPhone(phone: string | null | undefined): string | null {
-    if (phone === undefined || phone === null) return null;
-    const normalised = normalisePhone(phone);
-    if (!normalised) {
-      throw AppError.badInput('phone must be an E.164 number: "+" and 7 to 15 digits, e.g. +358401234567', {
-        field: 'phone',
-      });
-    }
-    return normalised;
-  }
-
-  private checkWebhook(url: string | null | undefined): string | null {
-    if (url === undefined || url === null) return null;
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw AppError.badInput('orderWebhookUrl must be an absolute https URL', { field: 'orderWebhookUrl' });
-    }
-    if (parsed.protocol !== 'https:' || !parsed.hostname) {
-      throw AppError.badInput('orderWebhookUrl must be an absolute https URL', { field: 'orderWebhookUrl' });
-    }
-    return url;
   }
 
   /**
@@ -384,15 +262,15 @@ export class UserService {
     }
   }
 
+  /** The role a `connect` names (the DTO ensures exactly one of id or name). */
   private async findRole(
     manager: EntityManager,
     where: { id?: string | null; name?: string | null },
   ): Promise<RoleEntity> {
-    const given = [where.id, where.name].filter((v) => v !== undefined && v !== null);
-    if (given.length !== 1) throw AppError.badInput('role: give exactly one of id or name');
+    const byId = where.id !== undefined && where.id !== null;
     const role = await manager
       .getRepository(RoleEntity)
-      .findOne({ where: where.id ? { id: where.id } : { name: where.name! } });
+      .findOne({ where: byId ? { id: where.id! } : { name: where.name! } });
     if (!role) throw AppError.badInput(`Role not found: ${where.id ?? where.name}`, { field: 'role' });
     return role;
   }

@@ -76,10 +76,19 @@ describe("a user's customer groups (CustomerGroupService.applyUserGroups)", () =
 
   it('a reference needs exactly one of id or name; set and disconnect do not mix', async () => {
     const { user } = await seedUser(t);
-    expect(await failure(apply(user.id, { connect: [{ id: ids.Gold, name: 'Gold' }] }))).toEqual({
-      code: 'BAD_USER_INPUT',
-      message: 'customerGroups.connect.0: give exactly one of id or name',
-    });
+    // the reference rule is the input's (CustomerGroupWhereUniqueInput), so it is asserted through updateUser
+    const admin = await seedUser(t, { permissions: 'all' });
+    const both = await t.gql(
+      'mutation($w: UserWhereUniqueInput!, $d: UserUpdateInput!) { updateUser(where: $w, data: $d) { id } }',
+      { w: { id: user.id }, d: { customerGroups: { connect: [{ id: ids.Gold, name: 'Gold' }] } } },
+      admin.token,
+    );
+    expect([both.code, both.errors?.[0].message, both.errors?.[0].extensions?.field]).toEqual([
+      'BAD_USER_INPUT',
+      'customerGroups.connect.0: give exactly one of id or name',
+      'customerGroups.connect.0',
+    ]);
+    expect(await groupsOf(user.id)).toEqual([]);
     expect(await failure(apply(user.id, { set: [], disconnect: [] }))).toEqual({
       code: 'BAD_USER_INPUT',
       message: 'customerGroups: set and disconnect cannot both be given',

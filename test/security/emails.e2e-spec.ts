@@ -225,10 +225,11 @@ describe('look-alike emails are one account, or refused (finding 9)', () => {
     await insert('zwsp\u200b@example.com'); // refused now: left, reported
     await insert('dot@example.com.'); // refused now: left, reported
     const [dupLookAlike, zwsp, dot] = ids.slice(3);
+    // (by its id: CURRENT_TIMESTAMP has whole seconds on SQLite, so "the newest" could be another test's)
+    const profile = { id: newId() };
     await t.dataSource.query(
-      `INSERT INTO identity_profiles (id, created_at, updated_at) VALUES ('${newId()}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`,
+      `INSERT INTO identity_profiles (id, created_at, updated_at) VALUES ('${profile.id}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`,
     );
-    const [profile] = await t.dataSource.query('SELECT id FROM identity_profiles ORDER BY created_at DESC LIMIT 1');
     await t.dataSource.query(
       `INSERT INTO identity_identifiers (id, profile_id, type, value) VALUES ('${newId()}', '${profile.id}', 'email', 'ｂｏｂ@example.com')`,
     );

@@ -116,16 +116,15 @@ describe('GraphQL cost limits (SPEC §6)', () => {
       );
     });
 
-    it('refuses 20,000 aliases of countries in milliseconds while /health still answers', async () => {
+    // How fast is the bench's business (no timed assertions here): refused at parse time, nothing runs.
+    it('refuses 20,000 aliases of countries at parse time while /health still answers', async () => {
       const query = aliased(20_000, 'countries { iso2 iso3 name }');
       expect(query.length).toBeGreaterThan(500_000);
-      const started = Date.now();
       const health = t
         .http()
         .get('/health')
-        .then((res) => ({ status: res.status, ms: Date.now() - started }));
+        .then((res) => ({ status: res.status }));
       const attacks = await Promise.all(Array.from({ length: 5 }, () => t.http().post('/graphql').send({ query })));
-      const elapsed = Date.now() - started;
       for (const res of attacks) {
         expect(res.status).toBe(400);
         expect(res.body.errors[0]).toMatchObject({
@@ -133,9 +132,7 @@ describe('GraphQL cost limits (SPEC §6)', () => {
           extensions: { code: 'BAD_USER_INPUT' },
         });
       }
-      expect(elapsed).toBeLessThan(2000); // five 900 KB documents; each is ~20 ms of work
       expect((await health).status).toBe(200);
-      expect((await health).ms).toBeLessThan(2000);
     });
 
     it('refuses 40,000 aliases with a 400, not a 500', async () => {

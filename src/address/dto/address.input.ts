@@ -10,6 +10,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { ExactlyOneOf } from '../../common/exactly-one-of';
 import { BooleanFilter, IDFilter, OrderDirection, PageArgs, StringFilter } from '../../common/keystone-inputs';
 import { TrimToNull } from '../../common/transforms';
 
@@ -32,6 +33,7 @@ export const MAX_ADDRESSES_PER_USER = 100;
 @InputType('CountryWhereUniqueInput', {
   description: 'Exactly one of `id` or `iso2` (the id is the ISO alpha-2 code).',
 })
+@ExactlyOneOf(['id', 'iso2'])
 export class CountryWhereUniqueInput {
   @Field(() => ID, { nullable: true })
   @IsOptional()

@@ -2,6 +2,7 @@ import { ArgsType, Field, ID, InputType } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsEnum, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import GraphQLJSON from 'graphql-type-json';
+import { ExactlyOneOf } from '../../common/exactly-one-of';
 import { IDFilter, OrderDirection, PageArgs, StringFilter } from '../../common/keystone-inputs';
 import { Trim } from '../../common/transforms';
 import { UserWhereUniqueInput } from '../../user/dto/user-where-unique.input';
@@ -12,6 +13,7 @@ export const MAX_RELATE = 1000;
 export const GROUP_NAME_MAX = 100;
 
 @InputType('CustomerGroupWhereUniqueInput', { description: 'Exactly one of `id` or `name`.' })
+@ExactlyOneOf(['id', 'name'])
 export class CustomerGroupWhereUniqueInput {
   @Field(() => ID, { nullable: true })
   @IsOptional()

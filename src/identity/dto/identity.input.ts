@@ -1,17 +1,7 @@
 import { ArgsType, Field, InputType, Int } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsInt,
-  IsNotEmpty,
-  IsOptional,
-  IsString,
-  Max,
-  MaxLength,
-  Min,
-  ValidateNested,
-} from 'class-validator';
-import { TrimEmail } from '../../common/transforms';
+import { ArrayMaxSize, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { NormalisedEmail } from '../../common/field-rules';
 
 export const ATTRIBUTE_NAME_MAX = 128;
 export const ATTRIBUTE_VALUE_MAX = 4096;
@@ -32,10 +22,7 @@ export class IdentityAttributeInput {
 @InputType('IdentityInput')
 export class IdentityInput {
   @Field()
-  @TrimEmail()
-  @IsString()
-  @IsNotEmpty({ message: 'email cannot be empty' })
-  @MaxLength(254)
+  @NormalisedEmail()
   email!: string;
 
   @Field(() => [IdentityAttributeInput], { nullable: true })

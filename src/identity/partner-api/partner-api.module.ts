@@ -4,8 +4,6 @@ import type { FastifyInstance } from 'fastify';
 import { ErrorFormats } from '../../common/error-formats';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { IdentityModule } from '../identity.module';
-import { IdentitySettingsResolver } from '../identity-settings.resolver';
-import { IdentitySettingsService } from '../identity-settings.service';
 import { badRequestBody, PARTNER_API_PREFIX, PARTNER_BODIES, partnerErrorBody } from './partner-errors';
 import { PartnerRateLimitGuard } from './partner-rate-limit.guard';
 import { PartnerController, PartnerMetadataController } from './partner.controller';
@@ -13,11 +11,11 @@ import { PartnerService } from './partner.service';
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
 
-/** The Insider-compatible REST partner API (SPEC §4) and the identity settings it obeys. */
+/** The Insider-compatible REST partner API (SPEC §4); it obeys the identity settings of IdentityModule. */
 @Module({
   imports: [IdentityModule],
   controllers: [PartnerController, PartnerMetadataController],
-  providers: [PartnerService, PartnerRateLimitGuard, IdentitySettingsService, IdentitySettingsResolver],
+  providers: [PartnerService, PartnerRateLimitGuard],
 })
 export class PartnerApiModule implements OnModuleInit {
   constructor(

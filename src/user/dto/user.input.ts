@@ -4,7 +4,6 @@ import {
   ArrayMaxSize,
   IsBoolean,
   IsEnum,
-  IsIn,
   IsNotEmpty,
   IsOptional,
   IsString,
@@ -12,18 +11,34 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { AddressRelateToManyForCreateInput, AddressRelateToManyForUpdateInput } from '../../address/dto/address.input';
+import { ExactlyOneOf } from '../../common/exactly-one-of';
+import {
+  FieldProblem,
+  FieldRule,
+  IsHttpsUrl,
+  NormalisedEmail,
+  NormalisedPhone,
+  ValidateIfGiven,
+} from '../../common/field-rules';
 import { IDFilter, OrderDirection, PageArgs, StringFilter } from '../../common/keystone-inputs';
-import { Trim, TrimEmail, TrimToNull } from '../../common/transforms';
+import { Trim, TrimToNull } from '../../common/transforms';
 import {
   CustomerGroupRelateToManyForCreateInput,
   CustomerGroupRelateToManyForUpdateInput,
 } from '../../customer-group/dto/customer-group.input';
-import { ONBOARDING_STATUSES } from '../user.entity';
+import { ONBOARDING_STATUSES, OnboardingStatus } from '../user.entity';
 
 export const NAME_MAX = 200;
-export const EMAIL_MAX = 254;
+export const PHONE_INPUT_MAX = 40;
 export const WEBHOOK_MAX = 2048;
 /* Passwords are checked by the password policy (length, then the common list) in the service, before any hashing. */
+
+/** One of the statuses; null is refused (the column holds a status, always). */
+const onboardingStatusProblem: FieldProblem = (value, property) => {
+  if (value === null) return `${property} cannot be null`;
+  if ((ONBOARDING_STATUSES as readonly unknown[]).includes(value)) return null;
+  return `${property} must be one of ${ONBOARDING_STATUSES.join(', ')}`;
+};
 
 /** The profile fields a user may change on their own account (seed 002 `UserUpdateProfileInput`). */
 @InputType('UserUpdateProfileInput')
@@ -35,31 +50,29 @@ export class UserUpdateProfileInput {
   @MaxLength(NAME_MAX)
   name?: string | null;
 
+  /** Normalised; null is refused ("email cannot be empty"). */
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @TrimEmail()
-  @IsString()
-  @IsNotEmpty({ message: 'email cannot be empty' })
-  @MaxLength(EMAIL_MAX)
+  @ValidateIfGiven()
+  @NormalisedEmail()
   email?: string;
 
+  /** Normalised to E.164; null or blank clears it. */
   @Field(() => String, { nullable: true, description: 'E.164 once spaces, dashes, dots and parentheses are removed' })
   @IsOptional()
-  @TrimToNull()
-  @IsString()
-  @MaxLength(40)
+  @NormalisedPhone({ maxLength: PHONE_INPUT_MAX })
   phone?: string | null;
 
   @Field(() => String, { nullable: true, description: 'not_started | in_progress | completed | dismissed' })
-  @IsOptional()
-  @IsIn(ONBOARDING_STATUSES, { message: `onboardingStatus must be one of ${ONBOARDING_STATUSES.join(', ')}` })
-  onboardingStatus?: string;
+  @ValidateIfGiven()
+  @FieldRule('isOnboardingStatus', onboardingStatusProblem)
+  onboardingStatus?: OnboardingStatus;
 
   @Field(() => String, { nullable: true, description: 'An absolute https URL' })
   @IsOptional()
   @TrimToNull()
   @IsString()
   @MaxLength(WEBHOOK_MAX)
+  @IsHttpsUrl()
   orderWebhookUrl?: string | null;
 }
 
@@ -73,10 +86,7 @@ export class UserRegisterInput {
   name?: string | null;
 
   @Field()
-  @TrimEmail()
-  @IsString()
-  @IsNotEmpty({ message: 'email cannot be empty' })
-  @MaxLength(EMAIL_MAX)
+  @NormalisedEmail()
   email!: string;
 
   @Field()
@@ -85,6 +95,7 @@ export class UserRegisterInput {
 }
 
 @InputType('RoleWhereUniqueInput', { description: 'Exactly one of `id` or `name`.' })
+@ExactlyOneOf(['id', 'name'])
 export class RoleWhereUniqueInput {
   @Field(() => ID, { nullable: true })
   @IsOptional()
@@ -100,12 +111,16 @@ export class RoleWhereUniqueInput {
   name?: string | null;
 }
 
+/** `role: { connect }` (the same GraphQL type) names the role it connects "role", not "role.connect". */
+@ExactlyOneOf(['id', 'name'], { path: 'role' })
+class RoleConnectInput extends RoleWhereUniqueInput {}
+
 @InputType('RoleRelateToOneForCreateInput')
 export class RoleRelateToOneForCreateInput {
   @Field(() => RoleWhereUniqueInput, { nullable: true })
   @IsOptional()
   @ValidateNested()
-  @Type(() => RoleWhereUniqueInput)
+  @Type(() => RoleConnectInput)
   connect?: RoleWhereUniqueInput | null;
 }
 
@@ -120,11 +135,8 @@ export class RoleRelateToOneForUpdateInput extends RoleRelateToOneForCreateInput
 /** Admin: a new customer record (no password: `hasAccount: false`) or account. */
 @InputType('UserCreateInput')
 export class UserCreateInput extends UserUpdateProfileInput {
+  /** Required here; the rules are UserUpdateProfileInput's. */
   @Field()
-  @TrimEmail()
-  @IsString()
-  @IsNotEmpty({ message: 'email cannot be empty' })
-  @MaxLength(EMAIL_MAX)
   declare email: string;
 
   @Field(() => String, {

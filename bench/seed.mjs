@@ -1,0 +1,160 @@
+// The bench's own database access (not the service's code): creating and dropping its schema, seeding
+// profiles straight into the service's tables after the service has migrated them, ANALYZE, and keeping
+// the bench customers' addresses bounded between windows of the address scenario.
+import { createHash, randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import pg from 'pg';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * Profile i of the seed (0 ≤ i < n), as the partner API would have stored it (identity-codec.ts):
+ *   identifiers  uuid `b<i>` (moved by the PATCH scenarios) and email `u<i>@bench.example` (the upserts);
+ *   attributes   name "Bench", age 20–79, email_optin, and the custom c_tier Gold (10 %), Silver (30 %),
+ *                Bronze (60 %); `value` is the JSON encoding, `value_key` the SHA-256 hex of the text form.
+ * Ids are random UUIDs, as newId() makes them. `uuid()` and `hash(text)` are the engine's SQL for both.
+ */
+function seedStatements(uuid, hash) {
+  const tier = "CASE WHEN i % 10 = 0 THEN 'Gold' WHEN i % 10 < 4 THEN 'Silver' ELSE 'Bronze' END";
+  const age = 'CAST(20 + i % 60 AS TEXT)';
+  const optin = "CASE WHEN i % 2 = 0 THEN 'true' ELSE 'false' END";
+  return [
+    'INSERT INTO identity_profiles (id) SELECT id FROM bench_seed ORDER BY i',
+    `INSERT INTO identity_identifiers (id, profile_id, type, value)
+       SELECT ${uuid}, id, 'uuid', 'b' || i FROM bench_seed
+       UNION ALL SELECT ${uuid}, id, 'email', 'u' || i || '@bench.example' FROM bench_seed`,
+    `INSERT INTO identity_attributes (profile_id, key, value, value_key)
+       SELECT id, key, value, ${hash('text')} FROM (
+         SELECT id, 'name' AS key, '"Bench"' AS value, 'Bench' AS text FROM bench_seed
+         UNION ALL SELECT id, 'age', ${age}, ${age} FROM bench_seed
+         UNION ALL SELECT id, 'email_optin', ${optin}, ${optin} FROM bench_seed
+         UNION ALL SELECT id, 'c_tier', '"' || ${tier} || '"', ${tier} FROM bench_seed
+       ) AS a`,
+  ];
+}
+
+const sha256 = (text) => createHash('sha256').update(text).digest('hex');
+
+/** The bench's connection to a PostgreSQL schema of its own. */
+export class PostgresBenchDb {
+  engine = 'postgres';
+
+  constructor(url, schema) {
+    this.url = url;
+    this.schema = schema;
+  }
+
+  async createSchema() {
+    const client = new pg.Client({ connectionString: this.url });
+    await client.connect();
+    try {
+      await client.query(`CREATE SCHEMA ${this.schema}`);
+    } finally {
+      await client.end();
+    }
+    this.client = new pg.Client({ connectionString: this.url, options: `-c search_path=${this.schema}` });
+    await this.client.connect();
+  }
+
+  async seed(n) {
+    const c = this.client;
+    await c.query('BEGIN');
+    // The rows are consistent by construction: skip the foreign-key triggers (60 % of the time) when
+    // allowed (superuser); the unique indexes still check every row.
+    await c.query('SAVEPOINT replica');
+    try {
+      await c.query('SET LOCAL session_replication_role = replica');
+      await c.query('RELEASE SAVEPOINT replica');
+    } catch {
+      await c.query('ROLLBACK TO SAVEPOINT replica');
+    }
+    await c.query(
+      `CREATE TEMP TABLE bench_seed ON COMMIT DROP AS SELECT i, gen_random_uuid()::text AS id FROM generate_series(0, ${n - 1}) AS i`,
+    );
+    for (const sql of seedStatements(
+      'gen_random_uuid()::text',
+      (t) => `encode(sha256(convert_to(${t}, 'UTF8')), 'hex')`,
+    )) {
+      await c.query(sql);
+    }
+    await c.query('COMMIT');
+  }
+
+  async analyze() {
+    await this.client.query('ANALYZE');
+  }
+
+  async deleteAddresses(userIds) {
+    await this.client.query('DELETE FROM addresses WHERE user_id = ANY($1)', [userIds]);
+  }
+
+  /** Drops the schema; safe to call more than once, and after a failed start. */
+  async drop() {
+    await this.client?.end().catch(() => {});
+    this.client = null;
+    const client = new pg.Client({ connectionString: this.url });
+    await client.connect();
+    try {
+      await client.query(`DROP SCHEMA IF EXISTS ${this.schema} CASCADE`);
+    } finally {
+      await client.end();
+    }
+  }
+}
+
+/** The bench's connection to the service's SQLite file (used only while the service is idle). */
+export class SqliteBenchDb {
+  engine = 'sqlite';
+
+  constructor(file) {
+    this.file = file;
+  }
+
+  async createSchema() {}
+
+  open() {
+    const Database = require('better-sqlite3');
+    const db = new Database(this.file);
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    db.function('bench_uuid', { deterministic: false }, () => randomUUID());
+    db.function('bench_sha256', { deterministic: true }, (text) => sha256(String(text)));
+    return db;
+  }
+
+  async seed(n) {
+    const db = this.open();
+    try {
+      db.transaction(() => {
+        db.exec('CREATE TEMP TABLE bench_seed (i INTEGER PRIMARY KEY, id TEXT NOT NULL)');
+        db.prepare(
+          'WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ?) INSERT INTO bench_seed (i, id) SELECT i, bench_uuid() FROM s',
+        ).run(n - 1);
+        for (const sql of seedStatements('bench_uuid()', (t) => `bench_sha256(${t})`)) db.exec(sql);
+        db.exec('DROP TABLE bench_seed');
+      })();
+    } finally {
+      db.close();
+    }
+  }
+
+  async analyze() {
+    const db = this.open();
+    try {
+      db.exec('ANALYZE');
+    } finally {
+      db.close();
+    }
+  }
+
+  async deleteAddresses(userIds) {
+    const db = this.open();
+    try {
+      db.prepare(`DELETE FROM addresses WHERE user_id IN (${userIds.map(() => '?').join(', ')})`).run(...userIds);
+    } finally {
+      db.close();
+    }
+  }
+
+  async drop() {}
+}
