@@ -18,6 +18,9 @@ export interface CreateAppOptions {
   logger?: Logger;
 }
 
+/** The vendors' GraphQL paths, served as /graphql: Nosto's, and Keystone's (Openfront's storefront). */
+const GRAPHQL_ALIASES = ['/v1/graphql', '/api/graphql'];
+
 /** Builds the configured application (not yet listening): used by main, the CLI and the tests. */
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -32,10 +35,11 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
-    // Nosto's clients post to /v1/graphql.
+    // Nosto's clients post to /v1/graphql; Keystone's (Openfront's storefront) to /api/graphql.
     rewriteUrl: (req: IncomingMessage) => {
       const url = req.url ?? '/';
-      return url === '/v1/graphql' || url.startsWith('/v1/graphql?') ? url.slice(3) : url;
+      const alias = GRAPHQL_ALIASES.find((path) => url === path || url.startsWith(`${path}?`));
+      return alias ? `/graphql${url.slice(alias.length)}` : url;
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {

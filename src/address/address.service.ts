@@ -3,20 +3,24 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository } from 'typeorm';
 import { Actor } from '../auth/actor';
 import { AppError } from '../common/app-error';
+import { applyBooleanFilter, applyIdFilter, applyStringFilter, MAX_TAKE, orderTerms } from '../common/keystone-inputs';
 import { groupBy, indexBy } from '../common/loaders';
 import { normalisePhone } from '../common/normalise';
 import { newId } from '../database/columns';
+import { pagePerParent } from '../database/page-per-parent';
 import { TransactionService } from '../database/transaction.service';
 import { UserEntity } from '../user/user.entity';
 import { AddressEntity } from './address.entity';
 import { CountryService } from './country.service';
 import {
+  ADDRESS_ORDER_FIELDS,
   AddressCreateInput,
   AddressRelateToManyForCreateInput,
   AddressRelateToManyForUpdateInput,
   AddressUpdateInput,
   AddressWhereUniqueInput,
   MAX_ADDRESSES_PER_USER,
+  UserAddressesArgs,
 } from './dto/address.input';
 
 const NOT_FOUND = 'Address not found';
@@ -30,6 +34,8 @@ const TEXT_FIELDS = [
   'province',
   'postalCode',
 ] as const;
+/** The text fields `User.addresses(where:)` filters with a StringFilter. */
+const ADDRESS_TEXT_FILTERS = [...TEXT_FIELDS, 'phone'] as const;
 type AddressPatch = Partial<Omit<AddressEntity, 'id' | 'userId' | 'user' | 'country' | 'createdAt' | 'updatedAt'>>;
 
 /**
@@ -97,13 +103,22 @@ export class AddressService {
     if (input.create?.length) await this.create(manager, userId, input.create);
   }
 
-  /** User.addresses (DataLoader batch): each user's addresses, oldest first. */
-  async byUserIds(userIds: readonly string[]): Promise<AddressEntity[][]> {
-    const rows = await this.addresses.find({
-      where: { userId: In([...userIds]) },
-      order: { createdAt: 'ASC', id: 'ASC' },
-    });
-    return groupBy(userIds, rows, (a) => a.userId);
+  /**
+   * User.addresses (DataLoader batch): each user's addresses matching `where`, in `orderBy` and then
+   * oldest first, `skip` / `take` counted per user, in one statement for the whole batch.
+   */
+  async byUserIds(userIds: readonly string[], args: UserAddressesArgs = {}): Promise<AddressEntity[][]> {
+    const qb = this.addresses.createQueryBuilder('a').where('a.userId IN (:...userIds)', { userIds: [...userIds] });
+    const where = args.where;
+    applyIdFilter(qb, 'a.id', where?.id);
+    for (const field of ADDRESS_TEXT_FILTERS) applyStringFilter(qb, `a.${field}`, where?.[field]);
+    applyBooleanFilter(qb, 'a.isBilling', where?.isBilling);
+    const order = orderTerms('a', args.orderBy, ADDRESS_ORDER_FIELDS, [
+      { column: 'a.createdAt', direction: 'ASC' },
+      { column: 'a.id', direction: 'ASC' },
+    ]);
+    const page = { parent: 'a.userId', keys: ['a.id'], order, skip: args.skip ?? 0, take: args.take ?? MAX_TAKE };
+    return groupBy(userIds, await pagePerParent(qb, page).getMany(), (a) => a.userId);
   }
 
   /** Address.user (DataLoader batch). */

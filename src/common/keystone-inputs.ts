@@ -1,6 +1,7 @@
 import { ArgsType, Field, ID, InputType, Int, registerEnumType } from '@nestjs/graphql';
-import { ArrayMaxSize, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { SelectQueryBuilder } from 'typeorm';
+import { AppError } from './app-error';
 
 /**
  * Keystone-style list arguments shared by the list queries (`where`, `orderBy`, `take`, `skip`).
@@ -135,4 +136,51 @@ function applyIn<T extends object>(qb: SelectQueryBuilder<T>, column: string, va
   }
   const p = param(column, 'in');
   qb.andWhere(`${column} IN (:...${p})`, { [p]: values });
+}
+
+@InputType('BooleanFilter')
+export class BooleanFilter {
+  @Field(() => Boolean, { nullable: true })
+  @IsOptional()
+  @IsBoolean()
+  equals?: boolean | null;
+}
+
+/** Adds a BooleanFilter on `column` to the query. */
+export function applyBooleanFilter<T extends object>(
+  qb: SelectQueryBuilder<T>,
+  column: string,
+  filter?: BooleanFilter | null,
+) {
+  if (filter?.equals === undefined || filter.equals === null) return;
+  const p = param(column, 'equals');
+  qb.andWhere(`${column} = :${p}`, { [p]: filter.equals });
+}
+
+/** One ORDER BY term: a column of the query (`alias.property`) and its direction. */
+export interface OrderTerm {
+  column: string;
+  direction: 'ASC' | 'DESC';
+}
+
+/**
+ * Keystone's `orderBy: [{ field: asc | desc }, …]` as ORDER BY terms on `alias`: each element names
+ * exactly one of `fields` (else BAD_USER_INPUT), then `tiebreakers` keep the order total.
+ */
+export function orderTerms<F extends string>(
+  alias: string,
+  orderBy: readonly Partial<Record<F, OrderDirection | null>>[] | null | undefined,
+  fields: readonly F[],
+  tiebreakers: readonly OrderTerm[],
+): OrderTerm[] {
+  const terms: OrderTerm[] = [];
+  for (const element of orderBy ?? []) {
+    const named = fields.filter((f) => element[f] !== undefined && element[f] !== null);
+    if (named.length !== 1) throw AppError.badInput('orderBy: each element takes exactly one field');
+    terms.push({
+      column: `${alias}.${named[0]}`,
+      direction: element[named[0]] === OrderDirection.desc ? 'DESC' : 'ASC',
+    });
+  }
+  return [...terms, ...tiebreakers.filter((t) => !terms.some((term) => term.column === t.column))];
 }

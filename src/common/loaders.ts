@@ -44,3 +44,11 @@ export function indexBy<T, K>(keys: readonly K[], rows: T[], keyOf: (row: T) => 
   for (const row of rows) map.set(keyOf(row), row);
   return keys.map((k) => map.get(k) ?? null);
 }
+
+/**
+ * The part of a loader's name that tells its field arguments apart (`User.addresses {"take":2}`): a
+ * to-many field asked with different arguments in one request gets one loader per set of arguments.
+ */
+export function argumentsKey(args: object): string {
+  return JSON.stringify(args, (_key, value: unknown) => (value === null ? undefined : value));
+}

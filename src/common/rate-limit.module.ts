@@ -14,6 +14,8 @@ const PER_PARTNER: RateLimitName[] = [
   'partnerUpsert',
   'partnerProfile',
   'partnerDelete',
+  'partnerAnonymize',
+  'partnerMetadata',
 ];
 
 /**

@@ -21,6 +21,8 @@ export const RATE_LIMIT_MESSAGES: Record<RateLimitName, (seconds: number) => str
   partnerUpsert: PARTNER_LIMITED,
   partnerProfile: PARTNER_LIMITED,
   partnerDelete: PARTNER_LIMITED,
+  partnerAnonymize: PARTNER_LIMITED,
+  partnerMetadata: PARTNER_LIMITED,
 };
 
 /** The storage key of a limit for one tracker (an address, a partner, a user id, an email's hash). */

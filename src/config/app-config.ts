@@ -46,6 +46,8 @@ export interface AppConfig {
     partnerUpsert: RateLimit;
     partnerProfile: RateLimit;
     partnerDelete: RateLimit;
+    partnerAnonymize: RateLimit;
+    partnerMetadata: RateLimit;
   };
   /** how long a token → actor lookup is cached in process (ms) */
   credentialCacheMs: number;
@@ -237,6 +239,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       partnerUpsert: rate(env, 'RATE_LIMIT_PARTNER_UPSERT', 25000, minute),
       partnerProfile: rate(env, 'RATE_LIMIT_PARTNER_PROFILE', 1000, minute),
       partnerDelete: rate(env, 'RATE_LIMIT_PARTNER_DELETE', 10000, minute),
+      partnerAnonymize: rate(env, 'RATE_LIMIT_PARTNER_ANONYMIZE', 500, minute),
+      partnerMetadata: rate(env, 'RATE_LIMIT_PARTNER_METADATA', 1000, minute),
     },
     credentialCacheMs: int(env, 'CREDENTIAL_CACHE_MS', 30_000, 0, 3_600_000),
     graphqlLimits: Object.freeze({

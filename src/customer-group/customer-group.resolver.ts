@@ -2,7 +2,8 @@ import { Args, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nes
 import { Actor as ActorType } from '../auth/actor';
 import { Actor, Allow, FieldAllow } from '../auth/decorators';
 import { Permission } from '../auth/permissions';
-import { LoaderRegistry, Loaders } from '../common/loaders';
+import { argumentsKey, LoaderRegistry, Loaders } from '../common/loaders';
+import { UsersArgs } from '../user/dto/user.input';
 import { toUser } from '../user/user.mapper';
 import { User } from '../user/user.model';
 import { toCustomerGroup } from './customer-group.mapper';
@@ -68,11 +69,21 @@ export class CustomerGroupResolver {
     return this.groups.count(args.where);
   }
 
-  @ResolveField(() => [User], { nullable: true, description: 'The members: needs canReadUsers or canManageUsers' })
+  @ResolveField(() => [User], {
+    nullable: true,
+    description:
+      'The members: needs canReadUsers or canManageUsers. Oldest account first without orderBy; take at most 1000 (the default), counted per group',
+  })
   @FieldAllow(...MEMBER_READERS)
-  async users(@Parent() group: CustomerGroup, @Loaders() loaders: LoaderRegistry): Promise<User[]> {
+  async users(
+    @Parent() group: CustomerGroup,
+    @Args() args: UsersArgs,
+    @Loaders() loaders: LoaderRegistry,
+  ): Promise<User[]> {
     const rows = await loaders
-      .get('CustomerGroup.users', (ids: readonly string[]) => this.groups.usersByGroupIds(ids))
+      .get(`CustomerGroup.users ${argumentsKey(args)}`, (ids: readonly string[]) =>
+        this.groups.usersByGroupIds(ids, args),
+      )
       .load(group.id);
     return rows.map(toUser);
   }

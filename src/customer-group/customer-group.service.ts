@@ -5,10 +5,11 @@ import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity
 import { Actor } from '../auth/actor';
 import { Permission } from '../auth/permissions';
 import { AppError, isUniqueViolation } from '../common/app-error';
-import { applyIdFilter, applyStringFilter, MAX_TAKE } from '../common/keystone-inputs';
+import { applyIdFilter, applyStringFilter, MAX_TAKE, OrderTerm, orderTerms } from '../common/keystone-inputs';
 import { groupBy } from '../common/loaders';
 import { normaliseEmail } from '../common/normalise';
 import { newId } from '../database/columns';
+import { pagePerParent } from '../database/page-per-parent';
 import { TransactionService } from '../database/transaction.service';
 import { UserEntity } from '../user/user.entity';
 import { CustomerGroupEntity, CustomerGroupUserEntity } from './customer-group.entity';
@@ -22,11 +23,18 @@ import {
   CustomerGroupWhereUniqueInput,
   UserRelateToManyForUpdateInput,
 } from './dto/customer-group.input';
+import { UsersArgs } from '../user/dto/user.input';
 import { UserWhereUniqueInput } from '../user/dto/user-where-unique.input';
+import { applyUserWhere, USER_ORDER_FIELDS } from '../user/user-filters';
 
 const NOT_FOUND = 'Customer group not found';
 const ORDER_FIELDS = ['id', 'name', 'createdAt'] as const;
 const INSERT_CHUNK = 500;
+/** CustomerGroup.users without orderBy: oldest account first. */
+const DEFAULT_MEMBER_ORDER: OrderTerm[] = [
+  { column: 'u.createdAt', direction: 'ASC' },
+  { column: 'u.id', direction: 'ASC' },
+];
 
 type Side = 'customerGroupId' | 'userId';
 /** Ids to detach, to keep exclusively (`set`), and to attach, already resolved. */
@@ -146,13 +154,20 @@ export class CustomerGroupService {
     await this.relate(manager, 'userId', userId, ops);
   }
 
-  /** CustomerGroup.users (DataLoader batch): the members of each group, oldest account first. */
-  async usersByGroupIds(groupIds: readonly string[]): Promise<UserEntity[][]> {
-    const rows = await this.members.find({
-      where: { customerGroupId: In([...groupIds]) },
-      relations: { user: true },
-      order: { user: { createdAt: 'ASC', id: 'ASC' } },
-    });
+  /**
+   * CustomerGroup.users (DataLoader batch): the members of each group matching `where`, in `orderBy`
+   * (oldest account first without one), `skip` / `take` counted per group, in one statement.
+   */
+  async usersByGroupIds(groupIds: readonly string[], args: UsersArgs = {}): Promise<UserEntity[][]> {
+    const qb = this.members
+      .createQueryBuilder('m')
+      .innerJoinAndSelect('m.user', 'u')
+      .where('m.customerGroupId IN (:...groupIds)', { groupIds: [...groupIds] });
+    applyUserWhere(qb, 'u', args.where);
+    const order = args.orderBy?.length
+      ? orderTerms('u', args.orderBy, USER_ORDER_FIELDS, [{ column: 'u.id', direction: 'ASC' }])
+      : DEFAULT_MEMBER_ORDER;
+    const rows = await pagePerParent(qb, this.page('m.customerGroupId', order, args)).getMany();
     return groupBy(groupIds, rows, (r) => r.customerGroupId).map((list) => list.map((r) => r.user!));
   }
 
@@ -169,14 +184,32 @@ export class CustomerGroupService {
     return groupIds.map((id) => counts.get(id) ?? 0);
   }
 
-  /** User.customerGroups (DataLoader batch): each user's groups, by name. */
-  async groupsByUserIds(userIds: readonly string[]): Promise<CustomerGroupEntity[][]> {
-    const rows = await this.members.find({
-      where: { userId: In([...userIds]) },
-      relations: { group: true },
-      order: { group: { name: 'ASC', id: 'ASC' } },
-    });
+  /**
+   * User.customerGroups (DataLoader batch): each user's groups matching `where`, in `orderBy` and then by
+   * name, `skip` / `take` counted per user, in one statement.
+   */
+  async groupsByUserIds(
+    userIds: readonly string[],
+    args: CustomerGroupListArgs = {},
+  ): Promise<CustomerGroupEntity[][]> {
+    const qb = this.members
+      .createQueryBuilder('m')
+      .innerJoinAndSelect('m.group', 'g')
+      .where('m.userId IN (:...userIds)', { userIds: [...userIds] });
+    applyIdFilter(qb, 'g.id', args.where?.id);
+    applyStringFilter(qb, 'g.name', args.where?.name);
+    const order = orderTerms('g', args.orderBy, ORDER_FIELDS, [
+      { column: 'g.name', direction: 'ASC' },
+      { column: 'g.id', direction: 'ASC' },
+    ]);
+    const rows = await pagePerParent(qb, this.page('m.userId', order, args)).getMany();
     return groupBy(userIds, rows, (r) => r.userId).map((list) => list.map((r) => r.group!));
+  }
+
+  /** A page per parent of the membership table (`m`), whose rows are keyed by (group, user). */
+  private page(parent: string, order: OrderTerm[], args: { skip?: number | null; take?: number | null }) {
+    const keys = ['m.customerGroupId', 'm.userId'];
+    return { parent, keys, order, skip: args.skip ?? 0, take: args.take ?? MAX_TAKE };
   }
 
   private filtered(where?: CustomerGroupWhereInput | null) {

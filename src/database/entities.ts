@@ -5,6 +5,7 @@ import { SessionEntity } from '../auth/session.entity';
 import { CustomerGroupEntity, CustomerGroupUserEntity } from '../customer-group/customer-group.entity';
 import {
   IdentityAttributeEntity,
+  IdentityCatalogueEntity,
   IdentityEventEntity,
   IdentityIdentifierEntity,
   IdentityProfileEntity,
@@ -29,5 +30,6 @@ export const ENTITIES = [
   IdentityAttributeEntity,
   IdentityEventEntity,
   IdentitySettingsEntity,
+  IdentityCatalogueEntity,
   OutboxEntity,
 ];

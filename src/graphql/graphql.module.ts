@@ -50,7 +50,7 @@ const logUnexpectedErrors: ApolloServerPlugin<GraphqlContext> = {
         // Depth, aliases, directives, tokens and node count (SPEC §6), refused before execution.
         const limits = graphqlLimits(config.graphqlLimits);
         return {
-          path: '/graphql', // `/v1/graphql` (Nosto's URL) is rewritten to this path in the Fastify adapter
+          path: '/graphql', // `/v1/graphql` (Nosto's) and `/api/graphql` (Keystone's) are rewritten to it (app.ts)
           autoSchemaFile: true,
           sortSchema: true,
           playground: false,

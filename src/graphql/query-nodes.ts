@@ -54,11 +54,11 @@ export const LIST_SIZES: Readonly<Record<string, ListSize>> = {
   /** a user's live sessions: at most MAX_SESSIONS_PER_USER are listed */
   'Query.activeUserSessions': { cap: MAX_SESSIONS_PER_USER },
   'Query.userSessions': { cap: MAX_SESSIONS_PER_USER },
-  'User.addresses': { cap: MAX_ADDRESSES_PER_USER },
-  /** unbounded: a user is in a few groups */
-  'User.customerGroups': { cap: 100 },
-  /** unbounded: counted like one page of `users` */
-  'CustomerGroup.users': { cap: MAX_TAKE },
+  'User.addresses': { cap: MAX_ADDRESSES_PER_USER, take: true },
+  /** a user is in a few groups (at most MAX_TAKE answered) */
+  'User.customerGroups': { cap: 100, take: true },
+  /** at most MAX_TAKE (the default), like one page of `users` */
+  'CustomerGroup.users': { cap: MAX_TAKE, take: true },
   /** unbounded through GraphQL; the partner API writes at most 200 per profile */
   'Identity.attributes': { cap: 200 },
   /** uuid, email, phone_number and at most 100 custom identifier types */

@@ -81,3 +81,20 @@ export class IdentitySettingsEntity {
   @Column({ name: 'blocked_values', type: 'simple-json' }) blockedValues!: string[];
   @UpdatedAt() updatedAt!: Date;
 }
+
+/**
+ * What the service has seen written, for Insider's metadata columns (`POST /api/user/v3/metadata/columns`):
+ * each custom attribute (`kind` attribute, `name` its key `c_<name>`), each event name (`kind` event)
+ * and each parameter of an event (`kind` param, under `event_name`; custom ones `c_<name>`), with the
+ * type of the first value seen. Written with the data that brings a new name, never deleted, and
+ * read whole: it is as small as the number of distinct names, however many profiles there are.
+ */
+@Entity('identity_catalogue')
+export class IdentityCatalogueEntity {
+  @PrimaryColumn({ type: 'varchar', length: 9 }) kind!: 'attribute' | 'event' | 'param';
+  /** the event of a param; '' otherwise */
+  @PrimaryColumn({ name: 'event_name', type: 'varchar', length: 128 }) eventName!: string;
+  @PrimaryColumn({ type: 'varchar', length: 255 }) name!: string;
+  @Column({ type: 'varchar', length: 16 }) type!: string;
+  @CreatedAt() createdAt!: Date;
+}

@@ -57,11 +57,14 @@ export class IdentityService {
   async upsert(input: IdentityInput): Promise<IdentityProfileEntity> {
     const email = input.email;
     const attributes = this.checkAttributes(input.attributes ?? []);
+    const names = this.store.unrecordedNames(attributes, []);
     const profileId = await this.tx.run(async (manager) => {
       const { id } = await this.store.ensureProfile(manager, 'email', email);
       await this.store.upsertAttributes(manager, id, attributes);
+      await this.store.recordNames(manager, names); // custom attributes new to the metadata catalogue
       return id;
     });
+    this.store.rememberNames(names);
     return this.store.profile(this.tx.manager, profileId);
   }
 

@@ -4,7 +4,16 @@ import { AppError, isUniqueViolation } from '../common/app-error';
 import { newId } from '../database/columns';
 import { chunked, fromSqlDate, inList, insertRows, isPostgres, query } from '../database/sql';
 import { IdentityIdentifierEntity, IdentityProfileEntity } from './identity.entity';
-import { byText, decodeAttribute, encodeAttribute, identifierKey, pairKey } from './identity-codec';
+import {
+  byText,
+  CatalogueEntry,
+  catalogueEntries,
+  catalogueKey,
+  decodeAttribute,
+  encodeAttribute,
+  identifierKey,
+  pairKey,
+} from './identity-codec';
 
 /** An identifier as stored: `type` is uuid, email, phone_number or custom:<name>. */
 export interface StoredIdentifier {
@@ -28,6 +37,8 @@ export interface StoredEvent {
 
 /** Identifier pairs per `(type = $1 AND value = $2) OR …` statement (800 parameters). */
 const PAIRS_PER_STATEMENT = 400;
+/** Catalogue entries one process remembers as stored (beyond that, a known name costs a no-op insert). */
+const RECORDED_MAX = 10_000;
 const ATTRIBUTE_UPSERT =
   ' ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, value_key = excluded.value_key, updated_at = CURRENT_TIMESTAMP';
 
@@ -43,6 +54,9 @@ const ATTRIBUTE_UPSERT =
  */
 @Injectable()
 export class ProfileStore {
+  /** catalogue entries this process knows are committed: writing them again needs no statement */
+  private readonly recorded = new Set<string>();
+
   // ---- profiles ----------------------------------------------------------------------------------
 
   /** Which of these profile ids exist. */
@@ -407,6 +421,52 @@ export class ProfileStore {
       timestamp: fromSqlDate(row.timestamp),
       params: JSON.parse(row.params) as Record<string, unknown>,
     }));
+  }
+
+  // ---- the catalogue of names (metadata columns) -------------------------------------------------
+
+  /**
+   * The catalogue entries that written attributes and events bring and that this process has not seen
+   * committed yet (none, once the names are known: the hot paths then pay nothing).
+   */
+  unrecordedNames(
+    attributes: readonly { key: string; value: unknown }[],
+    events: readonly { name: string; params: Record<string, unknown> }[],
+  ): CatalogueEntry[] {
+    return catalogueEntries(attributes, events).filter((entry) => !this.recorded.has(catalogueKey(entry)));
+  }
+
+  /**
+   * Adds catalogue entries (a name already there keeps its first type), in one multi-row statement in
+   * key order. The caller makes it the last statement of its transaction: concurrent writers of a new
+   * name wait on it only at their commit, and in the same order, so they cannot deadlock.
+   */
+  async recordNames(manager: EntityManager, entries: readonly CatalogueEntry[]): Promise<void> {
+    const sorted = [...entries].sort((a, b) => byText(catalogueKey(a), catalogueKey(b)));
+    await insertRows(
+      manager,
+      'identity_catalogue (kind, event_name, name, type, created_at)',
+      sorted.map((e) => [e.kind, e.event, e.name, e.type, new Date()]),
+      ' ON CONFLICT (kind, event_name, name) DO NOTHING',
+    );
+  }
+
+  /** After the caller's transaction committed: these entries are stored, later writes of them skip the insert. */
+  rememberNames(entries: readonly CatalogueEntry[]): void {
+    for (const entry of entries) {
+      if (this.recorded.size >= RECORDED_MAX) return;
+      this.recorded.add(catalogueKey(entry));
+    }
+  }
+
+  /** The catalogue entries of some kinds, by event and name. */
+  async catalogue(manager: EntityManager, kinds: readonly CatalogueEntry['kind'][]): Promise<CatalogueEntry[]> {
+    const rows = await query<{ kind: CatalogueEntry['kind']; event_name: string; name: string; type: string }>(
+      manager,
+      `SELECT kind, event_name, name, type FROM identity_catalogue WHERE kind IN (${inList(kinds.length)}) ORDER BY event_name, name`,
+      [...kinds],
+    );
+    return rows.map((row) => ({ kind: row.kind, event: row.event_name, name: row.name, type: row.type }));
   }
 
   /** `<select> WHERE profile_id IN (…) ORDER BY <orderBy>` for some profiles, ROWS_PER_STATEMENT ids at a time. */

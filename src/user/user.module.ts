@@ -11,6 +11,7 @@ import { RoleService } from './role.service';
 import { UserEntity } from './user.entity';
 import { UserResolver } from './user.resolver';
 import { UserService } from './user.service';
+import { UserStorefrontResolver } from './user-storefront.resolver';
 
 /**
  * Accounts: users and roles, registration, the signed-in user's profile and the admin operations
@@ -19,7 +20,15 @@ import { UserService } from './user.service';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([UserEntity, RoleEntity]), DiscoveryModule, AddressModule, CustomerGroupModule],
-  providers: [UserService, RoleService, AccountHooks, AdminBootstrapService, UserResolver, RoleResolver],
+  providers: [
+    UserService,
+    RoleService,
+    AccountHooks,
+    AdminBootstrapService,
+    UserResolver,
+    UserStorefrontResolver,
+    RoleResolver,
+  ],
   exports: [UserService, AccountHooks, AdminBootstrapService],
 })
 export class UserModule {}

@@ -9,7 +9,7 @@ import { assertPasswordAllowed } from '../auth/password-policy';
 import { Permission } from '../auth/permissions';
 import { SessionService } from '../auth/session.service';
 import { AppError, isUniqueViolation } from '../common/app-error';
-import { applyIdFilter, applyStringFilter, mapStringFilter, MAX_TAKE } from '../common/keystone-inputs';
+import { MAX_TAKE } from '../common/keystone-inputs';
 import { normaliseEmail } from '../common/normalise';
 import { RateLimitService } from '../common/rate-limit.service';
 import { CustomerGroupService } from '../customer-group/customer-group.service';
@@ -28,6 +28,7 @@ import {
 import { UserWhereUniqueInput } from './dto/user-where-unique.input';
 import { RoleEntity } from './role.entity';
 import { NO_CUSTOMER_TOKEN, UserEntity } from './user.entity';
+import { applyUserWhere } from './user-filters';
 
 const EMAIL_TAKEN = 'A user with this email already exists';
 
@@ -172,19 +173,7 @@ export class UserService {
   private listQuery(actor: Actor, where?: UserWhereInput | null): SelectQueryBuilder<UserEntity> {
     const qb = this.users.createQueryBuilder('u');
     if (!actor.permissions.has(Permission.CanReadUsers)) qb.andWhere('u.id = :self', { self: actor.userId });
-    if (!where) return qb;
-    applyIdFilter(qb, 'u.id', where.id);
-    // Stored emails are normalised: so is every value they are compared with, whatever the operator.
-    applyStringFilter(qb, 'u.email', mapStringFilter(where.email, normaliseEmail));
-    applyStringFilter(qb, 'u.name', where.name);
-    if (where.hasRole === true) qb.andWhere('u.roleId IS NOT NULL');
-    if (where.hasRole === false) qb.andWhere('u.roleId IS NULL');
-    if (where.role) {
-      qb.innerJoin('u.role', 'r');
-      applyIdFilter(qb, 'r.id', where.role.id);
-      applyStringFilter(qb, 'r.name', where.role.name);
-    }
-    return qb;
+    return applyUserWhere(qb, 'u', where);
   }
 
   /** By id or by email (normalised as stored); the DTO ensures exactly one is given. */

@@ -27,6 +27,8 @@ describe('no secret leaves the service', () => {
     for (const f of tokenFields) {
       expect([
         'User.tokenGeneratedAt',
+        // Openfront's field, always null: only the customer token's hash is stored (test/clients/openfront)
+        'User.customerToken',
         'Role.canManageApiTokens',
         'CustomerTokenResult.token',
         'UserAuthenticationWithPasswordSuccess.sessionToken',

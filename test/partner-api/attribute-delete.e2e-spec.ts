@@ -19,6 +19,8 @@ describe('POST /attribute/delete', () => {
         attributes: {
           name: 'Del',
           surname: 'Ete',
+          email: 'del@example.com',
+          city: 'Espoo',
           list_id: [1, 2, 3],
           custom: { tags: ['a', 'b'], shoe_size: 40, keep: 'me' },
         },
@@ -39,11 +41,10 @@ describe('POST /attribute/delete', () => {
       ],
     });
     expect(res.body.data).toEqual({
-      successful: { count: 1 },
+      successful: { count: 2 },
       fail: {
-        count: 4,
+        count: 3,
         errors: {
-          'users.1.whole.0': ['email is an identifier and cannot be deleted here: use DELETE /api/user/v1/identity'],
           'users.2.partial.surname': ['surname is not an array attribute: delete it with "whole"'],
           'users.2.custom.all': ['custom takes "whole" (names) and "partial" (name → items)'],
           'users.3.identifiers': ['no such user for these identifiers'],
@@ -59,5 +60,7 @@ describe('POST /attribute/delete', () => {
       c_keep: 'me',
       iid: p.body.iid,
     });
+    // `whole: ["email"]` removed the contact attribute; the email identifier stays
+    expect(p.body.identifiers).toEqual({ email: 'del@example.com' });
   });
 });

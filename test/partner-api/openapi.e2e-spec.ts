@@ -11,18 +11,20 @@ describe("the partner API's OpenAPI document", () => {
   });
   afterAll(() => t.close());
 
-  it('serves an OpenAPI document at /docs with every request and error body of the six endpoints', async () => {
+  it('serves an OpenAPI document at /docs with every request and error body of the eight endpoints', async () => {
     const ui = await t.rest('get', '/docs');
     expect([ui.status, ui.headers['content-type']]).toEqual([200, expect.stringMatching(/^text\/html/)]);
     const res = await t.rest('get', '/docs-json');
     expect(res.status).toBe(200);
     const paths = res.body.paths;
     expect(Object.keys(paths).sort()).toEqual([
+      '/api/user/v1/anonymize',
       '/api/user/v1/attribute/delete',
       '/api/user/v1/delete',
       '/api/user/v1/identity',
       '/api/user/v1/profile',
       '/api/user/v1/upsert',
+      '/api/user/v3/metadata/columns',
     ]);
     expect(Object.keys(paths['/api/user/v1/identity']).sort()).toEqual(['delete', 'patch']);
     const bodies = (op: any, status: number) =>
@@ -34,6 +36,8 @@ describe("the partner API's OpenAPI document", () => {
       paths['/api/user/v1/attribute/delete'].post,
       paths['/api/user/v1/profile'].post,
       paths['/api/user/v1/delete'].post,
+      paths['/api/user/v1/anonymize'].post,
+      paths['/api/user/v3/metadata/columns'].post,
     ];
     for (const op of operations) {
       expect(op.requestBody.content['application/json'].schema.example).toEqual(expect.any(Object));
@@ -67,5 +71,25 @@ describe("the partner API's OpenAPI document", () => {
     });
     expect(bodies(operations[2], 200)[0]).toEqual({ data: { successful: { count: 1 }, fail: {} } });
     expect(bodies(operations[4], 404)).toEqual([{ error: 'no such user for these identifiers: no data' }]);
+
+    // the endpoints of issue 12: request and response schemas besides the examples
+    const anonymize = operations[6];
+    expect(anonymize.requestBody.content['application/json'].schema.properties).toEqual({
+      identifiers: expect.objectContaining({ type: 'object' }),
+      insider_id: { type: 'string', maxLength: 64 },
+    });
+    expect(anonymize.responses['200'].content['application/json'].schema).toMatchObject({ type: 'object' });
+    expect(bodies(anonymize, 200)).toEqual([{}]);
+    expect(bodies(anonymize, 404)).toEqual([{ error: 'no such user for these identifiers: no data' }]);
+    const columns = operations[7];
+    expect(columns.requestBody.content['application/json'].schema).toMatchObject({
+      required: ['table'],
+      properties: { table: { type: 'string', enum: ['contacts', 'events'] } },
+    });
+    const answer = columns.responses['200'].content['application/json'].schema;
+    expect(answer.type).toBe('array');
+    expect(Object.keys(answer.items.properties).sort()).toEqual(['display_name', 'key', 'params', 'type']);
+    expect(bodies(columns, 400)).toContainEqual({ error: 'table must be "contacts" or "events": bad request' });
+    expect(columns.responses['404']).toBeUndefined();
   });
 });

@@ -1,5 +1,3 @@
-import { Permission } from '../../src/auth/permissions';
-import { seedUser } from '../helpers/factories';
 import { PartnerApp, partnerCalls, startPartnerApp } from '../helpers/partner';
 import { TestApp } from '../helpers/test-app';
 
@@ -241,29 +239,51 @@ describe('POST /upsert', () => {
     expect(p.body.attributes.c_tags).toHaveLength(12);
   });
 
-  it('takes a default identifier as an attribute only when it is not an enabled identifier', async () => {
-    const res = await upsert([{ identifiers: { uuid: 'attr-email' }, attributes: { email: 'x@example.com' } }]);
-    expect(res.body.data.fail.errors).toEqual({
-      'users.0.attributes.email': [
-        'email is an identifier: send it under identifiers (change it with PATCH /api/user/v1/identity)',
-      ],
+  it('stores email, phone_number and uuid sent as attributes as contact attributes, beside the identifiers', async () => {
+    // Insider's Postman example "Upsert email and phone number attributes": a user known by uuid
+    const res = await upsert([
+      {
+        identifiers: { uuid: 'attr-email' },
+        attributes: { gdpr_optin: true, email: 'X@Example.com', phone_number: '+65 1234 5678' },
+      },
+    ]);
+    expect(res.body.data).toEqual({ successful: { count: 1 }, fail: {} });
+    const p = await profile({ identifiers: { uuid: 'attr-email' }, attributes: ['email', 'phone_number', 'uuid'] });
+    expect(p.body.attributes).toEqual({
+      email: 'x@example.com',
+      phone_number: '+6512345678',
+      uuid: 'attr-email',
+      iid: p.body.iid,
     });
-    const admin = (await seedUser(t, { permissions: [Permission.CanManageIdentities] })).token;
-    const setTypes = (types: string[]) =>
-      t.gql(
-        `mutation ($types: [String!]!) { updateIdentitySettings(data: { enabledIdentifiers: $types }) { enabledIdentifiers } }`,
-        { types },
-        admin,
-      );
-    await setTypes(['uuid', 'phone_number']);
-    try {
-      const ok = await upsert([{ identifiers: { uuid: 'attr-email' }, attributes: { email: 'X@Example.com' } }]);
-      expect(ok.body.data).toEqual({ successful: { count: 1 }, fail: {} });
-      const p = await profile({ identifiers: { uuid: 'attr-email' }, attributes: ['email', 'uuid'] });
-      expect(p.body.attributes).toEqual({ email: 'x@example.com', uuid: 'attr-email', iid: p.body.iid });
-    } finally {
-      await setTypes(['uuid', 'email', 'phone_number']);
-    }
+    // they are no identifiers: nobody is found by them, and the profile still has only its uuid
+    expect(p.body.identifiers).toEqual({ uuid: 'attr-email' });
+    expect((await profile({ identifiers: { email: 'x@example.com' } })).status).toBe(404);
+
+    // sent with the identifier of the same type, the two must agree
+    const both = await upsert([
+      { identifiers: { email: 'both@example.com' }, attributes: { email: 'BOTH@example.com', name: 'Both' } },
+      { identifiers: { email: 'two@example.com' }, attributes: { email: 'other@example.com' } },
+    ]);
+    expect(both.body.data).toEqual({
+      successful: { count: 1 },
+      fail: {
+        count: 1,
+        errors: {
+          'users.1.attributes.email': [
+            'must equal identifiers.email when both are sent (change an identifier with PATCH /api/user/v1/identity)',
+          ],
+        },
+      },
+    });
+    // a contact attribute is answered before the identifier of its type; PATCH changes only the identifier
+    const patched = await send('patch', '/identity', {
+      old_identifier: { email: 'both@example.com' },
+      new_identifier: { email: 'both2@example.com' },
+    });
+    expect(patched.status).toBe(200);
+    const after = await profile({ identifiers: { email: 'both2@example.com' }, attributes: ['email', 'name'] });
+    expect(after.body.attributes).toEqual({ email: 'both@example.com', name: 'Both', iid: after.body.iid });
+    expect(after.body.identifiers).toEqual({ email: 'both2@example.com' });
   });
 
   it('writes a batch in as many statements for 200 users as for 5', async () => {

@@ -424,9 +424,9 @@ describe('per-field authorization (SPEC §6)', () => {
       const queries = querySteps();
       // sanity: the walk is deep and big enough to mean something
       expect(queries.length).toBeGreaterThan(20);
-      expect(queries.some((q) => /users[^{]*\{[^]*customerGroups \{[^]*users \{[^]*identity \{/.test(q.document))).toBe(
-        true,
-      );
+      expect(
+        queries.some((q) => /users[^{]*\{[^]*customerGroups[^{]*\{[^]*users[^{]*\{[^]*identity \{/.test(q.document)),
+      ).toBe(true);
       const steps = [...queries, ...mutationSteps()];
       const signed = await walk(
         who,

@@ -1,7 +1,17 @@
-import { Field, ID, InputType } from '@nestjs/graphql';
+import { ArgsType, Field, ID, InputType } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsBoolean,
+  IsEnum,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
 import { ExactlyOneOf } from '../../common/exactly-one-of';
+import { BooleanFilter, IDFilter, OrderDirection, PageArgs, StringFilter } from '../../common/keystone-inputs';
 import { TrimToNull } from '../../common/transforms';
 
 /** Bounds of the address columns (src/address/address.entity.ts). */
@@ -216,4 +226,178 @@ export class AddressRelateToManyForUpdateInput {
   @ValidateNested({ each: true })
   @Type(() => AddressCreateInput)
   create?: AddressCreateInput[] | null;
+}
+
+/** `User.addresses(where: …)`: Keystone's filters on the address's own fields. */
+@InputType('AddressWhereInput')
+export class AddressWhereInput {
+  @Field(() => IDFilter, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => IDFilter)
+  id?: IDFilter | null;
+
+  @Field(() => StringFilter, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => StringFilter)
+  firstName?: StringFilter | null;
+
+  @Field(() => StringFilter, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => StringFilter)
+  lastName?: StringFilter | null;
+
+  @Field(() => StringFilter, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => StringFilter)
+  company?: StringFilter | null;
+
+  @Field(() => StringFilter, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => StringFilter)
+  address1?: StringFilter | null;
+
+  @Field(() => StringFilter, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => StringFilter)
+  address2?: StringFilter | null;
+
+  @Field(() => StringFilter, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => StringFilter)
+  city?: StringFilter | null;
+
+  @Field(() => StringFilter, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => StringFilter)
+  province?: StringFilter | null;
+
+  @Field(() => StringFilter, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => StringFilter)
+  postalCode?: StringFilter | null;
+
+  @Field(() => StringFilter, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => StringFilter)
+  phone?: StringFilter | null;
+
+  @Field(() => BooleanFilter, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => BooleanFilter)
+  isBilling?: BooleanFilter | null;
+}
+
+export const ADDRESS_ORDER_FIELDS = [
+  'id',
+  'firstName',
+  'lastName',
+  'company',
+  'address1',
+  'address2',
+  'city',
+  'province',
+  'postalCode',
+  'phone',
+  'isBilling',
+  'createdAt',
+  'updatedAt',
+] as const;
+
+@InputType('AddressOrderByInput', { description: 'One field per element (Keystone style).' })
+export class AddressOrderByInput {
+  @Field(() => OrderDirection, { nullable: true })
+  @IsOptional()
+  @IsEnum(OrderDirection)
+  id?: OrderDirection | null;
+
+  @Field(() => OrderDirection, { nullable: true })
+  @IsOptional()
+  @IsEnum(OrderDirection)
+  firstName?: OrderDirection | null;
+
+  @Field(() => OrderDirection, { nullable: true })
+  @IsOptional()
+  @IsEnum(OrderDirection)
+  lastName?: OrderDirection | null;
+
+  @Field(() => OrderDirection, { nullable: true })
+  @IsOptional()
+  @IsEnum(OrderDirection)
+  company?: OrderDirection | null;
+
+  @Field(() => OrderDirection, { nullable: true })
+  @IsOptional()
+  @IsEnum(OrderDirection)
+  address1?: OrderDirection | null;
+
+  @Field(() => OrderDirection, { nullable: true })
+  @IsOptional()
+  @IsEnum(OrderDirection)
+  address2?: OrderDirection | null;
+
+  @Field(() => OrderDirection, { nullable: true })
+  @IsOptional()
+  @IsEnum(OrderDirection)
+  city?: OrderDirection | null;
+
+  @Field(() => OrderDirection, { nullable: true })
+  @IsOptional()
+  @IsEnum(OrderDirection)
+  province?: OrderDirection | null;
+
+  @Field(() => OrderDirection, { nullable: true })
+  @IsOptional()
+  @IsEnum(OrderDirection)
+  postalCode?: OrderDirection | null;
+
+  @Field(() => OrderDirection, { nullable: true })
+  @IsOptional()
+  @IsEnum(OrderDirection)
+  phone?: OrderDirection | null;
+
+  @Field(() => OrderDirection, { nullable: true })
+  @IsOptional()
+  @IsEnum(OrderDirection)
+  isBilling?: OrderDirection | null;
+
+  @Field(() => OrderDirection, { nullable: true })
+  @IsOptional()
+  @IsEnum(OrderDirection)
+  createdAt?: OrderDirection | null;
+
+  @Field(() => OrderDirection, { nullable: true })
+  @IsOptional()
+  @IsEnum(OrderDirection)
+  updatedAt?: OrderDirection | null;
+}
+
+/**
+ * Keystone's arguments of the to-many field `User.addresses` (the storefront sorts with
+ * `orderBy: [{ isBilling: desc }]`); oldest first after the given order, `take` at most 1000.
+ */
+@ArgsType()
+export class UserAddressesArgs extends PageArgs {
+  @Field(() => AddressWhereInput, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AddressWhereInput)
+  where?: AddressWhereInput | null;
+
+  @Field(() => [AddressOrderByInput], { nullable: true })
+  @IsOptional()
+  @ArrayMaxSize(3)
+  @ValidateNested({ each: true })
+  @Type(() => AddressOrderByInput)
+  orderBy?: AddressOrderByInput[] | null;
 }

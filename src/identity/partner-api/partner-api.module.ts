@@ -6,7 +6,7 @@ import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { IdentityModule } from '../identity.module';
 import { badRequestBody, PARTNER_API_PREFIX, PARTNER_BODIES, partnerErrorBody } from './partner-errors';
 import { PartnerRateLimitGuard } from './partner-rate-limit.guard';
-import { PartnerController } from './partner.controller';
+import { PartnerController, PartnerMetadataController } from './partner.controller';
 import { PartnerService } from './partner.service';
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
@@ -14,7 +14,7 @@ const JSON_TYPE = /^application\/json\s*(;|$)/i;
 /** The Insider-compatible REST partner API (SPEC §4); it obeys the identity settings of IdentityModule. */
 @Module({
   imports: [IdentityModule],
-  controllers: [PartnerController],
+  controllers: [PartnerController, PartnerMetadataController],
   providers: [PartnerService, PartnerRateLimitGuard],
 })
 export class PartnerApiModule implements OnModuleInit {

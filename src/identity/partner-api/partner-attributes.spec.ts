@@ -1,18 +1,15 @@
-import { DEFAULT_SETTINGS, IdentitySettings } from '../identity-settings.service';
 import { appendArray, parseAttributeDeletes, parseAttributes, removeFromArray } from './partner-attributes';
 import { Json, JsonObject, Problems } from './partner-input';
 
-const settings: IdentitySettings = DEFAULT_SETTINGS;
-
-function parse(raw: Json | undefined, s: IdentitySettings = settings) {
+function parse(raw: Json | undefined) {
   const problems = new Problems();
-  const writes = parseAttributes(raw, 'users.0.attributes', s, problems);
+  const writes = parseAttributes(raw, 'users.0.attributes', problems);
   return { writes, problems: problems.byPath };
 }
 
-function parseDeletes(user: JsonObject, s: IdentitySettings = settings) {
+function parseDeletes(user: JsonObject) {
   const problems = new Problems();
-  const deletes = parseAttributeDeletes(user, 'users.0', s, problems);
+  const deletes = parseAttributeDeletes(user, 'users.0', problems);
   return { deletes, problems: problems.byPath };
 }
 
@@ -67,16 +64,45 @@ describe('partner-attributes', () => {
       });
     });
 
-    it('takes a default identifier type as an attribute only when it is not an enabled identifier', () => {
-      expect(parse({ email: 'Jane@Example.com' }).problems).toEqual({
-        'users.0.attributes.email': [
-          'email is an identifier: send it under identifiers (change it with PATCH /api/user/v1/identity)',
-        ],
-      });
-      const phoneless = { ...settings, enabledIdentifiers: ['email', 'uuid'] };
-      expect(parse({ phone_number: '+65 9876 5432' }, phoneless).writes).toEqual([
+    it('stores email, phone_number and uuid sent as attributes as contact attributes, normalised', () => {
+      const { writes, problems } = parse({ email: 'Jane@Example.com', phone_number: '+65 9876 5432', uuid: 'u-1' });
+      expect(problems).toEqual({});
+      expect(writes).toEqual([
+        { key: 'email', value: 'jane@example.com', array: false },
         { key: 'phone_number', value: '+6598765432', array: false },
+        { key: 'uuid', value: 'u-1', array: false },
       ]);
+      expect(parse({ email: 'not-an-email', phone_number: '12', uuid: 7 }).problems).toEqual({
+        'users.0.attributes.email': ['not a valid email address'],
+        'users.0.attributes.phone_number': ['not a valid phone number: use E.164 (e.g. +6598765432)'],
+        'users.0.attributes.uuid': ['must be a string of at most 255 characters'],
+      });
+    });
+
+    it('takes locale for lo, and refuses both at once', () => {
+      expect(parse({ locale: 'en_US' })).toEqual({
+        writes: [{ key: 'lo', value: 'en_US', array: false }],
+        problems: {},
+      });
+      expect(parse({ lo: 'en_US', locale: 'en_US' }).problems).toEqual({
+        'users.0.attributes.locale': ['locale and lo are the same attribute: send one of them'],
+      });
+    });
+
+    it('takes numeric strings where a number is required, and nothing else', () => {
+      const { writes, problems } = parse({ age: ' 42 ', list_id: ['1', 2, '3.0'], static_segment_id: ['10'] });
+      expect(problems).toEqual({});
+      expect(writes).toEqual([
+        { key: 'age', value: 42, array: false },
+        { key: 'list_id', value: [1, 2, 3], array: true },
+        { key: 'static_segment_id', value: [10], array: true },
+      ]);
+      expect(parse({ age: '4.5', list_id: ['1', 'two'] }).problems).toEqual({
+        'users.0.attributes.age': ['must be a whole number from 0 to 200'],
+        'users.0.attributes.list_id': ['must be an array of at most 500 numbers'],
+      });
+      // custom attributes keep what was sent
+      expect(parse({ custom: { price: '129.9' } }).writes).toEqual([{ key: 'c_price', value: '129.9', array: false }]);
     });
 
     it('refuses attributes that are not an object, a custom that is not one, and more than 200 names', () => {
@@ -105,14 +131,30 @@ describe('partner-attributes', () => {
       });
     });
 
-    it('refuses identifiers, unknown defaults, partial deletes of non-arrays, and unknown keys, by path', () => {
+    it('deletes the contact attributes (never an identifier) and lo by its other name, locale', () => {
+      const { deletes, problems } = parseDeletes({
+        whole: ['email', 'phone_number', 'uuid', 'locale'],
+        partial: { static_segment_id: ['1', 2] },
+        custom: { partial: { tags: ['1'] } },
+      });
+      expect(problems).toEqual({});
+      expect(deletes).toEqual({
+        whole: ['email', 'phone_number', 'uuid', 'lo'],
+        // a default number array's items may be numeric strings; custom items are compared as sent
+        partial: [
+          ['static_segment_id', [1, 2]],
+          ['c_tags', ['1']],
+        ],
+      });
+    });
+
+    it('refuses unknown defaults, partial deletes of non-arrays, and unknown keys, by path', () => {
       const { problems } = parseDeletes({
         whole: ['email', 'bogus'],
         partial: { name: [1], list_id: 'x' },
         custom: { whole: [''], other: 1 },
       });
       expect(problems).toEqual({
-        'users.0.whole.0': ['email is an identifier and cannot be deleted here: use DELETE /api/user/v1/identity'],
         'users.0.whole.1': ['unknown default attribute "bogus": custom attributes go under "custom"'],
         'users.0.partial.name': ['name is not an array attribute: delete it with "whole"'],
         'users.0.partial.list_id': ['give the items to remove as an array (at most 500)'],

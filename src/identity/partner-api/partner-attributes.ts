@@ -1,8 +1,7 @@
 import * as countries from 'i18n-iso-countries';
 import { normalisePhone } from '../../common/normalise';
 import { customAttributeKey, DEFAULT_IDENTIFIER_TYPES } from '../identity-codec';
-import { IdentitySettings } from '../identity-settings.service';
-import { isObject, Json, JsonObject, partnerEmail, Problems } from './partner-input';
+import { isObject, Json, JsonObject, numberFrom, partnerEmail, Problems } from './partner-input';
 
 /** Insider's default attributes and the type each keeps. */
 type Kind = 'string' | 'boolean' | 'date' | 'integer' | 'number-array' | 'country';
@@ -23,8 +22,34 @@ export const DEFAULT_ATTRIBUTES: Record<string, Kind> = {
   list_id: 'number-array',
   static_segment_id: 'number-array',
 };
-/** The default identifier types, which Insider also lists as attributes (usable as such when not enabled as identifiers). */
-const IDENTIFIER_ATTRIBUTES = new Set<string>(DEFAULT_IDENTIFIER_TYPES);
+/**
+ * The default identifier types sent as attributes (`"attributes": {"email": …}`, as in Insider's own
+ * examples): stored as contact attributes under these names, normalised like the identifiers, whether
+ * or not the type is an enabled identifier. They never find, create or change an identifier.
+ */
+export const CONTACT_ATTRIBUTES: ReadonlySet<string> = new Set<string>(DEFAULT_IDENTIFIER_TYPES);
+/** Other names of default attributes: Insider's UI (and its n8n node) call `lo` "locale". */
+export const ATTRIBUTE_ALIASES: Readonly<Record<string, string>> = { locale: 'lo' };
+/** The stored name of a default attribute sent as `name` (`locale` → `lo`). */
+export const canonicalAttribute = (name: string): string => ATTRIBUTE_ALIASES[name] ?? name;
+/**
+ * Personal data (PII) among the default attributes: what `/anonymize` deletes. Insider's list (name,
+ * surname, gender, birthday, age, city, country, and email, phone number and uuid as contact
+ * attributes). Consent flags, language, locale and list ids are kept; custom attributes are kept too,
+ * since nothing tells which of them are personal (delete those with /attribute/delete).
+ */
+export const PERSONAL_ATTRIBUTES = [
+  'name',
+  'surname',
+  'gender',
+  'birthday',
+  'age',
+  'city',
+  'country',
+  'email',
+  'phone_number',
+  'uuid',
+] as const;
 /** Custom attribute names the REST API writes (reads and deletes take any name, e.g. one written through GraphQL). */
 const CUSTOM_NAME = /^[A-Za-z0-9_-]{1,128}$/;
 const ANY_NAME_MAX = 128;
@@ -40,42 +65,38 @@ export interface AttributeWrite {
   array: boolean;
 }
 
-/** A default identifier type sent as an attribute is an attribute only when it is not an enabled identifier. */
-function identifierAttributeProblem(name: string, settings: IdentitySettings): string | null {
-  return settings.enabledIdentifiers.includes(name)
-    ? `${name} is an identifier: send it under identifiers (change it with PATCH /api/user/v1/identity)`
-    : null;
-}
-
 /**
  * Validates `attributes` (`{ ...defaults, custom: {...} }`) into writes, recording every problem by path.
- * Default attributes keep their types; custom ones are strings, numbers, booleans or arrays of them.
+ * Default attributes keep their types (a number may come as a numeric string: n8n's fields are text);
+ * `locale` is `lo`; email, phone_number and uuid are contact attributes; custom ones are strings,
+ * numbers, booleans or arrays of them.
  */
-export function parseAttributes(
-  raw: Json | undefined,
-  path: string,
-  settings: IdentitySettings,
-  problems: Problems,
-): AttributeWrite[] {
+export function parseAttributes(raw: Json | undefined, path: string, problems: Problems): AttributeWrite[] {
   if (raw === undefined || raw === null) return [];
   if (!isObject(raw)) {
     problems.add(path, 'attributes must be an object');
     return [];
   }
   const writes: AttributeWrite[] = [];
-  for (const [name, value] of Object.entries(raw)) {
-    if (name === 'custom') continue;
-    const at = `${path}.${name}`;
-    if (IDENTIFIER_ATTRIBUTES.has(name)) {
-      const problem = identifierAttributeProblem(name, settings);
-      const checked = problem ? { problem } : checkIdentifierAttribute(name, value);
+  const sentAs = new Map<string, string>();
+  for (const [sent, value] of Object.entries(raw)) {
+    if (sent === 'custom') continue;
+    const at = `${path}.${sent}`;
+    const name = canonicalAttribute(sent);
+    if (sentAs.has(name)) {
+      problems.add(at, `${sent} and ${sentAs.get(name)} are the same attribute: send one of them`);
+      continue;
+    }
+    sentAs.set(name, sent);
+    if (CONTACT_ATTRIBUTES.has(name)) {
+      const checked = checkContactAttribute(name, value);
       if (checked.problem) problems.add(at, checked.problem);
       else writes.push({ key: name, value: checked.value!, array: false });
       continue;
     }
     const kind = DEFAULT_ATTRIBUTES[name];
     if (!kind) {
-      problems.add(at, `unknown default attribute "${name}": custom attributes go under "custom"`);
+      problems.add(at, `unknown default attribute "${sent}": custom attributes go under "custom"`);
       continue;
     }
     const checked = checkKind(kind, value);
@@ -101,7 +122,8 @@ export function parseAttributes(
   return writes;
 }
 
-function checkIdentifierAttribute(name: string, value: Json): { value?: Json; problem?: string } {
+/** A contact attribute (email, phone_number, uuid), normalised as the identifier of its type would be. */
+function checkContactAttribute(name: string, value: Json): { value?: Json; problem?: string } {
   if (typeof value !== 'string' || value.length > 255) return { problem: 'must be a string of at most 255 characters' };
   if (name === 'email') {
     const checked = partnerEmail(value);
@@ -122,10 +144,12 @@ function checkKind(kind: Kind, value: Json): { value?: Json; problem?: string } 
         : { problem: 'must be a string of at most 255 characters' };
     case 'boolean':
       return typeof value === 'boolean' ? { value } : { problem: 'must be true or false' };
-    case 'integer':
-      return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 200
-        ? { value }
+    case 'integer': {
+      const n = numberFrom(value);
+      return n !== undefined && Number.isInteger(n) && n >= 0 && n <= 200
+        ? { value: n }
         : { problem: 'must be a whole number from 0 to 200' };
+    }
     case 'date':
       return typeof value === 'string' && ISO_DATE.test(value) && !Number.isNaN(Date.parse(value))
         ? { value }
@@ -134,12 +158,12 @@ function checkKind(kind: Kind, value: Json): { value?: Json; problem?: string } 
       return typeof value === 'string' && /^[A-Za-z]{2}$/.test(value) && countries.isValid(value)
         ? { value: value.toUpperCase() }
         : { problem: 'must be an ISO 3166-1 alpha-2 country code (e.g. TR)' };
-    case 'number-array':
-      return Array.isArray(value) &&
-        value.length <= ARRAY_MAX &&
-        value.every((v) => typeof v === 'number' && Number.isFinite(v))
-        ? { value }
+    case 'number-array': {
+      const numbers = Array.isArray(value) && value.length <= ARRAY_MAX ? value.map(numberFrom) : [undefined];
+      return numbers.every((n) => n !== undefined)
+        ? { value: numbers as number[] }
         : { problem: `must be an array of at most ${ARRAY_MAX} numbers` };
+    }
   }
 }
 
@@ -192,27 +216,20 @@ export interface AttributeDeletes {
 
 /**
  * Validates one user of `/attribute/delete` (Insider's shape): `whole` and `partial` name default
- * attributes, `custom: { whole, partial }` custom ones. Identifiers are refused here.
+ * attributes (`locale` is `lo`), `custom: { whole, partial }` custom ones. email, phone_number and uuid
+ * name the contact attributes: an identifier is never deleted here (DELETE /api/user/v1/identity does).
  */
-export function parseAttributeDeletes(
-  user: JsonObject,
-  path: string,
-  settings: IdentitySettings,
-  problems: Problems,
-): AttributeDeletes {
+export function parseAttributeDeletes(user: JsonObject, path: string, problems: Problems): AttributeDeletes {
   const out: AttributeDeletes = { whole: [], partial: [] };
-  const defaultKey = (name: string, at: string, partial: boolean): string | null => {
-    if (IDENTIFIER_ATTRIBUTES.has(name) && settings.enabledIdentifiers.includes(name)) {
-      problems.add(at, `${name} is an identifier and cannot be deleted here: use DELETE /api/user/v1/identity`);
-      return null;
-    }
-    const kind = IDENTIFIER_ATTRIBUTES.has(name) ? 'string' : DEFAULT_ATTRIBUTES[name];
+  const defaultKey = (sent: string, at: string, partial: boolean): string | null => {
+    const name = canonicalAttribute(sent);
+    const kind = CONTACT_ATTRIBUTES.has(name) ? 'string' : DEFAULT_ATTRIBUTES[name];
     if (!kind) {
-      problems.add(at, `unknown default attribute "${name}": custom attributes go under "custom"`);
+      problems.add(at, `unknown default attribute "${sent}": custom attributes go under "custom"`);
       return null;
     }
     if (partial && kind !== 'number-array') {
-      problems.add(at, `${name} is not an array attribute: delete it with "whole"`);
+      problems.add(at, `${sent} is not an array attribute: delete it with "whole"`);
       return null;
     }
     return name;
@@ -226,6 +243,10 @@ export function parseAttributeDeletes(
   };
   collect(user.whole, `${path}.whole`, (name, at) => defaultKey(name, at, false), out, problems);
   collectPartial(user.partial, `${path}.partial`, (name, at) => defaultKey(name, at, true), out, problems);
+  // the items of a default number array (list_id, static_segment_id) may come as numeric strings too
+  out.partial = out.partial.map(([key, items]) =>
+    DEFAULT_ATTRIBUTES[key] === 'number-array' ? [key, items.map((item) => numberFrom(item) ?? item)] : [key, items],
+  );
   const custom = user.custom;
   if (custom !== undefined && custom !== null) {
     if (!isObject(custom)) problems.add(`${path}.custom`, 'custom must be an object with whole and/or partial');

@@ -76,6 +76,77 @@ describe('partner-events', () => {
     });
   });
 
+  it("keeps the event's own custom object as its custom parameters (n8n's Custom Event Parameters)", () => {
+    const { events, problems } = parse([
+      {
+        event_name: 'account_created',
+        timestamp: '2024-01-17T14:41:21Z',
+        event_params: { url: 'https://shop.example.com/join', custom: { source: 'ad' } },
+        custom: { customer_type: 'trial', source: 'ad' },
+      },
+      { event_name: 'trial_started', timestamp: '2024-01-17T14:41:21Z', custom: { plan: 'pro' } },
+    ]);
+    expect(problems).toEqual({});
+    expect(events.map((e) => e.params)).toEqual([
+      { url: 'https://shop.example.com/join', custom: { source: 'ad', customer_type: 'trial' } },
+      { custom: { plan: 'pro' } },
+    ]);
+  });
+
+  it('refuses a custom name given twice with two values, a custom that is no object, and unknown event fields', () => {
+    const { events, problems } = parse([
+      {
+        event_name: 'a',
+        timestamp: '2024-01-17T14:41:21Z',
+        event_params: { custom: { source: 'ad' } },
+        custom: { source: 'mail' },
+      },
+      { event_name: 'b', timestamp: '2024-01-17T14:41:21Z', custom: 'x', params: { y: 1 } },
+    ]);
+    expect(events).toEqual([]);
+    expect(problems).toEqual({
+      'users.0.events.0.custom.source': ['source is also in event_params.custom, with another value'],
+      'users.0.events.1.params': [
+        'unknown event field "params": an event has event_name, timestamp, event_params and custom',
+      ],
+      'users.0.events.1.custom': ['custom event parameters must be an object'],
+    });
+  });
+
+  it('takes prices and quantities sent as numeric strings (n8n sends text), and stores them as numbers', () => {
+    const { events, problems } = parse([
+      {
+        event_name: 'purchase',
+        timestamp: '2024-05-17T10:00:00Z',
+        event_params: {
+          event_group_id: 'ORDER-1',
+          currency: 'EUR',
+          unit_price: '129.9',
+          unit_sale_price: ' 99 ',
+          quantity: '2',
+          size: '42',
+        },
+      },
+    ]);
+    expect(problems).toEqual({});
+    expect(events[0].params).toEqual({
+      event_group_id: 'ORDER-1',
+      currency: 'EUR',
+      unit_price: 129.9,
+      unit_sale_price: 99,
+      quantity: 2,
+      size: '42',
+    });
+    expect(
+      parse([
+        { event_name: 'x', timestamp: '2024-05-17T10:00:00Z', event_params: { unit_price: '12 EUR', quantity: '1.5' } },
+      ]).problems,
+    ).toEqual({
+      'users.0.events.0.event_params.unit_price': ['unit_price must be a number ≥ 0'],
+      'users.0.events.0.event_params.quantity': ['quantity must be a whole number ≥ 1'],
+    });
+  });
+
   it('refuses events that are not an array, too many of them, and parameters over 16 KB', () => {
     expect(parse({}).problems).toEqual({ 'users.0.events': ['events must be an array'] });
     const many = Array.from({ length: EVENTS_PER_USER + 1 }, () => ({ event_name: 'x', timestamp: '2024-01-01' }));

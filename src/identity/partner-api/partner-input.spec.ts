@@ -4,6 +4,7 @@ import {
   identifierEntries,
   identifiersToWire,
   isBlocked,
+  numberFrom,
   parseIdentifier,
   parseIdentifierChange,
   parseIdentifiers,
@@ -153,6 +154,16 @@ describe('partner-input', () => {
       ]),
     ).toEqual({ email: 'a@x.com', custom: { loyalty_id: 'L' } });
     expect(identifiersToWire([{ type: 'uuid', value: 'u' }])).toEqual({ uuid: 'u' });
+  });
+
+  it('numberFrom takes numbers and decimal numbers written as text, nothing else', () => {
+    expect(['129.9', ' 42 ', '-3', '1e3', '.5', '7.'].map(numberFrom)).toEqual([129.9, 42, -3, 1000, 0.5, 7]);
+    expect([12, 0].map(numberFrom)).toEqual([12, 0]);
+    expect(
+      ['', ' ', '12 kg', '0x1F', 'Infinity', 'NaN', '1_000', '1,5', true, null, [1], {}].map((v) =>
+        numberFrom(v as never),
+      ),
+    ).toEqual(Array(12).fill(undefined));
   });
 
   it('Problems collects messages by path', () => {

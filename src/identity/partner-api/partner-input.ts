@@ -171,3 +171,19 @@ export function parseIdentifierToDelete(body: JsonObject, settings: IdentitySett
   if (identifiers.length !== 1) throw badRequest('there must be exactly 1 identifier to delete');
   return identifiers[0];
 }
+
+/** A decimal number written as text: what n8n's default (string) fields send for `"unit_price": "129.9"`. */
+const NUMERIC_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * A number where the API requires one: a JSON number, or a string holding a decimal number (surrounding
+ * spaces allowed), converted. Anything else (`"12 kg"`, `""`, `"0x1F"`, `"Infinity"`) is undefined.
+ */
+export function numberFrom(value: Json | undefined): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  if (text.length > 64 || !NUMERIC_TEXT.test(text)) return undefined;
+  const number = Number(text);
+  return Number.isFinite(number) ? number : undefined;
+}

@@ -17,14 +17,20 @@ const COMMON_400: Examples = {
 
 type Headers = Record<string, { description: string; schema: { type: 'integer' } }>;
 
-function responds(status: number, description: string, examples: Examples, headers: Headers = {}) {
+function responds(
+  status: number,
+  description: string,
+  examples: Examples,
+  headers: Headers = {},
+  schema: object = { type: 'object' },
+) {
   return ApiResponse({
     status,
     description,
     headers,
     content: {
       'application/json': {
-        schema: { type: 'object' },
+        schema,
         examples: Object.fromEntries(
           Object.entries(examples).map(([name, [summary, value]]) => [name, { summary, value }]),
         ),
@@ -33,9 +39,9 @@ function responds(status: number, description: string, examples: Examples, heade
   });
 }
 
-/** 200 with its example body. */
-export const PartnerOk = (description: string, body: object, more: Examples = {}) =>
-  responds(200, description, { ok: ['Success', body], ...more });
+/** 200 with its example body (and its schema, when it is not just an object). */
+export const PartnerOk = (description: string, body: object, more: Examples = {}, schema?: object) =>
+  responds(200, description, { ok: ['Success', body], ...more }, {}, schema);
 
 /**
  * The error answers of an endpoint: its own 400s after the common ones, 403, its 404 when it looks a
@@ -92,4 +98,62 @@ export const BATCH_FAILED: Examples = {
       },
     },
   ],
+};
+
+/** `identifiers` or `insider_id`: the one profile `/profile`, `/delete` and `/anonymize` act on. */
+export const PROFILE_TARGET_SCHEMA = {
+  type: 'object',
+  description: 'identifiers, or insider_id (the iid /profile answers); insider_id wins when both are given',
+  properties: {
+    identifiers: IDENTIFIERS_SCHEMA,
+    insider_id: { type: 'string', maxLength: 64 },
+  },
+};
+
+/** `{}`: what the single-profile writes answer. */
+export const EMPTY_OBJECT_SCHEMA = { type: 'object', additionalProperties: false, example: {} };
+
+const COLUMN_TYPE = {
+  type: 'string',
+  enum: ['string', 'number', 'boolean', 'date', 'array', 'object'],
+  description: 'the type of the values (a custom attribute or parameter: of the first value seen)',
+};
+
+export const METADATA_REQUEST_SCHEMA = {
+  type: 'object',
+  required: ['table'],
+  properties: {
+    table: {
+      type: 'string',
+      enum: ['contacts', 'events'],
+      description: 'contacts: the attribute columns; events: the events with their parameters',
+    },
+  },
+  example: { table: 'contacts' },
+};
+
+/** The answer of the metadata columns: attribute columns (`contacts`) or events with their parameters (`events`). */
+export const METADATA_RESPONSE_SCHEMA = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['key', 'display_name'],
+    properties: {
+      key: {
+        type: 'string',
+        description: 'the name to send: a default attribute, c_<name> for a custom one, or an event name',
+      },
+      display_name: { type: 'string' },
+      type: { ...COLUMN_TYPE, description: 'contacts only: the column type' },
+      params: {
+        type: 'array',
+        description: "events only: the event's parameters (custom ones as c_<name>)",
+        items: {
+          type: 'object',
+          required: ['key', 'display_name', 'type'],
+          properties: { key: { type: 'string' }, display_name: { type: 'string' }, type: COLUMN_TYPE },
+        },
+      },
+    },
+  },
 };

@@ -3,7 +3,13 @@ import { RateLimit, RateLimitGuard } from '../../common/rate-limit.guard';
 
 /** The endpoint families of SPEC §4, each with its own bucket per partner (upsert + attribute delete share one). */
 export type PartnerFamily =
-  'partnerIdentity' | 'partnerIdentityDelete' | 'partnerUpsert' | 'partnerProfile' | 'partnerDelete';
+  | 'partnerIdentity'
+  | 'partnerIdentityDelete'
+  | 'partnerUpsert'
+  | 'partnerProfile'
+  | 'partnerDelete'
+  | 'partnerAnonymize'
+  | 'partnerMetadata';
 /** The family (a named throttler, `RATE_LIMIT_PARTNER_*`) whose bucket a partner endpoint counts against. */
 export const RateFamily = (family: PartnerFamily) => RateLimit(family);
 

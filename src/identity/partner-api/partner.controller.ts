@@ -2,7 +2,18 @@ import { Body, Controller, Delete, HttpCode, Patch, Post, UseGuards } from '@nes
 import { ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Allow } from '../../auth/decorators';
 import { Scope } from '../../auth/permissions';
-import { BATCH_FAILED, BATCH_OK, badExample, IDENTIFIERS_SCHEMA, PartnerErrors, PartnerOk } from './partner-openapi';
+import {
+  BATCH_FAILED,
+  BATCH_OK,
+  badExample,
+  EMPTY_OBJECT_SCHEMA,
+  IDENTIFIERS_SCHEMA,
+  METADATA_REQUEST_SCHEMA,
+  METADATA_RESPONSE_SCHEMA,
+  PartnerErrors,
+  PartnerOk,
+  PROFILE_TARGET_SCHEMA,
+} from './partner-openapi';
 import { PartnerRateLimitGuard, RateFamily } from './partner-rate-limit.guard';
 import { PartnerService } from './partner.service';
 
@@ -88,12 +99,16 @@ export class PartnerController {
     summary: 'Create or update up to 1,000 users (25,000/min, shared with attribute delete)',
     description:
       'Each user: identifiers (or insider_id), attributes (defaults keep their types: name, surname, gender, language, ' +
-      'lo, city: strings; country: ISO 3166-1 alpha-2; age: 0–200; birthday: RFC 3339; email_optin, gdpr_optin, ' +
-      'sms_optin, whatsapp_optin: booleans; list_id, static_segment_id: numbers; custom ones under custom) and events ' +
-      '(event_name ^[a-z0-9_]{1,128}$, RFC 3339 timestamp, event_params; purchase needs event_group_id, currency, ' +
-      'unit_sale_price and quantity, cart_page_view the same but quantity). Array attributes append unless ' +
-      'not_append: true or append: false (on the body or the user; append wins). Existing identifiers never change ' +
-      'here; identifiers of two different profiles fail the user. Each user is validated whole and written all or nothing.',
+      'lo (also sent as locale), city: strings; country: ISO 3166-1 alpha-2; age: 0–200; birthday: RFC 3339; ' +
+      'email_optin, gdpr_optin, sms_optin, whatsapp_optin: booleans; list_id, static_segment_id: numbers; email, ' +
+      'phone_number, uuid: contact attributes, equal to the identifier of that type when both are sent; custom ones ' +
+      'under custom) and events (event_name ^[a-z0-9_]{1,128}$, RFC 3339 timestamp, event_params, and custom: more ' +
+      'custom parameters, kept with event_params.custom; purchase needs event_group_id, currency, unit_sale_price and ' +
+      'quantity, cart_page_view the same but quantity). Where a number is required, a numeric string is taken and ' +
+      'stored as a number. Array attributes append unless not_append: true or append: false (on the body or the ' +
+      'user; append wins). Existing identifiers never change here; identifiers of two different profiles fail the ' +
+      'user. A field a user or an event does not have fails the user rather than being dropped. Each user is ' +
+      'validated whole and written all or nothing.',
   })
   @ApiBody({
     schema: {
@@ -155,7 +170,8 @@ export class PartnerController {
   @ApiOperation({
     summary: 'Delete attributes whole, or items of array attributes (shares the upsert bucket)',
     description:
-      'whole / partial name default attributes, custom: { whole, partial } custom ones. Identifiers cannot be deleted here.',
+      'whole / partial name default attributes (locale is lo), custom: { whole, partial } custom ones. email, phone_number ' +
+      'and uuid name the contact attributes of those names: an identifier is never deleted here (DELETE /identity does).',
   })
   @ApiBody({
     schema: {
@@ -243,5 +259,83 @@ export class PartnerController {
   })
   deleteProfile(@Body() body: unknown) {
     return this.partner.deleteProfile(body);
+  }
+
+  @Post('anonymize')
+  @HttpCode(200)
+  @RateFamily('partnerAnonymize')
+  @ApiOperation({
+    summary: "Delete a user's personal data (PII), keeping the profile (500/min)",
+    description:
+      'Deletes the personal attributes: name, surname, gender, birthday, age, city, country and the contact attributes ' +
+      'email, phone_number and uuid. The profile stays, with its identifiers, its other attributes (consent flags, ' +
+      'language, locale, list ids, custom attributes) and its events; delete those with /attribute/delete, or the whole ' +
+      'profile with /delete.',
+  })
+  @ApiBody({ schema: { ...PROFILE_TARGET_SCHEMA, example: { identifiers: { email: 'sample@useinsider.com' } } } })
+  @PartnerOk('Anonymized', {}, {}, EMPTY_OBJECT_SCHEMA)
+  @PartnerErrors({
+    notEnabled: badExample('A type the identity settings do not enable, or a blocked value', 'no valid identifier'),
+    target: badExample('Neither identifiers nor insider_id', 'either insider_id or identifiers must be specified'),
+  })
+  anonymize(@Body() body: unknown) {
+    return this.partner.anonymize(body);
+  }
+}
+
+/**
+ * The metadata look-up of Insider's API (`/api/user/v3/metadata/columns`) that its n8n node calls for
+ * the credential test and every dropdown: the same headers, token scope and checks as the endpoints above.
+ */
+@ApiTags('Insider-compatible partner API')
+@ApiHeader({ name: 'X-PARTNER-NAME', required: true, description: 'Your partner name, lowercase (PARTNER_NAME)' })
+@ApiHeader({ name: 'X-REQUEST-TOKEN', required: true, description: 'An API token with the identities:write scope' })
+@Controller('api/user/v3/metadata')
+@Allow(Scope.IdentitiesWrite)
+@UseGuards(PartnerRateLimitGuard)
+export class PartnerMetadataController {
+  constructor(private readonly partner: PartnerService) {}
+
+  @Post('columns')
+  @HttpCode(200)
+  @RateFamily('partnerMetadata')
+  @ApiOperation({
+    summary: 'The attribute columns, or the events and their parameters, the service knows (1,000/min)',
+    description:
+      'contacts: the default attributes, then every custom attribute written so far as c_<name>, each with its type ' +
+      '(array for the array ones). events: every event name written so far, each with the parameters seen on it ' +
+      '(custom ones as c_<name>, the names /profile takes). Read from a catalogue of names kept as data is written.',
+  })
+  @ApiBody({ schema: METADATA_REQUEST_SCHEMA })
+  @PartnerOk(
+    'The columns',
+    [
+      { key: 'name', display_name: 'Name', type: 'string' },
+      { key: 'list_id', display_name: 'List IDs', type: 'array' },
+      { key: 'c_loyalty_tier', display_name: 'loyalty_tier', type: 'string' },
+    ],
+    {
+      events: [
+        'With {"table": "events"}',
+        [
+          {
+            key: 'purchase',
+            display_name: 'Purchase',
+            params: [
+              { key: 'product_id', display_name: 'Product ID', type: 'string' },
+              { key: 'c_gift_wrap', display_name: 'gift_wrap', type: 'boolean' },
+            ],
+          },
+        ],
+      ],
+    },
+    METADATA_RESPONSE_SCHEMA,
+  )
+  @PartnerErrors(
+    { table: badExample('A table other than contacts or events', 'table must be "contacts" or "events"') },
+    false,
+  )
+  columns(@Body() body: unknown) {
+    return this.partner.metadataColumns(body);
   }
 }

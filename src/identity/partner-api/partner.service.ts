@@ -4,9 +4,10 @@ import { isUniqueViolation } from '../../common/app-error';
 import { RateLimitService } from '../../common/rate-limit.service';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { TransactionService } from '../../database/transaction.service';
-import { identifierKey } from '../identity-codec';
+import { CatalogueEntry, identifierKey } from '../identity-codec';
 import { IdentitySettingsService } from '../identity-settings.service';
 import { ProfileStore } from '../profile-store';
+import { PERSONAL_ATTRIBUTES } from './partner-attributes';
 import {
   badRequest,
   JsonObject,
@@ -16,6 +17,7 @@ import {
   Problems,
   requireObject,
 } from './partner-input';
+import { contactColumns, eventColumns, parseMetadataTable } from './partner-metadata';
 import { eventRange, parseProfileQuery, ProfileTarget, profileTarget, shapeProfile } from './profile-query';
 import {
   appendKeys,
@@ -175,6 +177,33 @@ export class PartnerService {
     return shapeProfile(profileId, q, identifiers, attributes, events, quota);
   }
 
+  /**
+   * POST /anonymize: deletes the profile's personal attributes (PERSONAL_ATTRIBUTES: name, surname,
+   * gender, birthday, age, city, country and the contact attributes email, phone_number, uuid); the
+   * profile, its identifiers, its other attributes and its events stay.
+   */
+  async anonymize(rawBody: unknown): Promise<Record<string, never>> {
+    const body = requireObject(rawBody);
+    const target = profileTarget(body, await this.settingsService.get());
+    await this.tx.run(async (manager) => {
+      const profileId = await this.locate(manager, target);
+      if (!profileId) throw noSuchUser();
+      await this.store.takeProfiles(manager, [profileId]);
+      await this.store.deleteAttributes(manager, profileId, PERSONAL_ATTRIBUTES);
+    });
+    return {};
+  }
+
+  /**
+   * POST /api/user/v3/metadata/columns: the attribute columns (`contacts`) or the events with their
+   * parameters (`events`), from the fixed default attributes and the catalogue of names seen written.
+   */
+  async metadataColumns(rawBody: unknown): Promise<JsonObject[]> {
+    const table = parseMetadataTable(requireObject(rawBody));
+    if (table === 'contacts') return contactColumns(await this.store.catalogue(this.tx.manager, ['attribute']));
+    return eventColumns(await this.store.catalogue(this.tx.manager, ['event', 'param']));
+  }
+
   /** POST /delete: delete a whole profile (its account, if any, stays). */
   async deleteProfile(rawBody: unknown): Promise<Record<string, never>> {
     const body = requireObject(rawBody);
@@ -218,7 +247,7 @@ export class PartnerService {
     const ready = readyUsers(groups, owners, held, failures);
     if (!ready.length) return groups.oneByOne;
     try {
-      await this.tx.run((m) => this.writeTogether(m, ready));
+      this.store.rememberNames(await this.tx.run((m) => this.writeTogether(m, ready)));
     } catch (error) {
       this.logger.warn(
         { err: error, users: ready.length },
@@ -229,8 +258,11 @@ export class PartnerService {
     return groups.oneByOne;
   }
 
-  /** The writes of standalone users, in a handful of multi-row statements (one transaction). */
-  private async writeTogether(manager: EntityManager, ready: ReadyUser[]): Promise<void> {
+  /**
+   * The writes of standalone users, in a handful of multi-row statements (one transaction); the names
+   * new to the catalogue are recorded last and answered, to be remembered once committed.
+   */
+  private async writeTogether(manager: EntityManager, ready: ReadyUser[]): Promise<CatalogueEntry[]> {
     await this.store.takeProfiles(
       manager,
       ready.flatMap((r) => (r.profileId ? [r.profileId] : [])),
@@ -243,12 +275,15 @@ export class PartnerService {
     await this.store.insertIdentifiers(manager, rows.identifiers);
     await this.store.writeAttributes(manager, rows.attributes);
     await this.store.insertEvents(manager, rows.events, now);
+    const names = this.store.unrecordedNames(rows.attributes, rows.events);
+    await this.store.recordNames(manager, names);
+    return names;
   }
 
   /** One user, in its own transaction: the profile is taken first, so concurrent writers queue on it. */
   private async upsertOne(plan: UpsertPlan): Promise<void> {
     const keys = appendKeys(plan);
-    await this.tx.run(async (manager) => {
+    const names = await this.tx.run(async (manager) => {
       const { profileId: found, owners } = await this.resolve(manager, plan);
       let profileId = found;
       let created = false;
@@ -264,9 +299,15 @@ export class PartnerService {
         await this.addIdentifiers(manager, plan, profileId, new Map([[identifierKey(first), profileId]]));
       }
       const stored = keys.length && !created ? await this.store.attributeValues(manager, [profileId], keys) : null;
-      await this.store.writeAttributes(manager, attributeRows(plan, profileId, stored));
-      await this.store.insertEvents(manager, eventRows(plan, profileId), new Date());
+      const attributes = attributeRows(plan, profileId, stored);
+      const events = eventRows(plan, profileId);
+      await this.store.writeAttributes(manager, attributes);
+      await this.store.insertEvents(manager, events, new Date());
+      const unrecorded = this.store.unrecordedNames(attributes, events);
+      await this.store.recordNames(manager, unrecorded);
+      return unrecorded;
     });
+    this.store.rememberNames(names);
   }
 
   /**

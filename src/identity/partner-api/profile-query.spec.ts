@@ -113,6 +113,36 @@ describe('profile-query', () => {
     });
   });
 
+  describe('shapeProfile with "*", locale, and contact attributes', () => {
+    const identifiers = [
+      { profileId: 'p', type: 'email', value: 'login@x.com' },
+      { profileId: 'p', type: 'uuid', value: 'u-1' },
+    ];
+    const attributes = [
+      { profileId: 'p', key: 'email', value: 'contact@x.com' },
+      { profileId: 'p', key: 'lo', value: 'en_US' },
+      { profileId: 'p', key: 'name', value: 'Jane' },
+    ];
+
+    it('"*" (n8n\'s Get All Attributes) answers every stored attribute and the default identifiers', () => {
+      const q = parseProfileQuery({ attributes: ['*'] });
+      expect(q.attributes).toBe('*');
+      const body = shapeProfile('p', q, identifiers, attributes, undefined, undefined);
+      // the stored contact email wins over the email identifier; uuid has no contact attribute
+      expect(body.attributes).toEqual({ email: 'contact@x.com', lo: 'en_US', name: 'Jane', uuid: 'u-1', iid: 'p' });
+      expect(body.identifiers).toEqual({ email: 'login@x.com', uuid: 'u-1' });
+    });
+
+    it('answers lo to "locale" under the name asked', () => {
+      const q = parseProfileQuery({ attributes: ['locale', 'uuid', 'phone_number'] });
+      expect(shapeProfile('p', q, identifiers, attributes, undefined, undefined).attributes).toEqual({
+        locale: 'en_US',
+        uuid: 'u-1',
+        iid: 'p',
+      });
+    });
+  });
+
   it('shapeEvents groups by name, picks the wanted parameters (c_ for custom ones), keeps milliseconds only when there are some', () => {
     const rows = [
       {

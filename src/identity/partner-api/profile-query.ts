@@ -1,6 +1,7 @@
 import { DEFAULT_IDENTIFIER_TYPES } from '../identity-codec';
 import { IdentitySettings } from '../identity-settings.service';
 import { StoredAttribute, StoredEvent, StoredIdentifier } from '../profile-store';
+import { canonicalAttribute } from './partner-attributes';
 import { EVENT_NAME } from './partner-events';
 import {
   badRequest,
@@ -32,10 +33,13 @@ export interface EventQuery {
   wanted: Map<string, string[] | null> | null;
 }
 
+/** `"attributes": ["*"]` (n8n's "Get All Attributes"): every attribute. */
+export const ALL_ATTRIBUTES = '*';
+
 /** What a `/profile` body asks for besides the profile. */
 export interface ProfileQuery {
-  /** attribute names (undefined: all) */
-  attributes?: string[];
+  /** attribute names; `*`: every stored attribute and the default identifiers; undefined: every stored attribute */
+  attributes?: string[] | typeof ALL_ATTRIBUTES;
   events?: EventQuery;
   quota: boolean;
 }
@@ -64,7 +68,7 @@ export function profileTarget(body: JsonObject, settings: IdentitySettings): Pro
   return { identifiers: parseIdentifiers(body.identifiers, settings) };
 }
 
-function wantedAttributes(raw: Json | undefined): string[] | undefined {
+function wantedAttributes(raw: Json | undefined): ProfileQuery['attributes'] {
   if (raw === undefined || raw === null) return undefined;
   if (
     !Array.isArray(raw) ||
@@ -73,7 +77,7 @@ function wantedAttributes(raw: Json | undefined): string[] | undefined {
   ) {
     throw badRequest(`attributes must be an array of at most ${WANTED_ATTRIBUTES_MAX} attribute names`);
   }
-  return raw as string[];
+  return raw.includes(ALL_ATTRIBUTES) ? ALL_ATTRIBUTES : (raw as string[]);
 }
 
 /** `{"start_date": 1606311893, "end_date": 1611582293, "wanted": [{"event_name", "params"}]}` */
@@ -120,9 +124,11 @@ export function eventRange(q: EventQuery) {
 }
 
 /**
- * Insider's `/profile` answer: the attributes asked for (the default identifiers answered as attributes
- * too, and `iid`), the events by name when asked, the quota when asked; and, beyond Insider, `iid` and
- * `identifiers` at the top level.
+ * Insider's `/profile` answer: the attributes asked for, under the names asked (`locale` reads `lo`),
+ * with `iid`; email, phone_number and uuid answer the contact attribute when one is stored, else the
+ * identifier of that type; `*` answers every stored attribute and the default identifiers. Then the
+ * events by name when asked, the quota when asked; and, beyond Insider, `iid` and `identifiers` at the
+ * top level.
  */
 export function shapeProfile(
   profileId: string,
@@ -135,9 +141,14 @@ export function shapeProfile(
   const stored = new Map(attributes.map((a) => [a.key, a.value as Json]));
   const identifierValues = new Map(identifiers.map((i) => [i.type, i.value]));
   const outAttributes: JsonObject = {};
-  for (const name of q.attributes ?? stored.keys()) {
+  const names =
+    q.attributes === ALL_ATTRIBUTES
+      ? [...new Set([...stored.keys(), ...IDENTIFIER_TYPES])]
+      : (q.attributes ?? [...stored.keys()]);
+  for (const name of names) {
+    const key = canonicalAttribute(name);
     // Insider answers the default identifiers as attributes too ("attributes": ["email", "name"]).
-    const value = IDENTIFIER_TYPES.has(name) ? (identifierValues.get(name) ?? stored.get(name)) : stored.get(name);
+    const value = IDENTIFIER_TYPES.has(key) ? (stored.get(key) ?? identifierValues.get(key)) : stored.get(key);
     if (value !== undefined) outAttributes[name] = value;
   }
   outAttributes.iid = profileId;

@@ -129,6 +129,39 @@ describe('upsert-plan', () => {
       expect(problemsOf(() => plan(user as Json))).toEqual(problems);
     });
 
+    it('stores contact attributes beside the identifiers, and refuses one that disagrees with its identifier', () => {
+      const ok = plan({
+        identifiers: { uuid: 'u', email: 'Jane@Example.com' },
+        attributes: { email: 'jane@example.com', phone_number: '+65 9876 5432' },
+      });
+      expect(ok.writes).toEqual([
+        { key: 'email', value: 'jane@example.com', array: false },
+        { key: 'phone_number', value: '+6598765432', array: false },
+      ]);
+      expect(
+        problemsOf(() =>
+          plan({ identifiers: { email: 'jane@example.com' }, attributes: { email: 'other@example.com' } }),
+        ),
+      ).toEqual({
+        'users.0.attributes.email': [
+          'must equal identifiers.email when both are sent (change an identifier with PATCH /api/user/v1/identity)',
+        ],
+      });
+    });
+
+    it('refuses fields a user does not have, rather than dropping them', () => {
+      expect(problemsOf(() => plan({ identifiers: { uuid: 'u' }, custom: { a: 1 } }))).toEqual({
+        'users.0.custom': [
+          'unknown field "custom": a user has identifiers, insider_id, attributes, events, append, not_append',
+        ],
+      });
+      expect(
+        problemsOf(() => planAttributeDelete({ identifiers: { uuid: 'u' }, whole: ['name'], all: true }, 0, settings)),
+      ).toEqual({
+        'users.0.all': ['unknown field "all": a user has identifiers, insider_id, whole, partial, custom'],
+      });
+    });
+
     it('planAttributeDelete validates who and what', () => {
       expect(planAttributeDelete({ identifiers: { uuid: 'u' }, whole: ['name'] }, 1, settings)).toMatchObject({
         index: 1,

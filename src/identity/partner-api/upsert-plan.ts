@@ -7,6 +7,7 @@ import {
   appendArray,
   AttributeDeletes,
   AttributeWrite,
+  CONTACT_ATTRIBUTES,
   parseAttributeDeletes,
   parseAttributes,
   removeFromArray,
@@ -175,6 +176,39 @@ export interface AttributeDeletePlan extends UserRef {
   deletes: AttributeDeletes;
 }
 
+/** The fields of a user of `/upsert` and of `/attribute/delete`; anything else is refused, never dropped. */
+const UPSERT_FIELDS = new Set(['identifiers', 'insider_id', 'attributes', 'events', 'append', 'not_append']);
+const DELETE_FIELDS = new Set(['identifiers', 'insider_id', 'whole', 'partial', 'custom']);
+
+function unknownFields(user: JsonObject, known: ReadonlySet<string>, path: string, problems: Problems): void {
+  for (const field of Object.keys(user)) {
+    if (!known.has(field))
+      problems.add(`${path}.${field}`, `unknown field "${field}": a user has ${[...known].join(', ')}`);
+  }
+}
+
+/**
+ * A contact attribute sent with the identifier of its type (`identifiers.email` and `attributes.email`)
+ * must hold the same value: they are stored apart, and must not start out disagreeing.
+ */
+function contactProblems(
+  writes: readonly AttributeWrite[],
+  identifiers: readonly ParsedIdentifier[],
+  path: string,
+  problems: Problems,
+): void {
+  for (const write of writes) {
+    if (!CONTACT_ATTRIBUTES.has(write.key)) continue;
+    const identifier = identifiers.find((i) => !i.custom && i.type === write.key);
+    if (identifier && identifier.value !== write.value) {
+      problems.add(
+        `${path}.attributes.${write.key}`,
+        `must equal identifiers.${write.key} when both are sent (change an identifier with PATCH /api/user/v1/identity)`,
+      );
+    }
+  }
+}
+
 /** Validates one user of an `/upsert` whole: every problem is reported, by path (a UserFailure). */
 export function planUpsert(
   user: Json,
@@ -185,9 +219,11 @@ export function planUpsert(
   const path = `users.${index}`;
   if (!isObject(user)) throw UserFailure.at(path, 'a user must be an object');
   const problems = new Problems();
+  unknownFields(user, UPSERT_FIELDS, path, problems);
   const insiderId = userInsiderId(user, path, problems);
   const identifiers = userIdentifiers(user, path, settings, problems);
-  const writes = parseAttributes(user.attributes, `${path}.attributes`, settings, problems);
+  const writes = parseAttributes(user.attributes, `${path}.attributes`, problems);
+  contactProblems(writes, identifiers, path, problems);
   const events = parseEvents(user.events, `${path}.events`, problems);
   const userMode = notAppendOf(user);
   if (userMode === 'invalid') problems.add(path, 'append and not_append must be true or false');
@@ -201,9 +237,10 @@ export function planAttributeDelete(user: Json, index: number, settings: Identit
   const path = `users.${index}`;
   if (!isObject(user)) throw UserFailure.at(path, 'a user must be an object');
   const problems = new Problems();
+  unknownFields(user, DELETE_FIELDS, path, problems);
   const insiderId = userInsiderId(user, path, problems);
   const identifiers = userIdentifiers(user, path, settings, problems);
-  const deletes = parseAttributeDeletes(user, path, settings, problems);
+  const deletes = parseAttributeDeletes(user, path, problems);
   if (problems.any) throw new UserFailure(problems);
   return { index, path, insiderId, identifiers, deletes };
 }
