@@ -7,7 +7,7 @@ import { Logger } from 'pino';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { PartnerApiModule } from './identity/partner-api/partner-api.module';
-import { createLogger, PinoNestLogger } from './common/logger';
+import { createLogger, loggableUrl, PinoNestLogger } from './common/logger';
 import { registerSecurityHeaders } from './common/security-headers';
 import { AppConfig } from './config/app-config';
 
@@ -69,7 +69,12 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     request.log.info(
-      { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      {
+        method: request.method,
+        url: loggableUrl(request.url),
+        statusCode: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
       'request completed',
     );
     done();

@@ -4,13 +4,21 @@ import { RateLimit, RateLimitGuard } from '../common/rate-limit.guard';
 import { toUser } from '../user/user.mapper';
 import { User } from '../user/user.model';
 import { Actor as ActorType } from './actor';
-import { CustomerTokenResult, UserAuthenticationWithPasswordResult } from './auth.model';
+import {
+  CustomerTokenResult,
+  RedeemUserPasswordResetTokenResult,
+  UserAuthenticationWithPasswordResult,
+  ValidateUserPasswordResetTokenResult,
+} from './auth.model';
 import { Client, SessionClient } from './client-info';
 import { AuthService } from './auth.service';
-import { Actor, Allow, Public } from './decorators';
+import { Actor, Allow, Public, ReturnsOwnAccount } from './decorators';
 import { Access } from './permissions';
 
-/** Sign-in, sign-out, the signed-in user, password change and customer tokens (Keystone names and shapes). */
+/**
+ * Sign-in, sign-out, the signed-in user, password change and reset, customer tokens and email verification
+ * (Keystone names and shapes).
+ */
 @Resolver()
 export class AuthResolver {
   constructor(private readonly auth: AuthService) {}
@@ -57,5 +65,52 @@ export class AuthResolver {
   @Allow(Access.SessionOnly)
   regenerateCustomerToken(@Actor() actor: ActorType) {
     return this.auth.regenerateCustomerToken(actor);
+  }
+
+  @Mutation(() => Boolean, {
+    description:
+      'Mails a one-time reset link to the address if it has a user. Always true (for any well-formed address), in the same time.',
+  })
+  @Public()
+  @UseGuards(RateLimitGuard)
+  @RateLimit('passwordResetPerAddress')
+  sendUserPasswordResetLink(@Args('email') email: string) {
+    return this.auth.sendPasswordResetLink(email);
+  }
+
+  @Query(() => ValidateUserPasswordResetTokenResult, {
+    nullable: true,
+    description: 'null when the token can be redeemed for this email; otherwise why not',
+  })
+  @Public()
+  validateUserPasswordResetToken(@Args('email') email: string, @Args('token') token: string) {
+    return this.auth.validatePasswordReset(email, token);
+  }
+
+  @Mutation(() => RedeemUserPasswordResetTokenResult, {
+    nullable: true,
+    description: 'Sets the password; ends every session and the customer token; verifies the email. null on success.',
+  })
+  @Public()
+  redeemUserPasswordResetToken(
+    @Args('email') email: string,
+    @Args('token') token: string,
+    @Args('password') password: string,
+  ) {
+    return this.auth.redeemPasswordReset(email, token, password);
+  }
+
+  @Mutation(() => Boolean, { description: "Mails a new verification link to the signed-in user's address" })
+  @Allow(Access.SessionOnly)
+  sendActiveUserEmailVerification(@Actor() actor: ActorType) {
+    return this.auth.sendEmailVerification(actor);
+  }
+
+  /** The token is the proof: whoever holds it may read the account it verified (@ReturnsOwnAccount). */
+  @Mutation(() => User, { nullable: true, description: 'Marks the address the token was mailed to as verified' })
+  @Public()
+  @ReturnsOwnAccount()
+  async verifyUserEmail(@Args('token') token: string) {
+    return toUser(await this.auth.verifyEmail(token));
   }
 }

@@ -1,12 +1,19 @@
-import { Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { AppError } from '../common/app-error';
-import { normaliseEmail } from '../common/normalise';
+import { normaliseEmail, parseEmail } from '../common/normalise';
 import { RateLimitService } from '../common/rate-limit.service';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionService } from '../database/transaction.service';
+import { emailChangedMail, emailVerificationMail, passwordResetMail } from '../mail/mail-templates';
+import { MailService } from '../mail/mail.service';
+import { AccountHooks } from '../user/account-hooks';
 import { NO_CUSTOMER_TOKEN, UserEntity } from '../user/user.entity';
+import { AccountTokenEntity } from './account-token.entity';
+import { AccountTokenStore } from './account-token.store';
 import { Actor } from './actor';
+import { PasswordResetFailure, passwordResetFailure, PasswordResetRedemptionErrorCode } from './auth.model';
 import { SessionClient } from './client-info';
 import { CredentialCacheService } from './credential-cache.service';
 import { PasswordHasher } from './password-hasher';
@@ -18,12 +25,28 @@ export const AUTH_FAILED = 'Authentication failed.';
 
 export type SignInResult = { sessionToken: string; item: UserEntity } | { message: string };
 
+export const RESET_PAGE = '/account/reset-password';
+export const VERIFY_PAGE = '/account/verify-email';
+export const INVALID_VERIFICATION_TOKEN = 'Invalid or expired verification token';
+
+/** Thrown inside a redemption's transaction to roll it back; answered as the Keystone result. */
+class RedemptionRefused extends Error {
+  constructor(readonly code: PasswordResetRedemptionErrorCode) {
+    super(code);
+  }
+}
+
 /**
- * Credentials of an account (SPEC §2, §3.1, §6; Keystone names): sign-in and sign-out, the signed-in
- * user, password change, customer tokens. Every limit is counted before the work it protects.
+ * Credentials of an account (SPEC §2, §3.1, §6, §7; Keystone names): sign-in and sign-out, the signed-in
+ * user, password change, customer tokens, password reset and email verification. Every limit is counted
+ * before the work it protects. Mails are queued in the transaction of the change that causes them.
  */
 @Injectable()
-export class AuthService {
+export class AuthService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('Auth');
+  /** work that runs after its request was answered (see `afterAnswer`) */
+  private readonly pending = new Set<Promise<void>>();
+
   constructor(
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly tx: TransactionService,
@@ -31,6 +54,10 @@ export class AuthService {
     private readonly cache: CredentialCacheService,
     private readonly sessions: SessionService,
     private readonly limits: RateLimitService,
+    private readonly tokens: AccountTokenStore,
+    private readonly mail: MailService,
+    private readonly hooks: AccountHooks,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -118,5 +145,203 @@ export class AuthService {
     if (!actor.sessionId) return false;
     await this.sessions.end(actor.sessionId);
     return true;
+  }
+
+  // ---- password reset (Keystone's sendUserPasswordResetLink, validate…, redeem…) ----------------
+
+  /**
+   * Always true for a well-formed address, in the same time whether or not it has a user: the answer
+   * is given once the limits are counted (per email here, per client address by the resolver's guard),
+   * before anything is looked up; the token and the mail are made after it, in their own transaction.
+   */
+  async sendPasswordResetLink(emailInput: string): Promise<true> {
+    const email = parseEmail(emailInput);
+    await this.limits.consume('passwordResetPerEmail', sha256(email));
+    this.afterAnswer('password reset link', () => this.queuePasswordReset(email));
+    return true;
+  }
+
+  /** `validateUserPasswordResetToken`: null when the token can be redeemed, else why not. */
+  async validatePasswordReset(emailInput: string, token: string): Promise<PasswordResetFailure | null> {
+    const found = await this.findPasswordReset(emailInput, token);
+    return 'code' in found ? passwordResetFailure(found.code) : null;
+  }
+
+  /**
+   * `redeemUserPasswordResetToken`: sets the password (the policy's BAD_USER_INPUT when it is weak: the
+   * token stays usable), ends every session and the customer token, marks the email verified (which links
+   * the account to its profile) and clears the email's sign-in count. A customer record without a password
+   * is claimed this way, and a mailbox owner takes back an account someone else registered with it.
+   */
+  async redeemPasswordReset(emailInput: string, token: string, password: string): Promise<PasswordResetFailure | null> {
+    const found = await this.findPasswordReset(emailInput, token);
+    if ('code' in found) return passwordResetFailure(found.code);
+    assertPasswordAllowed(password, 'password');
+    const passwordHash = await this.hasher.hash(password);
+    const { row, user } = found;
+    try {
+      await this.tx.run(async (manager) => {
+        if (!(await this.tokens.redeem(manager, row.id)))
+          throw new RedemptionRefused(PasswordResetRedemptionErrorCode.TOKEN_REDEEMED);
+        const verified = await this.setVerified(manager, user.id, row.email, { passwordHash, ...NO_CUSTOMER_TOKEN });
+        if (!verified) throw new RedemptionRefused(PasswordResetRedemptionErrorCode.FAILURE); // the email changed meanwhile
+        await this.sessions.endOthers(manager, user.id); // every session: whoever else was in is out
+      });
+    } catch (e) {
+      if (e instanceof RedemptionRefused) return passwordResetFailure(e.code);
+      throw e;
+    }
+    await this.cache.invalidateUser(user.id);
+    await this.limits.reset('signInPerEmail', sha256(row.email));
+    return null;
+  }
+
+  /**
+   * `user:reset-link`: a one-time reset link for an operator to hand over (no mail is sent); it replaces
+   * the user's earlier link. NOT_FOUND for an unknown email (an operator may know that).
+   */
+  async createPasswordResetLink(emailInput: string): Promise<{ email: string; link: string; expiresAt: Date }> {
+    const email = parseEmail(emailInput);
+    const user = await this.users.findOne({ where: { email }, select: { id: true, email: true } });
+    if (!user) throw AppError.notFound(`No user has the email ${email}`);
+    const issued = await this.tx.run((manager) =>
+      this.tokens.issue(manager, user.id, 'password-reset', email, this.config.passwordResetTtlMinutes * 60_000),
+    );
+    return { email, link: this.resetLink(email, issued.token), expiresAt: issued.expiresAt };
+  }
+
+  private async queuePasswordReset(email: string): Promise<void> {
+    await this.tx.run(async (manager) => {
+      const user = await manager
+        .getRepository(UserEntity)
+        .findOne({ where: { email }, select: { id: true, email: true } });
+      if (!user) return;
+      const ttlMinutes = this.config.passwordResetTtlMinutes;
+      const { token } = await this.tokens.issue(manager, user.id, 'password-reset', email, ttlMinutes * 60_000);
+      const content = passwordResetMail({ link: this.resetLink(email, token), expiresInMinutes: ttlMinutes });
+      await this.mail.enqueue(manager, email, content, { subjectKey: `user:${user.id}` });
+    });
+  }
+
+  private resetLink(email: string, token: string): string {
+    return this.mail.link(RESET_PAGE, { email, token });
+  }
+
+  /**
+   * The reset token and its user, or why it cannot be used (Keystone's order: a token that is not this
+   * email's current one is FAILURE, whatever else; then used; then expired). One lookup by the token's
+   * hash whatever the email, so an unknown email and a wrong token take the same path.
+   */
+  private async findPasswordReset(
+    emailInput: string,
+    token: string,
+  ): Promise<{ row: AccountTokenEntity; user: UserEntity } | { code: PasswordResetRedemptionErrorCode }> {
+    const email = normaliseEmail(emailInput);
+    const row = await this.tokens.find(this.tx.manager, 'password-reset', token);
+    const user = row ? await this.users.findOne({ where: { id: row.userId } }) : null;
+    if (!row || !user || row.email !== email || user.email !== email) {
+      return { code: PasswordResetRedemptionErrorCode.FAILURE };
+    }
+    if (row.redeemedAt) return { code: PasswordResetRedemptionErrorCode.TOKEN_REDEEMED };
+    if (row.expiresAt.getTime() <= Date.now()) return { code: PasswordResetRedemptionErrorCode.TOKEN_EXPIRED };
+    return { row, user };
+  }
+
+  // ---- email verification -----------------------------------------------------------------------
+
+  /**
+   * Queues the verification mail of the account's current email, in the caller's transaction (the
+   * registration, or the email change, that calls for it). Replaces an earlier verification link.
+   */
+  async queueEmailVerification(manager: EntityManager, user: UserEntity): Promise<void> {
+    if (!user.email) return;
+    const ttlHours = this.config.emailVerificationTtlHours;
+    const { token } = await this.tokens.issue(manager, user.id, 'email-verification', user.email, ttlHours * 3_600_000);
+    const link = this.mail.link(VERIFY_PAGE, { token });
+    await this.mail.enqueue(manager, user.email, emailVerificationMail({ link, expiresInHours: ttlHours }), {
+      subjectKey: `user:${user.id}`,
+    });
+  }
+
+  /**
+   * An account's email changed (by its owner or an admin; the caller has cleared `emailVerified`): a
+   * verification link to the new address, a notice to the old one. In the change's transaction.
+   */
+  async queueEmailChange(manager: EntityManager, user: UserEntity, previousEmail: string | null): Promise<void> {
+    await this.queueEmailVerification(manager, user);
+    if (previousEmail && user.email && previousEmail !== user.email) {
+      await this.mail.enqueue(manager, previousEmail, emailChangedMail({ newEmail: user.email }), {
+        subjectKey: `user:${user.id}`,
+      });
+    }
+  }
+
+  /** `sendActiveUserEmailVerification`: a new link to the signed-in user's address (session only, limited). */
+  async sendEmailVerification(actor: Actor): Promise<true> {
+    await this.limits.consume('emailVerificationPerUser', actor.userId!);
+    const user = await this.users.findOneOrFail({ where: { id: actor.userId } });
+    if (user.emailVerified) throw AppError.badInput('The email address is already verified');
+    if (!user.email) throw AppError.badInput('The account has no email address');
+    await this.tx.run((manager) => this.queueEmailVerification(manager, user));
+    return true;
+  }
+
+  /**
+   * `verifyUserEmail`: the token is the proof (no credential needed). Marks the address it was mailed to
+   * verified, if it is still the account's, and links the account to its profile, in one transaction.
+   * Unknown, used, expired or superseded tokens are all "Invalid or expired verification token".
+   */
+  async verifyEmail(token: string): Promise<UserEntity> {
+    const invalid = () => AppError.badInput(INVALID_VERIFICATION_TOKEN, { field: 'token' });
+    const row = await this.tokens.find(this.tx.manager, 'email-verification', token);
+    if (!row || row.redeemedAt || row.expiresAt.getTime() <= Date.now()) throw invalid();
+    return this.tx.run(async (manager) => {
+      if (!(await this.tokens.redeem(manager, row.id))) throw invalid();
+      const user = await this.setVerified(manager, row.userId, row.email);
+      if (!user) throw invalid(); // the email changed since the link was mailed
+      return user;
+    });
+  }
+
+  /**
+   * Marks the account's email verified (with `also`), provided it is still `email`, and runs the
+   * `emailVerified` hooks (the profile link) in the same transaction. Null when the email is another one.
+   */
+  private async setVerified(
+    manager: EntityManager,
+    userId: string,
+    email: string,
+    also: Partial<UserEntity> = {},
+  ): Promise<UserEntity | null> {
+    const users = manager.getRepository(UserEntity);
+    const updated = await users.update({ id: userId, email }, { ...also, emailVerified: true });
+    if (!updated.affected) return null;
+    const user = await users.findOneByOrFail({ id: userId });
+    await this.hooks.emailVerified(manager, user);
+    return user;
+  }
+
+  // ---- work after the answer ------------------------------------------------------------------------
+
+  /**
+   * Runs `work` once the current request has been answered, so the answer's time says nothing about
+   * what the work finds. A failure is logged (without the request's values). The application waits for
+   * such work before it shuts down.
+   */
+  private afterAnswer(what: string, work: () => Promise<void>): void {
+    const task: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(work)
+      .catch((err: unknown) => this.logger.error({ err }, `Sending the ${what} failed`))
+      .finally(() => this.pending.delete(task));
+    this.pending.add(task);
+  }
+
+  /** Resolves once the work started after earlier answers is done (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.pending.size) await Promise.all([...this.pending]);
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.idle();
   }
 }

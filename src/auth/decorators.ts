@@ -23,8 +23,9 @@ export const RETURNS_OWN_ACCOUNT_EXTENSION = 'returnsOwnAccount';
 export const FieldAllow = (...requirements: Requirement[]) => Extensions({ [FIELD_ALLOW_EXTENSION]: requirements });
 /**
  * The User this field returns is the caller's own account by construction (the account just registered,
- * or just signed in to): the rest of the response may read it as its owner, though the request came
- * without a credential. Grants no permission.
+ * just signed in to, or whose email the caller just verified with the token mailed to it): the rest of
+ * the response may read it as its owner, though the request came without a credential. Grants no
+ * permission.
  */
 export const ReturnsOwnAccount = () => Extensions({ [RETURNS_OWN_ACCOUNT_EXTENSION]: true });
 

@@ -70,6 +70,8 @@ export const NON_PERSONAL: Readonly<Record<string, string>> = {
   CustomerTokenResult: "the caller's own new customer token, answered only to the caller",
   UserAuthenticationWithPasswordSuccess: 'a wrapper: its `item` is a User (@ReturnsOwnAccount)',
   UserAuthenticationWithPasswordFailure: 'a fixed failure message',
+  ValidateUserPasswordResetTokenResult: 'a fixed code and message about a token',
+  RedeemUserPasswordResetTokenResult: 'a fixed code and message about a token',
 };
 
 /** The GraphQL context as far as this file needs it (see graphql.module). */

@@ -10,3 +10,8 @@ export function sha256(value: string): string {
 export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString('hex');
 }
+
+/** A random token of 32 bytes (256 bits), base64url (43 characters: safe in a URL as it is). */
+export function urlSafeToken(): string {
+  return randomBytes(32).toString('base64url');
+}

@@ -1,6 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { ApiTokenService } from '../auth/api-token.service';
+import { AuthService } from '../auth/auth.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { AdminBootstrapService } from '../user/admin-bootstrap.service';
 
@@ -73,6 +74,18 @@ export const COMMANDS: Record<string, CliCommand> = {
             'may accept it until its credential cache expires (CREDENTIAL_CACHE_MS); revokeApiToken over GraphQL is immediate there',
         );
       }
+    },
+  },
+  'user:reset-link': {
+    usage: 'user:reset-link --email E',
+    description: 'print a one-time password reset link for a user (no mail is sent)',
+    async run(app, flags) {
+      const { email, link, expiresAt } = await app
+        .get(AuthService)
+        .createPasswordResetLink(requireFlag(flags, 'email'));
+      console.log(`A one-time password reset link for ${email}, valid until ${expiresAt.toISOString()}:`);
+      console.log(link);
+      console.log('It replaces any earlier reset link of this user. Hand it over to its owner only.');
     },
   },
 };

@@ -1,5 +1,5 @@
 import { QueryFailedError } from 'typeorm';
-import { createLogger, PinoNestLogger, scrubSecrets } from './logger';
+import { createLogger, loggableUrl, PinoNestLogger, scrubSecrets } from './logger';
 
 const HASH = '$argon2id$v=19$m=19456,t=2,p=1$KNPaxOTRwc60DJeP7vp4bw$g27LCqeBFS0qzNYPMFOnF11DeS3n6gGHZ9yXq23ILBg';
 const TOKEN_HASH = 'd325b2527669c880559812d7fa25aa3f2fa65d7c87eea20b568d716c43ba25b6';
@@ -91,5 +91,17 @@ describe('error logging without query values', () => {
     nest.log('started', 'App');
     expect(last()).toMatchObject({ level: 30, context: 'App', msg: 'started' });
     expect(lines.join('')).not.toMatch(/argon2|jane@example\.com|[0-9a-f]{64}/);
+  });
+});
+
+describe('loggableUrl', () => {
+  it('replaces the values of token and email in a query string, and nothing else', () => {
+    expect(loggableUrl('/account/reset-password?email=jane%40example.com&token=abc_-123')).toBe(
+      '/account/reset-password?email=[REDACTED]&token=[REDACTED]',
+    );
+    expect(loggableUrl('/account/verify-email?token=abc#top')).toBe('/account/verify-email?token=[REDACTED]#top');
+    expect(loggableUrl('/x?Token=a&page=2&myemail=b')).toBe('/x?Token=[REDACTED]&page=2&myemail=b');
+    expect(loggableUrl('/graphql')).toBe('/graphql');
+    expect(loggableUrl(undefined)).toBeUndefined();
   });
 });

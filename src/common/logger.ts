@@ -46,6 +46,17 @@ const SECRET_SHAPES = [
   /(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])/gi,
 ];
 
+/** Query parameters whose values never reach a log line (the account pages' links carry them). */
+const SECRET_QUERY_PARAMETERS = /([?&](?:token|email)=)[^&#]*/gi;
+
+/**
+ * A request URL as it may be logged: the values of `token` and `email` in its query are replaced
+ * (`/account/reset-password?email=[REDACTED]&token=[REDACTED]`), whatever the path.
+ */
+export function loggableUrl(url: string | undefined): string | undefined {
+  return url?.includes('?') ? url.replace(SECRET_QUERY_PARAMETERS, '$1[REDACTED]') : url;
+}
+
 export function scrubSecrets(text: string): string {
   return SECRET_SHAPES.reduce((out, shape) => out.replace(shape, '[REDACTED]'), text);
 }
@@ -77,11 +88,11 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       serializers: {
         err: serializeError,
         error: serializeError,
-        // Only what helps to debug: no body, no query string secrets (query strings carry none here).
+        // Only what helps to debug: no body, no secret of the query string.
         req: (req: { id?: string; method?: string; url?: string; headers?: Record<string, unknown> }) => ({
           id: req.id,
           method: req.method,
-          url: req.url,
+          url: loggableUrl(req.url),
           headers: req.headers,
         }),
       },

@@ -6,7 +6,7 @@ import { RedisService } from './redis.module';
 import { MemoryThrottlerStorage, RedisThrottlerStorage } from './throttler-storage';
 
 /** The limits counted by `RateLimitGuard` (rate-limit.guard.ts) per client address (the throttler's default tracker). */
-const PER_ADDRESS: RateLimitName[] = ['signInPerAddress', 'registerPerAddress'];
+const PER_ADDRESS: RateLimitName[] = ['signInPerAddress', 'registerPerAddress', 'passwordResetPerAddress'];
 /** The partner API families (SPEC §4), counted per partner. */
 const PER_PARTNER: RateLimitName[] = [
   'partnerIdentity',

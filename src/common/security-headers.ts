@@ -27,6 +27,27 @@ export const DOCS_CSP = {
   },
 };
 
+/**
+ * The account pages (`/account/*`: reset a password, verify an address): their HTML, stylesheet and
+ * script come from the service and have nothing inline, so everything is 'self' and nothing else; the
+ * script calls the GraphQL API on the same origin. No form submits natively (form-action 'none').
+ */
+export const ACCOUNT_PAGES_CSP = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'none'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    connectSrc: ["'self'"],
+    baseUri: ["'none'"],
+    formAction: ["'none'"],
+    frameAncestors: ["'none'"],
+  },
+};
+
+/** Path prefixes of the pages that get their own policy (besides the docs). */
+const PAGE_POLICIES = [{ prefix: '/account/', csp: ACCOUNT_PAGES_CSP }];
+
 const ONE_YEAR_SECONDS = 365 * 24 * 3600;
 
 /**
@@ -66,6 +87,8 @@ export async function registerSecurityHeaders(
       // a page: its own CSP, and no window.opener link to a page of another origin
       route.helmet = { contentSecurityPolicy: DOCS_CSP, crossOriginOpenerPolicy: { policy: 'same-origin' } };
     }
+    const page = PAGE_POLICIES.find((p) => route.url.startsWith(p.prefix));
+    if (page) route.helmet = { contentSecurityPolicy: page.csp, crossOriginOpenerPolicy: { policy: 'same-origin' } };
   });
   await fastify.register(helmet, {
     ...API_HEADERS,

@@ -138,3 +138,41 @@ describe('mail and outbox settings', () => {
     expect(() => loadConfig({ SMTP_URL: 'mail://user:hunter2@host' })).toThrow(/^((?!hunter2).)*$/);
   });
 });
+
+describe('account recovery settings', () => {
+  it('have the documented defaults: reset links for 60 minutes, verification links for 48 hours, and their limits', () => {
+    const c = loadConfig({});
+    expect([c.passwordResetTtlMinutes, c.emailVerificationTtlHours]).toEqual([60, 48]);
+    expect(c.rateLimits.passwordResetPerEmail).toEqual({ limit: 5, ttlMs: 60 * 60_000 });
+    expect(c.rateLimits.passwordResetPerAddress).toEqual({ limit: 30, ttlMs: 60 * 60_000 });
+    expect(c.rateLimits.emailVerificationPerUser).toEqual({ limit: 5, ttlMs: 60 * 60_000 });
+  });
+
+  it('read PASSWORD_RESET_TTL_MINUTES, EMAIL_VERIFICATION_TTL_HOURS and the RATE_LIMIT_* of the flows', () => {
+    const c = loadConfig({
+      PASSWORD_RESET_TTL_MINUTES: '15',
+      EMAIL_VERIFICATION_TTL_HOURS: '72',
+      RATE_LIMIT_PASSWORD_RESET_PER_EMAIL: '3',
+      RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS: '100',
+      RATE_LIMIT_EMAIL_VERIFICATION_PER_USER: '2',
+    });
+    expect([c.passwordResetTtlMinutes, c.emailVerificationTtlHours]).toEqual([15, 72]);
+    expect(
+      [
+        c.rateLimits.passwordResetPerEmail,
+        c.rateLimits.passwordResetPerAddress,
+        c.rateLimits.emailVerificationPerUser,
+      ].map((r) => r.limit),
+    ).toEqual([3, 100, 2]);
+  });
+
+  it.each([
+    [{ PASSWORD_RESET_TTL_MINUTES: '0' }, 'PASSWORD_RESET_TTL_MINUTES'],
+    [{ PASSWORD_RESET_TTL_MINUTES: 'an hour' }, 'PASSWORD_RESET_TTL_MINUTES'],
+    [{ EMAIL_VERIFICATION_TTL_HOURS: '0' }, 'EMAIL_VERIFICATION_TTL_HOURS'],
+    [{ EMAIL_VERIFICATION_TTL_HOURS: '721' }, 'EMAIL_VERIFICATION_TTL_HOURS'],
+    [{ RATE_LIMIT_PASSWORD_RESET_PER_EMAIL: '0' }, 'RATE_LIMIT_PASSWORD_RESET_PER_EMAIL'],
+  ])('refuse %j, naming %s', (env, variable) => {
+    expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
+  });
+});

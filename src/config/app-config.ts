@@ -41,6 +41,9 @@ export interface AppConfig {
     registerPerAddress: RateLimit;
     passwordChangePerUser: RateLimit;
     emailChangePerUser: RateLimit;
+    passwordResetPerEmail: RateLimit;
+    passwordResetPerAddress: RateLimit;
+    emailVerificationPerUser: RateLimit;
     partnerIdentity: RateLimit;
     partnerIdentityDelete: RateLimit;
     partnerUpsert: RateLimit;
@@ -53,6 +56,10 @@ export interface AppConfig {
   credentialCacheMs: number;
   /** base of the links in mails (http or https, no trailing slash) */
   publicUrl: string;
+  /** lifetime of a password reset token (PASSWORD_RESET_TTL_MINUTES) */
+  passwordResetTtlMinutes: number;
+  /** lifetime of an email verification token (EMAIL_VERIFICATION_TTL_HOURS) */
+  emailVerificationTtlHours: number;
   /** SMTP delivery: `smtpUrl` holds credentials, so it is never logged (see REDACT_PATHS) */
   mail: { smtpUrl?: string; from: string };
   /** the transactional outbox worker: poll interval (0: this instance does not deliver), batch, lease */
@@ -234,6 +241,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       registerPerAddress: rate(env, 'RATE_LIMIT_REGISTER_PER_ADDRESS', 100, minute),
       passwordChangePerUser: rate(env, 'RATE_LIMIT_PASSWORD_CHANGE_PER_USER', 5, 15 * minute),
       emailChangePerUser: rate(env, 'RATE_LIMIT_EMAIL_CHANGE_PER_USER', 10, 60 * minute),
+      passwordResetPerEmail: rate(env, 'RATE_LIMIT_PASSWORD_RESET_PER_EMAIL', 5, 60 * minute),
+      passwordResetPerAddress: rate(env, 'RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS', 30, 60 * minute),
+      emailVerificationPerUser: rate(env, 'RATE_LIMIT_EMAIL_VERIFICATION_PER_USER', 5, 60 * minute),
       partnerIdentity: rate(env, 'RATE_LIMIT_PARTNER_IDENTITY', 2000, minute),
       partnerIdentityDelete: rate(env, 'RATE_LIMIT_PARTNER_IDENTITY_DELETE', 1000, minute),
       partnerUpsert: rate(env, 'RATE_LIMIT_PARTNER_UPSERT', 25000, minute),
@@ -252,6 +262,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     }),
     hsts: bool(env, 'HSTS', false),
     publicUrl: parsePublicUrl(env, port),
+    passwordResetTtlMinutes: int(env, 'PASSWORD_RESET_TTL_MINUTES', 60, 1, 7 * 24 * 60),
+    emailVerificationTtlHours: int(env, 'EMAIL_VERIFICATION_TTL_HOURS', 48, 1, 30 * 24),
     mail: parseMail(env),
     outbox: {
       pollMs: int(env, 'OUTBOX_POLL_MS', 1000, 0, 3_600_000),

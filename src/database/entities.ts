@@ -1,3 +1,4 @@
+import { AccountTokenEntity } from '../auth/account-token.entity';
 import { AddressEntity } from '../address/address.entity';
 import { CountryEntity } from '../address/country.entity';
 import { ApiTokenEntity } from '../auth/api-token.entity';
@@ -20,6 +21,7 @@ export const ENTITIES = [
   RoleEntity,
   UserEntity,
   SessionEntity,
+  AccountTokenEntity,
   ApiTokenEntity,
   CountryEntity,
   AddressEntity,

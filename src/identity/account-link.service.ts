@@ -1,56 +1,88 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { AppError } from '../common/app-error';
 import { AccountListener, OnAccountChange } from '../user/account-hooks';
 import { UserEntity } from '../user/user.entity';
 import { ProfileStore } from './profile-store';
 
 /**
- * Accounts and profiles are one person: a new account is linked to the profile holding its email
- * (created when there is none), and an email change moves the profile's email identifier, in the
- * account's own transaction. When another profile already holds the new email, the change answers as
- * for a free address and both profiles stay as they are (SPEC §6, §7: the answer must not tell whether
- * an integration knows an address; the profiles are merged once the new address is verified).
+ * Accounts and profiles are one person, once the person proved the address (SPEC §7): an account is
+ * linked to the identity profile holding its email only when that email is verified, in the transaction
+ * that verifies it. Until then the account has no profile, and nothing an account write answers depends
+ * on the profiles integrations created (registering an address, or changing to one, answers the same
+ * whether or not a profile holds it). An email change leaves the profiles alone; its verification
+ * merges the profile holding the new address into the account's own.
  */
 @Injectable()
 @OnAccountChange()
 export class AccountLinkService implements AccountListener {
+  private readonly logger = new Logger('AccountLink');
+
   constructor(private readonly store: ProfileStore) {}
 
-  userCreated(manager: EntityManager, user: UserEntity): Promise<void> {
-    return this.link(manager, user);
+  /** An account created with a verified email (none is, today) is linked at once. */
+  async userCreated(manager: EntityManager, user: UserEntity): Promise<void> {
+    if (user.emailVerified) await this.linkVerified(manager, user);
   }
 
-  emailChanged(manager: EntityManager, user: UserEntity): Promise<void> {
-    return this.moveEmail(manager, user);
+  emailVerified(manager: EntityManager, user: UserEntity): Promise<void> {
+    return this.linkVerified(manager, user);
   }
 
-  async link(manager: EntityManager, user: UserEntity): Promise<void> {
-    if (!user.email) return;
-    const { id } = await this.store.ensureProfile(manager, 'email', user.email, user.id);
-    const owner = await this.store.linkedUser(manager, id);
-    if (owner && owner !== user.id) {
-      throw AppError.conflict(`The identity profile of ${user.email} belongs to another account`, { field: 'email' });
+  /**
+   * The account is linked to the profile holding its (verified) email:
+   * - no profile holds it: the account's profile takes it (its previous email identifier is replaced),
+   *   or a new profile is created with it;
+   * - an unlinked profile holds it: that profile becomes the account's, or, when the account has one
+   *   already, is merged into it (the account profile's own values win; see ProfileStore.mergeProfile);
+   * - the profile of another account holds it (an integration re-pointed an identifier): nothing moves.
+   *   Profiles of two accounts are never merged (SPEC §10); the address is verified all the same, and the
+   *   case is logged for an operator.
+   */
+  async linkVerified(manager: EntityManager, user: UserEntity): Promise<void> {
+    const email = user.email;
+    if (!email) return;
+    const own = await this.store.profileOfUser(manager, user.id);
+    const holder = await this.store.ownerOf(manager, 'email', email);
+    if (holder && holder === own) return;
+    if (holder) {
+      const holderAccount = await this.store.linkedUser(manager, holder);
+      if (holderAccount && holderAccount !== user.id) {
+        this.logger.warn(
+          { userId: user.id, profileId: holder, otherUserId: holderAccount },
+          'A verified email is held by the identity profile of another account: the profiles stay as they are',
+        );
+        return;
+      }
+      if (!own) {
+        await this.store.takeProfiles(manager, [holder]);
+        await this.store.linkUser(manager, holder, user.id);
+        return;
+      }
+      // the verified address is the account's: it leaves the merged profile and replaces the account
+      // profile's email identifier, whatever the merge's "survivor wins" rule says about emails
+      await this.store.takeProfiles(manager, [own, holder]);
+      await this.store.deleteIdentifier(manager, holder, 'email', email);
+      await this.store.mergeProfile(manager, own, holder);
+      await this.setEmail(manager, own, email);
+      return;
     }
-    if (!owner) await this.store.linkUser(manager, id, user.id);
+    if (own) {
+      await this.store.takeProfiles(manager, [own]);
+      await this.setEmail(manager, own, email);
+      return;
+    }
+    const { id, created } = await this.store.ensureProfile(manager, 'email', email, user.id);
+    // created by someone else between our look-up and our insert: it is the holder; link it when free
+    if (!created && !(await this.store.linkedUser(manager, id))) await this.store.linkUser(manager, id, user.id);
   }
 
-  async moveEmail(manager: EntityManager, user: UserEntity): Promise<void> {
-    if (!user.email) return;
-    const profileId = await this.store.profileOfUser(manager, user.id);
-    const holder = await this.store.ownerOf(manager, 'email', user.email);
-    // Held by another profile (unlinked, or re-pointed by an integration): not revealed, not touched, and
-    // the account's own profile (if any) keeps its identifiers until the new address is verified.
-    if (holder && holder !== profileId) return;
-    if (!profileId) return this.link(manager, user);
-    // the profile row before its identifier row, as every writer of a profile does
-    await this.store.takeProfiles(manager, [profileId]);
-    await this.store.setIdentifier(
+  private setEmail(manager: EntityManager, profileId: string, email: string): Promise<void> {
+    return this.store.setIdentifier(
       manager,
       profileId,
       'email',
-      user.email,
-      `Another identity profile already has the email ${user.email}`,
+      email,
+      `Another identity profile already has the email ${email}`,
     );
   }
 }

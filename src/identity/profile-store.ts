@@ -3,7 +3,7 @@ import { EntityManager, In, SelectQueryBuilder } from 'typeorm';
 import { AppError, isUniqueViolation } from '../common/app-error';
 import { newId } from '../database/columns';
 import { chunked, fromSqlDate, inList, insertRows, isPostgres, query } from '../database/sql';
-import { IdentityIdentifierEntity, IdentityProfileEntity } from './identity.entity';
+import { IdentityEventEntity, IdentityIdentifierEntity, IdentityProfileEntity } from './identity.entity';
 import {
   byText,
   CatalogueEntry,
@@ -27,6 +27,20 @@ export interface StoredAttribute {
   profileId: string;
   key: string;
   value: unknown;
+}
+
+/** What `mergeProfile` did: what moved to the survivor, and what it dropped because the survivor had it. */
+export interface ProfileMerge {
+  /** identifiers that moved (their types were free on the survivor) */
+  movedIdentifiers: StoredIdentifier[];
+  /** identifiers of a type the survivor has: deleted with the merged profile */
+  droppedIdentifiers: StoredIdentifier[];
+  /** attribute keys that moved */
+  movedAttributes: string[];
+  /** attributes of a key the survivor has (the survivor's value won), with their values */
+  droppedAttributes: StoredAttribute[];
+  /** events that moved (all of them) */
+  movedEvents: number;
 }
 
 export interface StoredEvent {
@@ -145,6 +159,53 @@ export class ProfileStore {
       return { id: winner!, created: false };
     }
     return { id: profileId, created: true };
+  }
+
+  /**
+   * Merges profile `fromId` into `intoId` and deletes it: identifiers of a type the survivor lacks move,
+   * the others are dropped (a profile holds one value per type); attributes of a key the survivor lacks
+   * move, the survivor's value wins the others; every event moves; the merged profile's account link, if
+   * any, goes with it (the caller decides whether a linked profile may be merged). A fixed set of
+   * statements whatever the profiles hold. The caller has taken both profiles (`takeProfiles`) in its
+   * transaction. Returns what moved and what was dropped, for the caller to record.
+   */
+  async mergeProfile(manager: EntityManager, intoId: string, fromId: string): Promise<ProfileMerge> {
+    if (intoId === fromId) throw new Error('A profile cannot be merged into itself');
+    const dropped = await query<{ type: string; value: string }>(
+      manager,
+      'DELETE FROM identity_identifiers WHERE profile_id = $1 AND type IN (SELECT type FROM identity_identifiers WHERE profile_id = $2) RETURNING type, value',
+      [fromId, intoId],
+    );
+    const moved = await query<{ type: string; value: string }>(
+      manager,
+      'UPDATE identity_identifiers SET profile_id = $1 WHERE profile_id = $2 RETURNING type, value',
+      [intoId, fromId],
+    );
+    const droppedAttributes = await query<{ key: string; value: string }>(
+      manager,
+      'DELETE FROM identity_attributes WHERE profile_id = $1 AND key IN (SELECT key FROM identity_attributes WHERE profile_id = $2) RETURNING key, value',
+      [fromId, intoId],
+    );
+    const movedAttributes = await query<{ key: string }>(
+      manager,
+      'UPDATE identity_attributes SET profile_id = $1 WHERE profile_id = $2 RETURNING key',
+      [intoId, fromId],
+    );
+    // (an UPDATE's count, not its rows: a profile may have many events)
+    const events = await manager
+      .getRepository(IdentityEventEntity)
+      .update({ profileId: fromId }, { profileId: intoId });
+    await this.deleteProfile(manager, fromId);
+    const byType = (a: { type: string }, b: { type: string }) => byText(a.type, b.type);
+    return {
+      movedIdentifiers: moved.sort(byType).map((r) => ({ profileId: intoId, type: r.type, value: r.value })),
+      droppedIdentifiers: dropped.sort(byType).map((r) => ({ profileId: fromId, type: r.type, value: r.value })),
+      movedAttributes: movedAttributes.map((r) => r.key).sort(byText),
+      droppedAttributes: droppedAttributes
+        .sort((a, b) => byText(a.key, b.key))
+        .map((r) => ({ profileId: fromId, key: r.key, value: decodeAttribute(r.value) })),
+      movedEvents: events.affected ?? 0,
+    };
   }
 
   // ---- profiles and accounts -------------------------------------------------------------------

@@ -4,14 +4,19 @@ import { EntityManager } from 'typeorm';
 import { UserEntity } from './user.entity';
 
 /**
- * What another module does when an account is created or its email changes, inside the same
- * transaction. A listener that throws (an AppError CONFLICT, say) rolls the whole write back.
+ * What another module does when an account is created, its email changes or its email is verified,
+ * inside the same transaction. A listener that throws (an AppError CONFLICT, say) rolls the whole write back.
  */
 export interface AccountListener {
   /** after a user row is inserted (registerUser, createUser, bootstrap admin, CLI) */
   userCreated?(manager: EntityManager, user: UserEntity): Promise<void>;
   /** after a user's email changed (updateActiveUser, updateUser); `previousEmail` may be null */
   emailChanged?(manager: EntityManager, user: UserEntity, previousEmail: string | null): Promise<void>;
+  /**
+   * after the owner proved `user.email` (verifyUserEmail, redeemUserPasswordResetToken); `user` is the
+   * account as it is now, `emailVerified` true. Called again when an address is proved again.
+   */
+  emailVerified?(manager: EntityManager, user: UserEntity): Promise<void>;
 }
 
 /**
@@ -43,5 +48,9 @@ export class AccountHooks implements OnModuleInit {
 
   async emailChanged(manager: EntityManager, user: UserEntity, previousEmail: string | null): Promise<void> {
     for (const listener of this.listeners) await listener.emailChanged?.(manager, user, previousEmail);
+  }
+
+  async emailVerified(manager: EntityManager, user: UserEntity): Promise<void> {
+    for (const listener of this.listeners) await listener.emailVerified?.(manager, user);
   }
 }

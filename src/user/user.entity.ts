@@ -16,6 +16,11 @@ export class UserEntity {
   @Index('uq_users_email', { unique: true })
   @Column({ type: 'varchar', length: 254, nullable: true })
   email!: string | null;
+  /**
+   * The owner proved this address (a verification link, or a password reset mailed to it). Only then is
+   * the account linked to the identity profile holding the email (SPEC §7). An email change clears it.
+   */
+  @Column({ name: 'email_verified', type: 'boolean', default: false }) emailVerified!: boolean;
   @Column({ name: 'password_hash', type: 'varchar', length: 255, nullable: true }) passwordHash!: string | null;
   @Column({ type: 'varchar', length: 16, nullable: true }) phone!: string | null;
   @Column({ name: 'onboarding_status', type: 'varchar', length: 20, default: 'not_started' })

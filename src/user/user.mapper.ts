@@ -8,6 +8,7 @@ export function toUser(entity: UserEntity): User {
     id: entity.id,
     name: entity.name,
     email: entity.email,
+    emailVerified: entity.emailVerified,
     phone: entity.phone,
     hasAccount: entity.passwordHash !== null && entity.passwordHash !== undefined,
     onboardingStatus: entity.onboardingStatus,

@@ -23,6 +23,11 @@ export class User {
   @Field(() => ID) id!: string;
   @Field(() => String, { nullable: true }) name!: string | null;
   @Field(() => String, { nullable: true }) email!: string | null;
+  @Field(() => Boolean, {
+    description:
+      'True once the owner proved the email (the verification link, or a password reset); an email change clears it',
+  })
+  emailVerified!: boolean;
   @Field(() => String, { nullable: true }) phone!: string | null;
   @Field(() => Boolean, { nullable: true, description: 'True when the user has a password and can sign in' })
   hasAccount!: boolean;

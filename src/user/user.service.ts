@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository, SelectQueryBuilder } from 'typeorm';
 import { AddressService } from '../address/address.service';
 import { Actor } from '../auth/actor';
+import { AuthService } from '../auth/auth.service';
 import { CredentialCacheService } from '../auth/credential-cache.service';
 import { PasswordHasher } from '../auth/password-hasher';
 import { assertPasswordAllowed } from '../auth/password-policy';
@@ -50,15 +51,22 @@ export class UserService {
     private readonly limits: RateLimitService,
     private readonly customerGroups: CustomerGroupService,
     private readonly addresses: AddressService,
+    private readonly auth: AuthService,
   ) {}
 
   // ---- the signed-in user's own account ----------------------------------------------------
 
-  /** Public sign-up: name, email, password (rate-limited per client address by the resolver's guard). */
+  /**
+   * Public sign-up: name, email, password (rate-limited per client address by the resolver's guard). The
+   * email is unverified: a verification link is queued with the account, and until it is used the account
+   * is linked to no identity profile (SPEC §7).
+   */
   async register(data: UserRegisterInput): Promise<UserEntity> {
     assertPasswordAllowed(data.password);
     const passwordHash = await this.hasher.hash(data.password);
-    return this.insertUser({ name: data.name ?? null, email: data.email, passwordHash });
+    return this.insertUser({ name: data.name ?? null, email: data.email, passwordHash }, (manager, user) =>
+      this.auth.queueEmailVerification(manager, user),
+    );
   }
 
   /**
@@ -202,7 +210,11 @@ export class UserService {
     }
   }
 
-  /** Applies profile fields (and `extra`) to a user in one transaction; an email change runs the hooks. */
+  /**
+   * Applies profile fields (and `extra`) to a user in one transaction. An email change makes the email
+   * unverified, queues a verification link to the new address and a notice to the old one, and runs the
+   * hooks.
+   */
   private async updateById(
     userId: string,
     data: UserUpdateProfileInput,
@@ -220,9 +232,12 @@ export class UserService {
         const repo = manager.getRepository(UserEntity);
         const before = await repo.findOneBy({ id: userId });
         if (!before) throw AppError.notFound('User not found');
+        const emailChanged = patch.email !== undefined && patch.email !== before.email;
+        if (emailChanged) patch.emailVerified = false;
         if (Object.keys(patch).length) await repo.update({ id: userId }, patch);
         const after = await repo.findOneByOrFail({ id: userId });
-        if (patch.email !== undefined && patch.email !== before.email) {
+        if (emailChanged) {
+          await this.auth.queueEmailChange(manager, after, before.email);
           await this.hooks.emailChanged(manager, after, before.email);
         }
         if (extra) {

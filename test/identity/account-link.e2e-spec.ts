@@ -2,203 +2,331 @@ import { EntityManager } from 'typeorm';
 import { Permission, Scope } from '../../src/auth/permissions';
 import { newId } from '../../src/database/columns';
 import { TransactionService } from '../../src/database/transaction.service';
-import { IdentityIdentifierEntity, IdentityProfileEntity } from '../../src/identity/identity.entity';
+import {
+  IdentityEventEntity,
+  IdentityIdentifierEntity,
+  IdentityProfileEntity,
+} from '../../src/identity/identity.entity';
+import { ProfileStore } from '../../src/identity/profile-store';
 import { AccountHooks } from '../../src/user/account-hooks';
 import { UserEntity } from '../../src/user/user.entity';
+import { verifyEmail } from '../helpers/account-mail';
 import { seedApiToken, seedUser } from '../helpers/factories';
-import { startTestApp, TestApp } from '../helpers/test-app';
+import { GqlResult, startTestApp, TestApp } from '../helpers/test-app';
 
 const UPSERT = `mutation($identity: IdentityInput!) { upsertIdentity(identity: $identity) { id email } }`;
 const IDENTITY = `query($email: String!) { identity(email: $email) { id email identifiers { type value } attributes { name value } } }`;
 const IDENTITY_USER = `query($email: String!) { identity(email: $email) { id user { id email } } }`;
+const REGISTER = `mutation($data: UserRegisterInput!) { registerUser(data: $data) { id email emailVerified identity { id email } } }`;
+const ME = `{ authenticatedItem { id email emailVerified identity { id email identifiers { type value } attributes { name value } } } }`;
 const SIGN_IN = `mutation($email: String!, $password: String!) {
   authenticateUserWithPassword(email: $email, password: $password) {
     ... on UserAuthenticationWithPasswordSuccess { sessionToken }
     ... on UserAuthenticationWithPasswordFailure { message }
   }
 }`;
+const PASSWORD = 'a long passphrase 1';
 
-describe('accounts and identity profiles are one person', () => {
+/**
+ * SPEC §7, accounts and profiles: an account is linked to the identity profile holding its email only once
+ * the email is verified; until then it has none, and no account answer depends on the profiles that
+ * integrations created.
+ */
+describe('accounts and identity profiles are one person, once the email is proved', () => {
   let t: TestApp;
   let token: string;
   let admin: string;
-  const register = async (email: string, password = 'a long passphrase 1') => {
-    const res = await t.gql(
-      `mutation($data: UserRegisterInput!) { registerUser(data: $data) { id email identity { id email } } }`,
-      { data: { email, password } },
-    );
-    return res;
-  };
-  const signIn = async (email: string, password = 'a long passphrase 1') =>
-    (await t.gql(SIGN_IN, { email, password })).data.authenticateUserWithPassword.sessionToken as string;
+  const partner = () => ({ 'X-PARTNER-NAME': 'default', 'X-REQUEST-TOKEN': token, 'Content-Type': 'application/json' });
+  const register = (email: string, password = PASSWORD) => t.gql(REGISTER, { data: { email, password } });
+  const signIn = async (email: string, password = PASSWORD) =>
+    (await t.gql(SIGN_IN, { email, password })).data.authenticateUserWithPassword.sessionToken as string | undefined;
+  const me = async (session: string) => (await t.gql(ME, {}, session)).data.authenticatedItem;
   const profileCount = async () => t.dataSource.getRepository(IdentityProfileEntity).count();
+  const profile = (email: string) => t.gql(IDENTITY, { email }, { basic: token });
+  /** a registered, signed-in account whose email is verified (and so linked) */
+  const verifiedAccount = async (email: string) => {
+    const reg = await register(email);
+    await verifyEmail(t, email);
+    const session = (await signIn(email))!;
+    return { id: reg.data.registerUser.id as string, session, profileId: (await me(session)).identity.id as string };
+  };
 
   beforeAll(async () => {
     t = await startTestApp();
-    token = (await seedApiToken(t, [Scope.IdentitiesWrite])).token;
+    token = (await seedApiToken(t, [Scope.IdentitiesWrite, Scope.IdentitiesRead])).token;
     admin = (await seedUser(t, { permissions: 'all' })).token;
   });
   afterAll(() => t.close());
 
-  describe('through the account mutations', () => {
-    it('registering links the existing profile of that email, keeping its attributes', async () => {
-      const before = await t.gql(
+  describe('registration', () => {
+    it('links no profile and reveals none, whether or not an integration created one for the address', async () => {
+      const upserted = await t.gql(
         UPSERT,
         { identity: { email: 'shopper@example.com', attributes: [{ name: 'tier', value: 'Gold' }] } },
         { basic: token },
       );
-      const reg = await t.gql(
-        `mutation { registerUser(data: { name: "Shopper", email: "Shopper@Example.com", password: "shopper passphrase" }) { id identity { id email attributes { name value } } } }`,
-      );
-      expect(reg.errors).toBeUndefined();
-      expect(reg.data.registerUser.identity).toEqual({
-        id: before.data.upsertIdentity.id,
+      const before = await profileCount();
+      const known = await register('Shopper@Example.com');
+      const unknown = await register('nobody-knows@example.com');
+      const shape = (r: GqlResult) => ({ errors: r.errors, ...r.data.registerUser, id: 'x', email: 'x' });
+      expect(shape(known)).toEqual(shape(unknown));
+      expect(known.data.registerUser).toEqual({
+        id: expect.any(String),
         email: 'shopper@example.com',
-        attributes: [{ name: 'tier', value: 'Gold' }],
+        emailVerified: false,
+        identity: null,
       });
-      const after = await t.gql(IDENTITY_USER, { email: 'shopper@example.com' }, admin);
-      expect(after.data.identity.user).toEqual({ id: reg.data.registerUser.id, email: 'shopper@example.com' });
+      // no profile was created for the new address, and the integration's profile is untouched and unlinked
+      expect(await profileCount()).toBe(before);
+      const held = await t.gql(IDENTITY_USER, { email: 'shopper@example.com' }, admin);
+      expect(held.data.identity).toEqual({ id: upserted.data.upsertIdentity.id, user: null });
+      const session = (await signIn('shopper@example.com'))!;
+      expect((await me(session)).identity).toBeNull();
     });
 
-    it('registering or creating a user creates its profile when none exists', async () => {
-      const reg = await register('newcomer@example.com');
-      expect(reg.data.registerUser.identity).toEqual({ id: expect.any(String), email: 'newcomer@example.com' });
+    it('answers the same for an address whose profile another account holds (an integration re-pointed it): no CONFLICT', async () => {
+      const first = await verifiedAccount('first@example.com');
+      const patch = await t.rest('patch', '/api/user/v1/identity', {
+        headers: partner(),
+        body: { old_identifier: { email: 'first@example.com' }, new_identifier: { email: 'repointed@example.com' } },
+      });
+      expect([patch.status, patch.body]).toEqual([200, {}]);
+      const res = await register('repointed@example.com');
+      expect(res.errors).toBeUndefined();
+      expect(res.data.registerUser).toMatchObject({ email: 'repointed@example.com', identity: null });
+      // verified: the address is proved, but another account's profile is never taken or merged
+      await verifyEmail(t, 'repointed@example.com');
+      const session = (await signIn('repointed@example.com'))!;
+      expect(await me(session)).toMatchObject({ emailVerified: true, identity: null });
+      const held = await t.gql(IDENTITY_USER, { email: 'repointed@example.com' }, admin);
+      expect(held.data.identity).toEqual({ id: first.profileId, user: { id: first.id, email: 'first@example.com' } });
+    });
+
+    it('createUser (admin) makes an unverified account without a profile', async () => {
       const created = await t.gql(
-        `mutation { createUser(data: { email: "fresh@example.com" }) { id identity { email identifiers { type value } } } }`,
+        `mutation { createUser(data: { email: "fresh@example.com" }) { id emailVerified identity { id } } }`,
         {},
         admin,
       );
-      expect(created.data.createUser.identity).toEqual({
-        email: 'fresh@example.com',
-        identifiers: [{ type: 'email', value: 'fresh@example.com' }],
+      expect(created.data.createUser).toEqual({ id: expect.any(String), emailVerified: false, identity: null });
+    });
+  });
+
+  describe('verification', () => {
+    it('links the profile holding the email, with its attributes', async () => {
+      const upserted = await t.gql(
+        UPSERT,
+        { identity: { email: 'linker@example.com', attributes: [{ name: 'tier', value: 'Silver' }] } },
+        { basic: token },
+      );
+      await register('linker@example.com');
+      await verifyEmail(t, 'linker@example.com');
+      const session = (await signIn('linker@example.com'))!;
+      expect(await me(session)).toMatchObject({
+        emailVerified: true,
+        identity: {
+          id: upserted.data.upsertIdentity.id,
+          email: 'linker@example.com',
+          attributes: [{ name: 'tier', value: 'Silver' }],
+        },
+      });
+      const held = await t.gql(IDENTITY_USER, { email: 'linker@example.com' }, admin);
+      expect(held.data.identity.user).toMatchObject({ email: 'linker@example.com' });
+    });
+
+    it('creates the profile when none holds the email', async () => {
+      const before = await profileCount();
+      await register('newcomer@example.com');
+      await verifyEmail(t, 'newcomer@example.com');
+      expect(await profileCount()).toBe(before + 1);
+      const session = (await signIn('newcomer@example.com'))!;
+      expect((await me(session)).identity).toMatchObject({
+        email: 'newcomer@example.com',
+        identifiers: [{ type: 'email', value: 'newcomer@example.com' }],
+        attributes: [],
       });
     });
 
-    it("moves the profile's email identifier when the account's email changes (updateActiveUser, updateUser)", async () => {
-      const reg = await register('mover@example.com');
-      const profileId = reg.data.registerUser.identity.id;
+    it('an account made by an admin is linked once its owner verifies (here after signing in)', async () => {
+      const created = await t.gql(
+        `mutation { createUser(data: { email: "by-admin@example.com", password: "${PASSWORD}" }) { id } }`,
+        {},
+        admin,
+      );
+      const session = (await signIn('by-admin@example.com'))!;
+      await verifyEmail(t, 'by-admin@example.com', session);
+      expect(await me(session)).toMatchObject({
+        id: created.data.createUser.id,
+        emailVerified: true,
+        identity: { email: 'by-admin@example.com' },
+      });
+    });
+  });
+
+  describe('email changes', () => {
+    it("keep the account's profile as it is until the new address is verified, which moves the email identifier", async () => {
+      const a = await verifiedAccount('mover@example.com');
       await t.gql(
         UPSERT,
         { identity: { email: 'mover@example.com', attributes: [{ name: 'kept', value: 'yes' }] } },
         { basic: token },
       );
-      const session = await signIn('mover@example.com');
-      const moved = await t.gql(
-        `mutation { updateActiveUser(data: { email: "Moved@example.com" }) { email identity { id email attributes { name value } } } }`,
+      const changed = await t.gql(
+        `mutation { updateActiveUser(data: { email: "Moved@example.com" }) { email emailVerified identity { id email } } }`,
         {},
-        session,
+        a.session,
       );
-      expect(moved.data.updateActiveUser).toEqual({
+      expect(changed.data.updateActiveUser).toEqual({
         email: 'moved@example.com',
-        identity: { id: profileId, email: 'moved@example.com', attributes: [{ name: 'kept', value: 'yes' }] },
+        emailVerified: false,
+        identity: { id: a.profileId, email: 'mover@example.com' },
       });
-      expect((await t.gql(IDENTITY, { email: 'mover@example.com' }, { basic: token })).data.identity).toBeNull();
+      // the unverified address is in no profile: an integration writing it now creates a profile of its own
+      expect((await profile('moved@example.com')).data.identity).toBeNull();
+
+      await verifyEmail(t, 'moved@example.com');
+      expect(await me(a.session)).toMatchObject({
+        emailVerified: true,
+        identity: { id: a.profileId, email: 'moved@example.com', attributes: [{ name: 'kept', value: 'yes' }] },
+      });
+      expect((await profile('mover@example.com')).data.identity).toBeNull();
+
+      // by an admin: the same
       const byAdmin = await t.gql(
-        `mutation { updateUser(where: { email: "moved@example.com" }, data: { email: "moved2@example.com" }) { identity { id email } } }`,
+        `mutation { updateUser(where: { id: "${a.id}" }, data: { email: "moved2@example.com" }) { emailVerified identity { id email } } }`,
         {},
         admin,
       );
-      expect(byAdmin.data.updateUser.identity).toEqual({ id: profileId, email: 'moved2@example.com' });
-      expect((await t.gql(IDENTITY, { email: 'moved2@example.com' }, { basic: token })).data.identity.id).toBe(
-        profileId,
-      );
-      expect(await t.dataSource.getRepository(IdentityProfileEntity).countBy({ id: profileId })).toBe(1);
+      expect(byAdmin.data.updateUser).toEqual({
+        emailVerified: false,
+        identity: { id: a.profileId, email: 'moved@example.com' },
+      });
+      await verifyEmail(t, 'moved2@example.com');
+      expect((await profile('moved2@example.com')).data.identity.id).toBe(a.profileId);
     });
 
-    it('an email change to an email another profile holds answers as for a free one and touches no profile (updateUser)', async () => {
-      const other = await t.gql(UPSERT, { identity: { email: 'someone-else@example.com' } }, { basic: token });
-      const reg = await register('owner@example.com');
-      const id = reg.data.registerUser.id;
+    it('to an address an unlinked profile holds answers as for a free one; verification merges that profile into the account’s', async () => {
+      // the account's profile: a uuid and attributes of its own
+      const a = await verifiedAccount('merger@example.com');
+      const b = await verifiedAccount('bystander@example.com');
+      let rest = await t.rest('post', '/api/user/v1/upsert', {
+        headers: partner(),
+        body: {
+          users: [
+            {
+              identifiers: { email: 'merger@example.com', uuid: 'account-uuid' },
+              attributes: { name: 'Mine', custom: { shared: 'mine', own: 'a' } },
+            },
+            {
+              identifiers: { email: 'marketing@example.com', uuid: 'marketing-uuid', phone_number: '+358401234567' },
+              attributes: { name: 'Theirs', surname: 'Known', custom: { shared: 'theirs', x: '1' } },
+              events: [
+                {
+                  event_name: 'page_view',
+                  timestamp: '2024-05-01T10:00:00Z',
+                  event_params: { url: 'https://shop.example/a' },
+                },
+              ],
+            },
+          ],
+        },
+      });
+      expect(rest.body).toEqual({ data: { successful: { count: 2 }, fail: {} } });
+      const marketingId = (await profile('marketing@example.com')).data.identity.id as string;
+      const snapshot = async (profileId: string) => ({
+        identifiers: await t.dataSource
+          .getRepository(IdentityIdentifierEntity)
+          .find({ where: { profileId }, order: { type: 'ASC' } }),
+        user: (await t.dataSource.getRepository(IdentityProfileEntity).findOneByOrFail({ id: profileId })).userId,
+      });
+      const marketingBefore = await snapshot(marketingId);
+
+      const UPDATE = `mutation($email: String!) { updateActiveUser(data: { email: $email }) { id name email emailVerified phone hasAccount identity { id email } } }`;
+      const held = await t.gql(UPDATE, { email: 'marketing@example.com' }, a.session);
+      const free = await t.gql(UPDATE, { email: 'free-address@example.com' }, b.session);
+      const shape = (r: GqlResult) => ({
+        errors: r.errors,
+        ...r.data.updateActiveUser,
+        id: 'x',
+        email: 'x',
+        identity: { ...r.data.updateActiveUser.identity, id: 'x', email: 'x' },
+      });
+      expect(shape(held)).toEqual(shape(free));
+      expect(held.data.updateActiveUser.identity).toEqual({ id: a.profileId, email: 'merger@example.com' });
+      // nothing moves before the new address is proved
+      expect(await snapshot(marketingId)).toEqual(marketingBefore);
+
+      await verifyEmail(t, 'marketing@example.com');
+      const after = await me(a.session);
+      expect(after.identity).toEqual({
+        id: a.profileId,
+        email: 'marketing@example.com',
+        // the account profile's uuid wins; the phone it lacked moves; the verified email replaces its old one
+        identifiers: [
+          { type: 'uuid', value: 'account-uuid' },
+          { type: 'email', value: 'marketing@example.com' },
+          { type: 'phone_number', value: '+358401234567' },
+        ],
+        // custom attributes: its own values win (shared), the others move (x)
+        attributes: [
+          { name: 'own', value: 'a' },
+          { name: 'shared', value: 'mine' },
+          { name: 'x', value: '1' },
+        ],
+      });
+      expect(await t.dataSource.getRepository(IdentityProfileEntity).countBy({ id: marketingId })).toBe(0);
+      expect((await profile('merger@example.com')).data.identity).toBeNull();
+      // default attributes likewise (name is the account's, surname moves) and the events moved
+      rest = await t.rest('post', '/api/user/v1/profile', {
+        headers: partner(),
+        body: {
+          identifiers: { uuid: 'marketing-uuid' },
+          attributes: ['name', 'surname'],
+          events: { start_date: '2024-01-01T00:00:00Z', end_date: '2024-12-31T00:00:00Z', wanted: ['page_view'] },
+        },
+      });
+      expect(rest.status).toBe(404); // the merged profile's uuid was dropped: the survivor has its own
+      rest = await t.rest('post', '/api/user/v1/profile', {
+        headers: partner(),
+        body: {
+          identifiers: { phone_number: '+358401234567' },
+          attributes: ['name', 'surname'],
+          events: { start_date: '2024-01-01T00:00:00Z', end_date: '2024-12-31T00:00:00Z', wanted: ['page_view'] },
+        },
+      });
+      expect(rest.body).toMatchObject({
+        iid: a.profileId,
+        attributes: { name: 'Mine', surname: 'Known' },
+        events: { page_view: [{ url: 'https://shop.example/a', created_date: '2024-05-01T10:00:00Z' }] },
+      });
+    });
+
+    it('an email another account has stays CONFLICT, and changes nothing', async () => {
+      await verifiedAccount('account-holder@example.com');
+      const d = await verifiedAccount('wants-it@example.com');
       const res = await t.gql(
-        `mutation { updateUser(where: { id: "${id}" }, data: { email: "someone-else@example.com", name: "Changed" }) { id email name } }`,
+        `mutation { updateActiveUser(data: { email: "account-holder@example.com" }) { id } }`,
         {},
-        admin,
+        d.session,
       );
-      expect([res.errors, res.data.updateUser]).toEqual([
-        undefined,
-        { id, email: 'someone-else@example.com', name: 'Changed' },
-      ]);
-      // the account keeps its profile as it was; the other profile stays unlinked (SPEC §7 merges on verification)
-      const user = await t.gql(`{ user(where: { id: "${id}" }) { email identity { id email } } }`, {}, admin);
-      expect(user.data.user).toEqual({
-        email: 'someone-else@example.com',
-        identity: { id: reg.data.registerUser.identity.id, email: 'owner@example.com' },
-      });
-      const held = await t.gql(IDENTITY_USER, { email: 'someone-else@example.com' }, admin);
-      expect(held.data.identity).toEqual({ id: other.data.upsertIdentity.id, user: null });
+      expect([res.code, res.errors?.[0].message]).toEqual(['CONFLICT', 'A user with this email already exists']);
+      expect(await me(d.session)).toMatchObject({ email: 'wants-it@example.com', emailVerified: true });
     });
+  });
 
-    it('an email change to an email another profile holds answers as for a free one and touches no profile (updateActiveUser)', async () => {
-      await t.gql(
-        UPSERT,
-        { identity: { email: 'taken-by-profile@example.com', attributes: [{ name: 'x', value: '1' }] } },
-        { basic: token },
-      );
-      await register('self@example.com');
-      const session = await signIn('self@example.com');
-      const res = await t.gql(
-        `mutation { updateActiveUser(data: { email: "taken-by-profile@example.com", name: "Changed" }) { email name } }`,
-        {},
-        session,
-      );
-      expect([res.errors, res.data.updateActiveUser]).toEqual([
-        undefined,
-        { email: 'taken-by-profile@example.com', name: 'Changed' },
-      ]);
-      const me = await t.gql(`{ authenticatedItem { email name identity { email } } }`, {}, session);
-      expect(me.data.authenticatedItem).toEqual({
-        email: 'taken-by-profile@example.com',
-        name: 'Changed',
-        identity: { email: 'self@example.com' },
-      });
-      // the other profile is untouched
-      expect(
-        (await t.gql(IDENTITY, { email: 'taken-by-profile@example.com' }, { basic: token })).data.identity,
-      ).toMatchObject({
-        identifiers: [{ type: 'email', value: 'taken-by-profile@example.com' }],
-        attributes: [{ name: 'x', value: '1' }],
-      });
-      // the account signs in with its new email, not the old one
-      expect(await signIn('taken-by-profile@example.com')).toEqual(expect.any(String));
-      expect(await signIn('self@example.com')).toBeUndefined();
-    });
-
-    it('a new account is CONFLICT when the profile of its email belongs to another account (an integration moved it)', async () => {
-      const first = await register('first@example.com');
-      // the Insider API re-points the linked profile's email; the account's sign-in email stays
-      const patch = await t.rest('patch', '/api/user/v1/identity', {
-        headers: { 'X-PARTNER-NAME': 'default', 'X-REQUEST-TOKEN': token, 'Content-Type': 'application/json' },
-        body: { old_identifier: { email: 'first@example.com' }, new_identifier: { email: 'repointed@example.com' } },
-      });
-      expect([patch.status, patch.body]).toEqual([200, {}]);
-      expect(await signIn('first@example.com')).toEqual(expect.any(String));
-      const users = await t.dataSource.getRepository(UserEntity).count();
-      const res = await register('repointed@example.com');
-      expect([res.code, res.errors?.[0].message]).toEqual([
-        'CONFLICT',
-        'The identity profile of repointed@example.com belongs to another account',
-      ]);
-      expect(await t.dataSource.getRepository(UserEntity).count()).toBe(users);
-      const profile = await t.gql(IDENTITY_USER, { email: 'repointed@example.com' }, admin);
-      expect(profile.data.identity.user).toEqual({ id: first.data.registerUser.id, email: 'first@example.com' });
-    });
-
-    it('the partner APIs never change sign-in credentials: upserting a linked profile keeps the account', async () => {
-      await register('linked@example.com', 'linked passphrase');
-      await t.gql(
-        UPSERT,
-        { identity: { email: 'LINKED@example.com', attributes: [{ name: 'a', value: 'b' }] } },
-        { basic: token },
-      );
-      expect(await signIn('linked@example.com', 'linked passphrase')).toEqual(expect.any(String));
-    });
+  it('the partner APIs never change sign-in credentials: upserting a linked profile keeps the account', async () => {
+    await verifiedAccount('linked@example.com');
+    await t.gql(
+      UPSERT,
+      { identity: { email: 'LINKED@example.com', attributes: [{ name: 'a', value: 'b' }] } },
+      { basic: token },
+    );
+    expect(await signIn('linked@example.com')).toEqual(expect.any(String));
   });
 
   describe('Identity.user and User.identity', () => {
     it('Identity.user is account data: canReadUsers or the user themself, not an identity scope', async () => {
-      const reg = await register('visible@example.com');
-      const userId = reg.data.registerUser.id;
-      const session = await signIn('visible@example.com');
+      const { id: userId, session, profileId } = await verifiedAccount('visible@example.com');
       const identitiesAdmin = (await seedUser(t, { permissions: [Permission.CanManageIdentities] })).token;
       const bothAdmin = (await seedUser(t, { permissions: [Permission.CanManageIdentities, Permission.CanReadUsers] }))
         .token;
@@ -209,7 +337,7 @@ describe('accounts and identity profiles are one person', () => {
 
       for (const credential of [{ basic: token }, identitiesAdmin]) {
         const res = await t.gql(IDENTITY_USER, { email: 'visible@example.com' }, credential);
-        expect(res.data.identity).toEqual({ id: reg.data.registerUser.identity.id, user: null });
+        expect(res.data.identity).toEqual({ id: profileId, user: null });
         expect([res.code, res.errors?.[0].message, res.errors?.[0].path]).toEqual([
           'FORBIDDEN',
           "Reading another user's account needs the canReadUsers or canManageUsers permission",
@@ -227,7 +355,7 @@ describe('accounts and identity profiles are one person', () => {
     });
 
     it('batches User.identity and Identity.user for a list (one query per field)', async () => {
-      for (let i = 0; i < 5; i++) await register(`batch${i}@example.com`);
+      for (let i = 0; i < 5; i++) await verifiedAccount(`batch${i}@example.com`);
       const queries: string[] = [];
       const logger = t.dataSource.logger;
       const original = logger.logQuery.bind(logger);
@@ -252,89 +380,119 @@ describe('accounts and identity profiles are one person', () => {
     });
   });
 
-  describe('the account hook, called directly inside a transaction', () => {
+  describe('the account hooks and the merge statements, called directly inside a transaction', () => {
     const run = <T>(work: (hooks: AccountHooks, manager: EntityManager) => Promise<T>) =>
       t.app.get(TransactionService).run((manager) => work(t.app.get(AccountHooks), manager));
     const linkedProfile = (userId: string) => t.dataSource.getRepository(IdentityProfileEntity).findOneBy({ userId });
     const emailOf = async (profileId: string) =>
       (await t.dataSource.getRepository(IdentityIdentifierEntity).findOneBy({ profileId, type: 'email' }))?.value ??
       null;
+    const verified = (user: UserEntity, email = user.email) => ({ ...user, email, emailVerified: true }) as UserEntity;
 
-    it('userCreated creates and links a profile, or links the one holding the email; twice is harmless', async () => {
+    it('userCreated links nothing for an unverified account, and links a verified one', async () => {
       const { user } = await seedUser(t); // written straight to the database: no hook has run
-      expect(await linkedProfile(user.id)).toBeNull();
-      await run((hooks, m) => hooks.userCreated(m, user));
-      const profile = await linkedProfile(user.id);
-      expect(await emailOf(profile!.id)).toBe(user.email);
       const count = await profileCount();
       await run((hooks, m) => hooks.userCreated(m, user));
-      expect([(await linkedProfile(user.id))!.id, await profileCount()]).toEqual([profile!.id, count]);
-
-      const existing = await t.gql(UPSERT, { identity: { email: 'hook-existing@example.com' } }, { basic: token });
-      const { user: second } = await seedUser(t, { email: 'hook-existing@example.com' });
-      await run((hooks, m) => hooks.userCreated(m, second));
-      expect((await linkedProfile(second.id))!.id).toBe(existing.data.upsertIdentity.id);
+      expect([await linkedProfile(user.id), await profileCount()]).toEqual([null, count]);
+      await run((hooks, m) => hooks.userCreated(m, verified(user)));
+      expect(await emailOf((await linkedProfile(user.id))!.id)).toBe(user.email);
     });
 
-    it('userCreated is CONFLICT when the profile of the email belongs to another user, and rolls back', async () => {
-      const { user: owner } = await seedUser(t, { email: 'hook-owner@example.com' });
-      await run((hooks, m) => hooks.userCreated(m, owner));
-      const intruder = { ...owner, id: (await seedUser(t)).user.id } as UserEntity;
-      const marker = await profileCount();
+    it('emailChanged leaves every profile as it is', async () => {
+      const { user } = await seedUser(t, { email: 'hook-move@example.com' });
+      await run((hooks, m) => hooks.emailVerified(m, verified(user)));
+      const profileId = (await linkedProfile(user.id))!.id;
+      await run((hooks, m) =>
+        hooks.emailChanged(m, { ...user, email: 'hook-moved@example.com' } as UserEntity, user.email),
+      );
+      expect(await emailOf(profileId)).toBe('hook-move@example.com');
+    });
+
+    it('emailVerified links or creates the profile; twice is harmless; it restores an email identifier an integration removed', async () => {
+      const { user } = await seedUser(t, { email: 'hook-verify@example.com' });
+      await run((hooks, m) => hooks.emailVerified(m, verified(user)));
+      const profileId = (await linkedProfile(user.id))!.id;
+      const count = await profileCount();
+      await run((hooks, m) => hooks.emailVerified(m, verified(user)));
+      expect([(await linkedProfile(user.id))!.id, await profileCount()]).toEqual([profileId, count]);
+
+      await t.dataSource.getRepository(IdentityIdentifierEntity).delete({ profileId, type: 'email' });
+      await run((hooks, m) => hooks.emailVerified(m, verified(user)));
+      expect(await emailOf(profileId)).toBe('hook-verify@example.com');
+    });
+
+    it('a failure later in the transaction undoes the link and the merge', async () => {
+      const { user } = await seedUser(t, { email: 'hook-rollback@example.com' });
+      await run((hooks, m) => hooks.emailVerified(m, verified(user)));
+      const own = (await linkedProfile(user.id))!.id;
+      const other = await t.gql(
+        UPSERT,
+        { identity: { email: 'hook-other@example.com', attributes: [{ name: 'k', value: 'v' }] } },
+        { basic: token },
+      );
+      const otherId = other.data.upsertIdentity.id as string;
+      const count = await profileCount();
       await expect(
         run(async (hooks, m) => {
-          // a write earlier in the same transaction must be undone too
           await m.getRepository(IdentityProfileEntity).insert({ id: newId(), userId: null });
-          await hooks.userCreated(m, intruder);
+          await hooks.emailVerified(m, verified(user, 'hook-other@example.com'));
+          throw new Error('the verification failed after all');
         }),
-      ).rejects.toMatchObject({
-        code: 'CONFLICT',
-        message: 'The identity profile of hook-owner@example.com belongs to another account',
+      ).rejects.toThrow('the verification failed after all');
+      expect(await profileCount()).toBe(count);
+      expect([await emailOf(own), await emailOf(otherId)]).toEqual([
+        'hook-rollback@example.com',
+        'hook-other@example.com',
+      ]);
+    });
+
+    it('ProfileStore.mergeProfile moves what the survivor lacks, keeps its own values, moves events, and says what it dropped', async () => {
+      const rest = await t.rest('post', '/api/user/v1/upsert', {
+        headers: partner(),
+        body: {
+          users: [
+            {
+              identifiers: { email: 'into@example.com', uuid: 'into-uuid' },
+              attributes: { name: 'Into', custom: { both: 'into' } },
+            },
+            {
+              identifiers: { email: 'from@example.com', uuid: 'from-uuid', phone_number: '+358501112222' },
+              attributes: { surname: 'From', custom: { both: 'from', only: 'from' } },
+              events: [
+                { event_name: 'a', timestamp: '2024-01-01T00:00:00Z' },
+                { event_name: 'b', timestamp: '2024-01-02T00:00:00Z' },
+              ],
+            },
+          ],
+        },
       });
-      expect(await profileCount()).toBe(marker);
-      expect(await linkedProfile(intruder.id)).toBeNull();
-    });
-
-    it('emailChanged moves the email identifier; when another profile holds it, neither profile changes', async () => {
-      const { user } = await seedUser(t, { email: 'hook-move@example.com' });
-      await run((hooks, m) => hooks.userCreated(m, user));
-      const profileId = (await linkedProfile(user.id))!.id;
-      const changed = { ...user, email: 'hook-moved@example.com' } as UserEntity;
-      await run((hooks, m) => hooks.emailChanged(m, changed, 'hook-move@example.com'));
-      expect(await emailOf(profileId)).toBe('hook-moved@example.com');
-
-      const taken = await t.gql(UPSERT, { identity: { email: 'hook-taken@example.com' } }, { basic: token });
-      const takenId = taken.data.upsertIdentity.id as string;
-      const clash = { ...user, email: 'hook-taken@example.com' } as UserEntity;
-      await run((hooks, m) => hooks.emailChanged(m, clash, 'hook-moved@example.com'));
-      expect(await emailOf(profileId)).toBe('hook-moved@example.com');
-      expect(await emailOf(takenId)).toBe('hook-taken@example.com');
-      expect(
-        (await t.dataSource.getRepository(IdentityProfileEntity).findOneByOrFail({ id: takenId })).userId,
-      ).toBeNull();
-
-      // an account without a profile is not linked to the profile holding its new email either
-      const { user: bare } = await seedUser(t, { email: 'hook-bare@example.com' });
-      await run((hooks, m) =>
-        hooks.emailChanged(m, { ...bare, email: 'hook-taken@example.com' } as UserEntity, bare.email),
-      );
-      expect(await linkedProfile(bare.id)).toBeNull();
-      expect(
-        (await t.dataSource.getRepository(IdentityProfileEntity).findOneByOrFail({ id: takenId })).userId,
-      ).toBeNull();
-    });
-
-    it('emailChanged links a user that had no profile, and restores an email identifier an integration removed', async () => {
-      const { user } = await seedUser(t, { email: 'hook-unlinked@example.com' });
-      const changed = { ...user, email: 'hook-late@example.com' } as UserEntity;
-      await run((hooks, m) => hooks.emailChanged(m, changed, user.email));
-      const profile = await linkedProfile(user.id);
-      expect(await emailOf(profile!.id)).toBe('hook-late@example.com');
-
-      await t.dataSource.getRepository(IdentityIdentifierEntity).delete({ profileId: profile!.id, type: 'email' });
-      const again = { ...user, email: 'hook-later@example.com' } as UserEntity;
-      await run((hooks, m) => hooks.emailChanged(m, again, 'hook-late@example.com'));
-      expect(await emailOf(profile!.id)).toBe('hook-later@example.com');
+      expect(rest.status).toBe(200);
+      const into = (await profile('into@example.com')).data.identity.id as string;
+      const from = (await profile('from@example.com')).data.identity.id as string;
+      const store = t.app.get(ProfileStore);
+      const merge = await t.app.get(TransactionService).run(async (m) => {
+        await store.takeProfiles(m, [into, from]);
+        return store.mergeProfile(m, into, from);
+      });
+      expect(merge).toEqual({
+        movedIdentifiers: [{ profileId: into, type: 'phone_number', value: '+358501112222' }],
+        droppedIdentifiers: [
+          { profileId: from, type: 'email', value: 'from@example.com' },
+          { profileId: from, type: 'uuid', value: 'from-uuid' },
+        ],
+        movedAttributes: ['c_only', 'surname'],
+        droppedAttributes: [{ profileId: from, key: 'c_both', value: 'from' }],
+        movedEvents: 2,
+      });
+      expect(await t.dataSource.getRepository(IdentityEventEntity).countBy({ profileId: into })).toBe(2);
+      expect(await t.dataSource.getRepository(IdentityProfileEntity).countBy({ id: from })).toBe(0);
+      expect((await profile('into@example.com')).data.identity).toMatchObject({
+        id: into,
+        attributes: [
+          { name: 'both', value: 'into' },
+          { name: 'only', value: 'from' },
+        ],
+      });
     });
   });
 });

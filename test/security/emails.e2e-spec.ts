@@ -3,6 +3,7 @@ import { NormaliseEmailsNfkc1795973935489 as PostgresMigration } from '../../src
 import { NormaliseEmailsNfkc1795973935489 as SqliteMigration } from '../../src/database/migrations/sqlite/1795973935489-NormaliseEmailsNfkc';
 import { newId } from '../../src/database/columns';
 import { UserEntity } from '../../src/user/user.entity';
+import { verifyEmail } from '../helpers/account-mail';
 import { seedApiToken, seedUser, SeededUser } from '../helpers/factories';
 import { isPostgres, startTestApp, TestApp } from '../helpers/test-app';
 
@@ -57,6 +58,8 @@ describe('look-alike emails are one account, or refused (finding 9)', () => {
       expect(res.errors).toBeUndefined();
       id = res.data.registerUser.id;
       expect(res.data.registerUser.email).toBe(registered.normalize('NFKC').toLowerCase());
+      // proved, so the account has its profile (SPEC §7)
+      await verifyEmail(t, res.data.registerUser.email);
     });
 
     it('signs in to the same account', async () => {

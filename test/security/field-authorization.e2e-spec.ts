@@ -23,6 +23,7 @@ import {
 import { AddressEntity } from '../../src/address/address.entity';
 import { NON_PERSONAL, PART_OF, PERSONAL_TYPES, registryProblems } from '../../src/auth/field-authorization';
 import { Permission, Scope } from '../../src/auth/permissions';
+import { tokenMailedTo, verifyEmail } from '../helpers/account-mail';
 import { seedApiToken, seedUser } from '../helpers/factories';
 import { Credential, startTestApp, TestApp } from '../helpers/test-app';
 
@@ -247,6 +248,11 @@ describe('per-field authorization (SPEC §6)', () => {
         admin,
       )
     ).createUser;
+    // the account is linked to its profile once its owner proves the address (SPEC §7)
+    const session = (await ok(SIGN_IN, { email: p.email, password: p.password }, undefined))
+      .authenticateUserWithPassword.sessionToken;
+    await verifyEmail(t, p.email, session);
+    created.identity = (await ok(`{ authenticatedItem { identity { id } } }`, {}, session)).authenticatedItem.identity;
     await ok(
       `mutation($identity: IdentityInput!) { upsertIdentity(identity: $identity) { id } }`,
       { identity: { email: p.email, attributes: [{ name: 'secret', value: p.attribute }] } },
@@ -588,7 +594,22 @@ describe('per-field authorization (SPEC §6)', () => {
         { data: { email, password: 'newcomer passphrase 1' } },
       );
       expect(reg.errors).toBeUndefined();
-      expect(reg.data.registerUser).toMatchObject({ email, identity: { email, attributes: [] }, customerGroups: [] });
+      // no profile until the address is proved (SPEC §7)
+      expect(reg.data.registerUser).toMatchObject({ email, identity: null, customerGroups: [] });
+
+      // the verification token is the proof: its holder reads the account it verified, anonymously
+      const verified = await t.gql(
+        `mutation($token: String!) { verifyUserEmail(token: $token) { id email emailVerified identity { email attributes { name } } customerGroups { id } } }`,
+        { token: await tokenMailedTo(t, email, 'email-verification') },
+      );
+      expect(verified.errors).toBeUndefined();
+      expect(verified.data.verifyUserEmail).toEqual({
+        id: reg.data.registerUser.id,
+        email,
+        emailVerified: true,
+        identity: { email, attributes: [] },
+        customerGroups: [],
+      });
 
       const signIn = await t.gql(
         `mutation($email: String!, $password: String!) { authenticateUserWithPassword(email: $email, password: $password) {

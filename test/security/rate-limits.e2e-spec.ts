@@ -7,6 +7,7 @@ import { Scope } from '../../src/auth/permissions';
 import { UserEntity } from '../../src/user/user.entity';
 import { seedApiToken, seedUser } from '../helpers/factories';
 import { GqlResult, startTestApp, TestApp } from '../helpers/test-app';
+import { verifyEmail } from '../helpers/account-mail';
 
 /**
  * SPEC §6: every limit counts before the work it protects, so N parallel (or aliased) attempts never get
@@ -253,16 +254,19 @@ describe('rate limits count before the work (SPEC §6)', () => {
     afterAll(() => t.close());
 
     const UPDATE = `mutation($email: String!) { updateActiveUser(data: { email: $email }) { id name email phone hasAccount } }`;
+    /** a registered account whose email is verified, so it has its profile (SPEC §7) */
     const register = async (email: string) => {
-      const reg = await t.gql(
-        `mutation($data: UserRegisterInput!) { registerUser(data: $data) { id identity { id } } }`,
-        { data: { email, password: GOOD_PASSWORD } },
-      );
+      const reg = await t.gql(`mutation($data: UserRegisterInput!) { registerUser(data: $data) { id } }`, {
+        data: { email, password: GOOD_PASSWORD },
+      });
+      await verifyEmail(t, email);
       const signIn = await t.gql(SIGN_IN, { email, password: GOOD_PASSWORD });
+      const session = signIn.data.authenticateUserWithPassword.sessionToken as string;
+      const me = await t.gql(`{ authenticatedItem { identity { id } } }`, {}, session);
       return {
         id: reg.data.registerUser.id as string,
-        profileId: reg.data.registerUser.identity.id as string,
-        session: signIn.data.authenticateUserWithPassword.sessionToken as string,
+        profileId: me.data.authenticatedItem.identity.id as string,
+        session,
       };
     };
     const snapshot = async (profileId: string) => ({
