@@ -17,6 +17,7 @@ import { AppGraphqlModule } from './graphql/graphql.module';
 import { HealthModule } from './health/health.module';
 import { IdentityModule } from './identity/identity.module';
 import { PartnerApiModule } from './identity/partner-api/partner-api.module';
+import { MetricsModule } from './common/metrics.module';
 import { UserModule } from './user/user.module';
 
 @Module({})
@@ -29,7 +30,8 @@ export class AppModule {
         ErrorFormatsModule,
         RedisModule,
         RateLimitModule,
-        DatabaseModule,
+        DatabaseModule.forRoot(config),
+        MetricsModule,
         AppGraphqlModule,
         AuthModule,
         HealthModule,

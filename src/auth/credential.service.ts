@@ -1,4 +1,4 @@
-import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, MoreThan, Repository } from 'typeorm';
 import { AppError } from '../common/app-error';
@@ -35,10 +35,11 @@ export function rolePermissions(role: RoleEntity | null | undefined): Set<Permis
  * token, API token). A credential that is present but wrong is UNAUTHENTICATED, never anonymous.
  */
 @Injectable()
-export class CredentialService implements OnModuleInit, OnApplicationShutdown {
+export class CredentialService implements OnModuleInit, BeforeApplicationShutdown {
   /** API token ids seen since the last flush, with when: `lastUsedAt` is written in batches. */
   private readonly lastUsed = new Map<string, Date>();
   private timer: NodeJS.Timeout | null = null;
+  private readonly log = new Logger('Credentials');
 
   constructor(
     @InjectRepository(SessionEntity) private readonly sessions: Repository<SessionEntity>,
@@ -53,9 +54,17 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
     this.timer.unref();
   }
 
-  async onApplicationShutdown() {
+  /**
+   * At shutdown, after the HTTP server has finished its last request (see GracefulFastifyAdapter) and
+   * before the database closes (onApplicationShutdown): the last minute's `lastUsedAt` values are written.
+   */
+  async beforeApplicationShutdown() {
     if (this.timer) clearInterval(this.timer);
-    await this.flushLastUsed();
+    this.timer = null;
+    const count = this.lastUsed.size;
+    if (await this.flushLastUsed()) {
+      if (count > 0) this.log.log({ tokens: count }, 'API token lastUsedAt written');
+    }
   }
 
   async resolve(headers: CredentialHeaders): Promise<Actor> {
@@ -134,9 +143,13 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
     return actor;
   }
 
-  /** Writes the batched `lastUsedAt` values: one UPDATE per token used since the last flush. */
-  async flushLastUsed(): Promise<void> {
-    if (this.lastUsed.size === 0) return;
+  /**
+   * Writes the batched `lastUsedAt` values: one UPDATE per distinct time, in one transaction. On failure
+   * the values go back into the batch (unless a newer use replaced them) for the next flush, and the
+   * failure is logged; false then.
+   */
+  async flushLastUsed(): Promise<boolean> {
+    if (this.lastUsed.size === 0) return true;
     const batch = [...this.lastUsed];
     this.lastUsed.clear();
     const byTime = new Map<number, string[]>();
@@ -151,8 +164,14 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
           await manager.getRepository(ApiTokenEntity).update({ id: In(ids) }, { lastUsedAt: new Date(at) });
         }
       });
-    } catch {
-      // The database may be closing; lastUsedAt is advisory.
+      return true;
+    } catch (error) {
+      for (const [id, at] of batch) if (!this.lastUsed.has(id)) this.lastUsed.set(id, at);
+      this.log.error(
+        { err: error, tokens: batch.length },
+        'API token lastUsedAt could not be written; kept for the next attempt',
+      );
+      return false;
     }
   }
 }
