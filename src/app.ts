@@ -58,7 +58,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   // The OpenAPI document of the REST partner API: /docs (UI) and /docs-json.
   const openApi = new DocumentBuilder()
     .setTitle('Identity Hub: Insider-compatible partner API')
-    .setDescription('Wire-compatible with Insider One Unification (SPEC §4). GraphQL is at /graphql (schema.graphql).')
+    .setDescription(
+      "Wire-compatible with Insider One's Unification API (the README's 'The partner API' section). GraphQL is at /graphql (schema.graphql).",
+    )
     .setVersion('1')
     .build();
   SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, openApi, { include: [PartnerApiModule] }));

@@ -9,12 +9,6 @@ declare module 'fastify' {
   }
 }
 
-/** The id that names an actor in logs: a user or an API token id, never a credential. */
-function actorFields(actor: Actor | null | undefined): { actor?: string; actorId?: string } {
-  if (!actor || actor.kind === 'anonymous') return {};
-  return { actor: actor.kind, actorId: actor.kind === 'api-token' ? actor.apiTokenId : actor.userId };
-}
-
 /** The path of a URL without its query string (which is never logged: it could carry anything). */
 function pathOf(url: string): string {
   const q = url.indexOf('?');
@@ -35,6 +29,9 @@ export function registerRequestObservability(fastify: FastifyInstance, metrics: 
     const route = request.routeOptions.url;
     const ms = reply.elapsedTime;
     metrics.observeHttp(request.method, route, reply.statusCode, ms / 1000);
+    // One object; fields left undefined (no route, anonymous, not GraphQL) are not written by pino.
+    const actor = (request as unknown as { actor: Actor | null }).actor;
+    const known = actor !== null && actor.kind !== 'anonymous';
     request.log.info(
       {
         method: request.method,
@@ -43,8 +40,10 @@ export function registerRequestObservability(fastify: FastifyInstance, metrics: 
         statusCode: reply.statusCode,
         ms: Math.round(ms),
         ip: request.ip,
-        ...actorFields((request as unknown as { actor?: Actor | null }).actor),
-        ...(request.graphqlOperation !== null ? { operation: request.graphqlOperation } : {}),
+        // the actor's kind and id (a user or an API token id), never a credential
+        actor: known ? actor.kind : undefined,
+        actorId: known ? (actor.kind === 'api-token' ? actor.apiTokenId : actor.userId) : undefined,
+        operation: request.graphqlOperation ?? undefined,
       },
       'request completed',
     );
