@@ -189,4 +189,38 @@ describe('SIGTERM', () => {
       await db.drop();
     }
   });
+
+  it('gives up after SHUTDOWN_TIMEOUT_MS on a request that never finishes: logged, exit 1', async () => {
+    const db = await freshDatabase();
+    const server = await startServer({
+      DATABASE_URL: db.url,
+      PORT: String(await freePort()),
+      SHUTDOWN_TIMEOUT_MS: '1500',
+      ...redisEnv(),
+    });
+    try {
+      const stuck = slowRequest(
+        server.port,
+        '/graphql',
+        { 'content-type': 'application/json' },
+        '{"query":"{ __typename }"}',
+      );
+      stuck.response.catch(() => undefined); // cut when the process exits
+      await new Promise((r) => setTimeout(r, 300));
+      const signalled = Date.now();
+      server.child.kill('SIGTERM');
+      const exit = await server.exited;
+      expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 1, signal: null });
+      expect(Date.now() - signalled).toBeGreaterThanOrEqual(1500);
+      expect(server.logs().at(-1)).toMatchObject({
+        level: 50,
+        signal: 'SIGTERM',
+        timeoutMs: 1500,
+        msg: 'Identity Hub did not shut down within SHUTDOWN_TIMEOUT_MS; exiting with requests or writes unfinished',
+      });
+    } finally {
+      server.kill();
+      await db.drop();
+    }
+  });
 });
