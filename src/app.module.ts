@@ -19,6 +19,7 @@ import { IdentityModule } from './identity/identity.module';
 import { PartnerApiModule } from './identity/partner-api/partner-api.module';
 import { MailModule } from './mail/mail.module';
 import { OutboxModule } from './outbox/outbox.module';
+import { MetricsModule } from './common/metrics.module';
 import { UserModule } from './user/user.module';
 
 @Module({})
@@ -31,7 +32,8 @@ export class AppModule {
         ErrorFormatsModule,
         RedisModule,
         RateLimitModule,
-        DatabaseModule,
+        DatabaseModule.forRoot(config),
+        MetricsModule,
         AppGraphqlModule,
         AuthModule,
         HealthModule,

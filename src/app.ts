@@ -1,15 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
 import { Logger } from 'pino';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { PartnerApiModule } from './identity/partner-api/partner-api.module';
-import { createLogger, loggableUrl, PinoNestLogger } from './common/logger';
+import { createLogger, PinoNestLogger } from './common/logger';
+import { registerCors } from './common/cors';
 import { registerSecurityHeaders } from './common/security-headers';
+import { GracefulFastifyAdapter } from './common/shutdown';
 import { AppConfig } from './config/app-config';
+import { registerGraphqlExplorer } from './graphql/explorer';
+import { registerRequestObservability } from './observability/http-observability';
+import { MetricsService } from './common/metrics.service';
 
 export const BODY_LIMIT_BYTES = 5_000_000;
 const REQUEST_ID = /^[\w.:@-]{1,128}$/;
@@ -24,7 +29,7 @@ const GRAPHQL_ALIASES = ['/v1/graphql', '/api/graphql'];
 /** Builds the configured application (not yet listening): used by main, the CLI and the tests. */
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const adapter = new FastifyAdapter({
+  const adapter = new GracefulFastifyAdapter({
     loggerInstance: logger,
     // One line per request (the onResponse hook below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
@@ -49,11 +54,17 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   const fastify = app.getHttpAdapter().getInstance();
   // nosniff, no-referrer, a CSP per page (strict for the API, one that Swagger UI works with at /docs), HSTS
   await registerSecurityHeaders(fastify, { hsts: config.hsts, docsPath: '/docs' });
+  await registerCors(fastify, config.corsOrigins);
+  if (config.graphqlExplorer) registerGraphqlExplorer(fastify);
+  // the request line and the request metrics (one onResponse hook), and GET /metrics
+  registerRequestObservability(fastify, app.get(MetricsService));
 
   // The OpenAPI document of the REST partner API: /docs (UI) and /docs-json.
   const openApi = new DocumentBuilder()
     .setTitle('Identity Hub: Insider-compatible partner API')
-    .setDescription('Wire-compatible with Insider One Unification (SPEC §4). GraphQL is at /graphql (schema.graphql).')
+    .setDescription(
+      "Wire-compatible with Insider One's Unification API (the README's 'The partner API' section). GraphQL is at /graphql (schema.graphql).",
+    )
     .setVersion('1')
     .build();
   SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, openApi, { include: [PartnerApiModule] }));
@@ -67,19 +78,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     void reply.header('X-Request-Id', request.id);
     done();
   });
-  fastify.addHook('onResponse', (request, reply, done) => {
-    request.log.info(
-      {
-        method: request.method,
-        url: loggableUrl(request.url),
-        statusCode: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-      },
-      'request completed',
-    );
-    done();
-  });
-  app.enableShutdownHooks();
+  // No enableShutdownHooks(): main.ts handles SIGTERM/SIGINT itself (app.close(), bounded, logged, exit 0).
   await app.init();
   return app;
 }

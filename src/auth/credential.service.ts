@@ -42,6 +42,7 @@ export class CredentialService implements OnModuleInit, BeforeApplicationShutdow
   private readonly apiTokensUsed = new LastUsedBatch('api_tokens');
   private readonly sessionsUsed = new LastUsedBatch('sessions');
   private timer: NodeJS.Timeout | null = null;
+  private readonly log = new Logger('Credentials');
 
   constructor(
     @InjectRepository(SessionEntity) private readonly sessions: Repository<SessionEntity>,
@@ -64,7 +65,8 @@ export class CredentialService implements OnModuleInit, BeforeApplicationShutdow
   async beforeApplicationShutdown() {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.flushLastUsed();
+    const [tokens, sessions] = await this.flushLastUsed();
+    if (tokens + sessions > 0) this.logger.log({ tokens, sessions }, 'lastUsedAt written');
   }
 
   async resolve(headers: CredentialHeaders): Promise<Actor> {
@@ -150,17 +152,22 @@ export class CredentialService implements OnModuleInit, BeforeApplicationShutdow
   /**
    * Writes the batched `lastUsedAt` values of API tokens and sessions (one statement per batch). A failure
    * is logged, and what it did not write waits for the next flush (at shutdown it is lost: it is logged).
+   * Answers how many API tokens and sessions were written.
    */
-  async flushLastUsed(): Promise<void> {
+  async flushLastUsed(): Promise<[number, number]> {
+    const written: number[] = [];
     for (const batch of [this.apiTokensUsed, this.sessionsUsed]) {
       const count = batch.size;
       try {
         await batch.flush(this.tx);
+        written.push(count);
       } catch (error) {
+        written.push(0);
         const reason = error instanceof Error ? error.message : String(error);
         const what = batch.table === 'api_tokens' ? 'API tokens' : 'sessions';
         this.logger.error(`Cannot record when ${count} ${what} were last used: ${reason}`);
       }
     }
+    return [written[0], written[1]];
   }
 }

@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { createApp } from '../app';
 import { AppError } from '../common/app-error';
 import { ConfigError, loadConfig } from '../config/app-config';
+import { loadDotEnv } from '../config/dotenv';
 import { CliUsageError, COMMANDS, Flags } from './commands';
 
 export function parseArgs(argv: string[]): { command?: string; flags: Flags } {
@@ -39,6 +40,7 @@ async function main(): Promise<number> {
   }
   let config;
   try {
+    loadDotEnv(); // .env in the working directory, as for the server; real environment variables win
     // A command does not deliver the outbox: the running service does.
     config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', OUTBOX_POLL_MS: '0' });
   } catch (e) {

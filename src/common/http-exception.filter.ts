@@ -17,7 +17,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (exception instanceof HttpException && exception.getStatus() === 503) {
-      return reply.status(503).send(exception.getResponse()); // /health: terminus' own body
+      return reply.status(503).send(exception.getResponse()); // a 503 HttpException keeps its own body
     }
     const error = normaliseError(exception);
     if (!error || error.code === ErrorCode.ServiceUnavailable) request.log.error({ err: exception }, 'request failed');

@@ -5,7 +5,9 @@ import { RedisService } from './redis.module';
 function fakeRedis() {
   const handlers = new Map<string, ((message: string) => void)[]>();
   const published: [string, string][] = [];
+  const reconnects: (() => void)[] = [];
   const redis = {
+    onReconnect: (handler: () => void) => reconnects.push(handler),
     subscribe: async (channel: string, handler: (message: string) => void) => {
       handlers.set(channel, [...(handlers.get(channel) ?? []), handler]);
     },
@@ -14,7 +16,9 @@ function fakeRedis() {
       for (const h of handlers.get(channel) ?? []) h(message);
     },
   } as unknown as RedisService;
-  return { redis, published };
+  /** the subscriber came back after an outage */
+  const reconnect = () => reconnects.forEach((h) => h());
+  return { redis, published, reconnect };
 }
 
 const clearing = (redis: RedisService, ttlMs = 1000) => {
@@ -62,5 +66,17 @@ describe('LocalCache', () => {
     expect([cache.get('a'), cache.get('c')]).toEqual([1, 1]);
     cache.set('d', 1);
     expect([cache.get('a'), cache.get('d')]).toEqual([undefined, 1]);
+  });
+
+  it('drops everything cached when the subscriber reconnects (invalidations sent meanwhile were lost)', async () => {
+    const { redis, reconnect } = fakeRedis();
+    const cache = clearing(redis);
+    await cache.listen();
+    const epoch = cache.epoch;
+    cache.set('a', 'A');
+    reconnect();
+    expect(cache.get('a')).toBeUndefined();
+    cache.set('b', 'B', { epoch }); // a lookup that started before the gap caches nothing
+    expect(cache.get('b')).toBeUndefined();
   });
 });

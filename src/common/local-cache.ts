@@ -36,8 +36,16 @@ export class LocalCache<V> {
     return this.epochValue;
   }
 
-  /** Subscribes to the invalidations of the other instances (call it from onModuleInit). */
+  /**
+   * Subscribes to the invalidations of the other instances (call it from onModuleInit). Invalidations
+   * published while this instance's subscriber was disconnected are lost, so everything cached is
+   * dropped when it reconnects.
+   */
   listen(): Promise<void> {
+    this.redis.onReconnect(() => {
+      this.epochValue++;
+      this.entries.clear();
+    });
     return this.redis.subscribe(this.channel, (message) => this.applyMessage(message));
   }
 

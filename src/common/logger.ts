@@ -1,5 +1,6 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
+import { StartupError } from './startup-error';
 
 /** Paths whose values are secrets: never written to a log line. */
 export const REDACT_PATHS = [
@@ -136,6 +137,9 @@ export class PinoNestLogger implements LoggerService {
 
   private write(level: 'info' | 'warn' | 'error' | 'debug' | 'trace', message: unknown, params: unknown[]) {
     const context = params.at(-1);
+    // A start-up failure is reported once, in one line, by the entry point (main.ts, the CLI): not here
+    // again with a stack trace by Nest's ExceptionHandler.
+    if (message instanceof StartupError && context === 'ExceptionHandler') return;
     if (message instanceof Error) {
       this.logger[level]({ context, err: message }, scrubSecrets(message.message));
       return;

@@ -3,7 +3,8 @@ import { ThrottlerModule, ThrottlerOptions } from '@nestjs/throttler';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { RateLimitName, RateLimitService, rateLimitKey } from './rate-limit.service';
 import { RedisService } from './redis.module';
-import { MemoryThrottlerStorage, RedisThrottlerStorage } from './throttler-storage';
+import { MetricsService } from './metrics.service';
+import { CountingThrottlerStorage, MemoryThrottlerStorage, RedisThrottlerStorage } from './throttler-storage';
 
 /** The limits counted by `RateLimitGuard` (rate-limit.guard.ts) per client address (the throttler's default tracker). */
 const PER_ADDRESS: RateLimitName[] = ['signInPerAddress', 'registerPerAddress', 'passwordResetPerAddress'];
@@ -27,8 +28,8 @@ const PER_PARTNER: RateLimitName[] = [
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      inject: [APP_CONFIG, RedisService],
-      useFactory: (config: AppConfig, redis: RedisService) => {
+      inject: [APP_CONFIG, RedisService, MetricsService],
+      useFactory: (config: AppConfig, redis: RedisService, metrics: MetricsService) => {
         const throttler = (name: RateLimitName): ThrottlerOptions => ({
           name,
           limit: config.rateLimits[name].limit,
@@ -36,7 +37,13 @@ const PER_PARTNER: RateLimitName[] = [
           blockDuration: 0,
         });
         return {
-          storage: redis.client ? new RedisThrottlerStorage(redis.client) : new MemoryThrottlerStorage(),
+          // Rejections are counted for /metrics; while Redis is down a limited operation is a 503 naming Redis.
+          storage: new CountingThrottlerStorage(
+            redis.client
+              ? new RedisThrottlerStorage(redis.client, (op) => redis.run(op))
+              : new MemoryThrottlerStorage(),
+            (name) => metrics.rateLimitRejected(name),
+          ),
           setHeaders: false, // 429 carries Retry-After (RateLimitGuard); no X-RateLimit-* on every answer
           generateKey: (_context, tracker, name) => rateLimitKey(name, tracker),
           throttlers: [

@@ -85,9 +85,19 @@ return {hits, ttl}`;
 
 type HitCommand = (key: string, ttlMs: number) => Promise<[number, number]>;
 
-/** Over the shared Redis connection (REDIS_URL); keys are `rl:<name>:<tracker>` under the connection's prefix. */
+/** Runs Redis commands, turning an outage into 503 "Redis is unavailable" (RedisService.run). */
+export type RedisRunner = <T>(op: (client: Redis) => Promise<T>) => Promise<T>;
+
+/**
+ * Over the shared Redis connection (REDIS_URL); keys are `rl:<name>:<tracker>` under the connection's
+ * prefix. Every call goes through `run` (RedisService.run in the app), so while Redis is down a limited
+ * operation is refused with 503 SERVICE_UNAVAILABLE naming Redis instead of failing with a 500.
+ */
 export class RedisThrottlerStorage implements RateLimitStorage {
-  constructor(private readonly client: Redis) {
+  private readonly run: RedisRunner;
+
+  constructor(client: Redis, run?: RedisRunner) {
+    this.run = run ?? (<T>(op: (c: Redis) => Promise<T>) => op(client));
     // EVALSHA with the script cached by Redis, EVAL when it is not (defineCommand does both).
     if (!('throttlerHit' in client)) {
       client.defineCommand('throttlerHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
@@ -101,16 +111,42 @@ export class RedisThrottlerStorage implements RateLimitStorage {
     _blockDuration = 0,
     _name = '',
   ): Promise<ThrottlerStorageRecord> {
-    const hit = (this.client as unknown as { throttlerHit: HitCommand }).throttlerHit;
-    const [hits, msLeft] = await hit.call(this.client, `rl:${key}`, ttl);
+    const [hits, msLeft] = await this.run((client) =>
+      (client as unknown as { throttlerHit: HitCommand }).throttlerHit.call(client, `rl:${key}`, ttl),
+    );
     return record(Number(hits), limit, Number(msLeft));
   }
 
   async reset(key: string): Promise<void> {
-    await this.client.del(`rl:${key}`);
+    await this.run((client) => client.del(`rl:${key}`));
   }
 
   async peek(key: string): Promise<number> {
-    return Number((await this.client.get(`rl:${key}`)) ?? 0);
+    return Number((await this.run((client) => client.get(`rl:${key}`))) ?? 0);
+  }
+}
+
+/**
+ * Counts the rejections of every limit (a hit over the limit), for /metrics: one wrapper around the
+ * one storage, so the throttler guards and RateLimitService are counted alike.
+ */
+export class CountingThrottlerStorage implements RateLimitStorage {
+  constructor(
+    private readonly inner: RateLimitStorage,
+    private readonly onRejected: (name: string) => void,
+  ) {}
+
+  async increment(key: string, ttl: number, limit: number, blockDuration: number, name: string) {
+    const state = await this.inner.increment(key, ttl, limit, blockDuration, name);
+    if (state.isBlocked) this.onRejected(name);
+    return state;
+  }
+
+  reset(key: string): Promise<void> {
+    return this.inner.reset(key);
+  }
+
+  peek(key: string): Promise<number> {
+    return this.inner.peek(key);
   }
 }

@@ -62,6 +62,14 @@ describe('loadConfig', () => {
     [{ DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE'],
     [{ DATABASE_POOL_TIMEOUT_MS: 'soon' }, 'DATABASE_POOL_TIMEOUT_MS'],
     [{ DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '10' }, 'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS'],
+    [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: 'shop.example.com' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: 'https://shop.example.com/app' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: 'https://ok.example.com, ftp://files.example.com' }, 'CORS_ORIGINS'],
+    [{ GRAPHQL_EXPLORER: 'off' }, 'GRAPHQL_EXPLORER'],
+    [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN'],
+    [{ METRICS_TOKEN: 'has a space in it somewhere' }, 'METRICS_TOKEN'],
+    [{ SHUTDOWN_TIMEOUT_MS: '100' }, 'SHUTDOWN_TIMEOUT_MS'],
   ])('refuses %j, naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
@@ -80,6 +88,28 @@ describe('loadConfig', () => {
       DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '10000',
     });
     expect(c.database).toMatchObject({ poolSize: 4, poolTimeoutMs: 750, idleInTransactionTimeoutMs: 10_000 });
+  });
+
+  it('reads the operations settings', () => {
+    expect(loadConfig({})).toMatchObject({
+      corsOrigins: [],
+      graphqlExplorer: true,
+      metricsToken: undefined,
+      shutdownTimeoutMs: 10_000,
+    });
+    const c = loadConfig({
+      CORS_ORIGINS: ' https://Shop.Example.com/ ,http://localhost:5173,https://shop.example.com:443',
+      GRAPHQL_EXPLORER: 'false',
+      METRICS_TOKEN: 'a-long-enough-metrics-token',
+      SHUTDOWN_TIMEOUT_MS: '25000',
+    });
+    // origins as browsers send them: lower-case host, no default port, no trailing slash; duplicates dropped
+    expect(c.corsOrigins).toEqual(['https://shop.example.com', 'http://localhost:5173']);
+    expect(c).toMatchObject({
+      graphqlExplorer: false,
+      metricsToken: 'a-long-enough-metrics-token',
+      shutdownTimeoutMs: 25_000,
+    });
   });
 });
 

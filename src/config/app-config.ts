@@ -68,6 +68,14 @@ export interface AppConfig {
   graphqlLimits: GraphqlLimits;
   /** send Strict-Transport-Security (only behind HTTPS) */
   hsts: boolean;
+  /** browser origins (`scheme://host[:port]`) allowed to call the APIs (CORS); empty: none */
+  corsOrigins: string[];
+  /** GET /graphql from a browser serves the built-in GraphQL explorer page */
+  graphqlExplorer: boolean;
+  /** when set, GET /metrics needs `Authorization: Bearer <metricsToken>` */
+  metricsToken?: string;
+  /** how long a SIGTERM/SIGINT shutdown may take before the process gives up and exits 1 (ms) */
+  shutdownTimeoutMs: number;
 }
 
 export interface GraphqlLimits {
@@ -191,6 +199,40 @@ function parseMail(env: Env): AppConfig['mail'] {
   return { smtpUrl, from };
 }
 
+/** `https://shop.example.com, http://localhost:5173` → the origins, each checked and normalised. */
+function parseOrigins(env: Env): string[] {
+  const raw = str(env, 'CORS_ORIGINS', '')!;
+  const origins: string[] = [];
+  for (const item of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    let origin: string;
+    try {
+      const url = new URL(item);
+      origin = url.origin;
+      if (!/^https?:$/.test(url.protocol) || url.pathname !== '/' || url.search || url.hash || url.username) {
+        throw new Error('not an origin');
+      }
+    } catch {
+      throw new ConfigError(
+        'CORS_ORIGINS',
+        `must be comma-separated origins like https://shop.example.com (scheme, host and optional port, no path), got "${item}"`,
+      );
+    }
+    if (!origins.includes(origin)) origins.push(origin);
+  }
+  return origins;
+}
+
+function parseMetricsToken(env: Env): string | undefined {
+  const token = str(env, 'METRICS_TOKEN');
+  if (token !== undefined && (token.length < 16 || /\s/.test(token))) {
+    throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters without spaces');
+  }
+  return token;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -270,6 +312,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       batchSize: int(env, 'OUTBOX_BATCH_SIZE', 10, 1, 100),
       leaseMs: int(env, 'OUTBOX_LEASE_MS', 300_000, 10_000, 86_400_000),
     },
+    corsOrigins: parseOrigins(env),
+    graphqlExplorer: bool(env, 'GRAPHQL_EXPLORER', true),
+    metricsToken: parseMetricsToken(env),
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 1000, 600_000),
   });
 }
 

@@ -13,6 +13,8 @@ import {
 } from '../common/graphql-errors';
 import { LoaderRegistry } from '../common/loaders';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { graphqlObservability } from '../observability/graphql-observability';
+import { MetricsService } from '../common/metrics.service';
 import { graphqlLimits } from './query-limits';
 import { GraphqlInputModule } from './graphql-input';
 
@@ -45,8 +47,8 @@ const logUnexpectedErrors: ApolloServerPlugin<GraphqlContext> = {
     GraphqlInputModule,
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig): ApolloDriverConfig => {
+      inject: [APP_CONFIG, MetricsService],
+      useFactory: (config: AppConfig, metrics: MetricsService): ApolloDriverConfig => {
         // Depth, aliases, directives, tokens and node count (SPEC §6), refused before execution.
         const limits = graphqlLimits(config.graphqlLimits);
         return {
@@ -57,7 +59,7 @@ const logUnexpectedErrors: ApolloServerPlugin<GraphqlContext> = {
           graphiql: false,
           introspection: true,
           includeStacktraceInErrorResponses: false,
-          plugins: [logUnexpectedErrors, serviceUnavailableStatus, ...limits.plugins],
+          plugins: [logUnexpectedErrors, serviceUnavailableStatus, graphqlObservability(metrics), ...limits.plugins],
           // Nest would reset every answer that has `data` to HTTP 200: SERVICE_UNAVAILABLE must stay 503.
           preserveHttpStatusForExecutionErrors: false,
           validationRules: limits.validationRules,

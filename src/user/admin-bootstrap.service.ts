@@ -5,6 +5,7 @@ import { assertPasswordAllowed } from '../auth/password-policy';
 import { ALL_PERMISSIONS } from '../auth/permissions';
 import { AppError, isUniqueViolation } from '../common/app-error';
 import { parseEmail } from '../common/normalise';
+import { StartupError } from '../common/startup-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { newId } from '../database/columns';
 import { TransactionService } from '../database/transaction.service';
@@ -41,6 +42,11 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
       if (e instanceof AppError && e.code === 'CONFLICT') {
         this.logger.warn('Bootstrap admin not created: the email is already taken');
         return;
+      }
+      // A refused value stops the start with one line naming the variable to fix.
+      if (e instanceof AppError && e.code === 'BAD_USER_INPUT') {
+        const variable = e.details?.field === 'email' ? 'BOOTSTRAP_ADMIN_EMAIL' : 'BOOTSTRAP_ADMIN_PASSWORD';
+        throw new StartupError(variable, `refused: ${e.message}`);
       }
       throw e;
     }
