@@ -27,6 +27,24 @@ export const DOCS_CSP = {
   },
 };
 
+/**
+ * The admin console (`/admin`, web/dist): everything it runs, styles and calls comes from the service
+ * itself; no inline script or style (Vite writes none), no frames, no other host.
+ */
+export const CONSOLE_CSP = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'none'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    connectSrc: ["'self'"],
+    baseUri: ["'none'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+};
+
 const ONE_YEAR_SECONDS = 365 * 24 * 3600;
 
 /**
