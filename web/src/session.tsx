@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiError, request, setUnauthenticatedHandler } from './api/client';
 import { graphql } from './gql';
+import { navigate } from './router';
 import type { ConsoleRoleFragment, TypedDocumentString } from './gql/graphql';
 
 export const ConsoleRole = graphql(`
@@ -170,8 +171,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const token = state.status === 'signedIn' ? state.token : null;
 
+  // Signing out ends the session on the service too; the next user starts at the start page (a session
+  // that expired keeps the address, so signing in again returns to it).
   const signOut = useCallback(async () => {
     if (token) await request(SignOut, {}, token).catch(() => undefined);
+    navigate('/', { replace: true });
     end();
   }, [token, end]);
 

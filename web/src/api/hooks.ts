@@ -20,37 +20,32 @@ export function useQuery<R, V>(
   options: { skip?: boolean } = {},
 ): QueryState<R> {
   const { api } = useSession();
-  const [data, setData] = useState<R | undefined>(undefined);
-  const [error, setError] = useState<unknown>(undefined);
-  const [loading, setLoading] = useState(!options.skip);
   const [round, setRound] = useState(0);
-  const key = JSON.stringify(variables);
+  // the answer on screen, with the request it answers: loading is "the screen shows another request's
+  // answer", true in the same render that changes the variables (no frame shows stale rows as current)
+  const [answer, setAnswer] = useState<{ key: string; data?: R; error?: unknown }>();
+  const key = `${JSON.stringify(variables)}#${round}`;
   const variablesRef = useRef(variables);
   variablesRef.current = variables;
 
   useEffect(() => {
-    if (options.skip) {
-      setLoading(false);
-      return;
-    }
+    if (options.skip) return;
     const controller = new AbortController();
-    setLoading(true);
     api(document, variablesRef.current, controller.signal)
-      .then((answer) => {
-        setData(answer);
-        setError(undefined);
-      })
-      .catch((failure: unknown) => {
-        if (!controller.signal.aborted) setError(failure);
-      })
-      .finally(() => {
-        if (!controller.signal.aborted) setLoading(false);
+      .then((data) => setAnswer({ key, data }))
+      .catch((error: unknown) => {
+        if (!controller.signal.aborted) setAnswer((last) => ({ key, data: last?.data, error }));
       });
     return () => controller.abort();
-  }, [api, document, key, round, options.skip]);
+  }, [api, document, key, options.skip]);
 
   const reload = useCallback(() => setRound((n) => n + 1), []);
-  return { data, error, loading, reload };
+  return {
+    data: answer?.data,
+    error: answer?.error,
+    loading: !options.skip && answer?.key !== key,
+    reload,
+  };
 }
 
 export interface MutationState<R, V> {

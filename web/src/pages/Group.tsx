@@ -135,11 +135,14 @@ function DetailsSection({ group, onChanged }: { group: Group; onChanged(what: st
         <TextArea
           label="Metadata (JSON object)"
           value={metadata}
-          onValue={setMetadata}
+          onValue={(text) => {
+            setMetadata(text);
+            setErrors((e) => ({ ...e, fields: { ...e.fields, metadata: undefined } }));
+          }}
           rows={10}
           className="mono"
           readOnly={!editable}
-          error={errors.fields.metadata ?? (json.ok ? undefined : json.message)}
+          error={json.ok ? errors.fields.metadata : json.message}
           hint="Empty clears it. At most 16 KB."
         />
         <FormErrorsView messages={errors.form} />

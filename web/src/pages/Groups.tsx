@@ -132,10 +132,13 @@ function CreateGroupForm() {
         <TextArea
           label="Metadata (JSON object, optional)"
           value={metadata}
-          onValue={setMetadata}
+          onValue={(text) => {
+            setMetadata(text);
+            setErrors((e) => ({ ...e, fields: { ...e.fields, metadata: undefined } }));
+          }}
           rows={4}
           className="mono"
-          error={errors.fields.metadata ?? (json.ok ? undefined : json.message)}
+          error={json.ok ? errors.fields.metadata : json.message}
           hint='For example {"discount": 10}. At most 16 KB.'
         />
         <FormErrorsView messages={errors.form} />
