@@ -309,6 +309,18 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     await shoot('customer-group');
   });
 
+  it('filters the customers by group', async () => {
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Customers' }).click();
+    await page.getByLabel('Customer group').selectOption({ label: 'VIP' });
+    await expectText(pagerRange(), '1–1 of 1');
+    await settled();
+    expect(await page.locator('tbody').getByRole('link').allTextContents()).toEqual([JANE.email]);
+    await page.getByLabel('Customer group').selectOption({ label: 'Wholesale' });
+    await expectText(page.locator('tbody'), 'No one matches these filters.');
+    await page.getByLabel('Customer group').selectOption({ label: 'Any group' });
+    await expectText(pagerRange(), `1–25 of ${TOTAL}`);
+  });
+
   it('creates an API token, shows it once with a copy button, and revokes it', async () => {
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'API tokens' }).click();
     await page.getByRole('heading', { level: 1, name: 'API tokens' }).waitFor();
@@ -355,6 +367,23 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     const api = await t.gql('{ identitySettings { customIdentifiers } }', {}, adminToken);
     expect(api.data.identitySettings.customIdentifiers).toEqual(['loyalty_id']);
     await shoot('identity-settings');
+  });
+
+  it('creates a role', async () => {
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Roles' }).click();
+    const form = page.getByRole('region', { name: 'New role' });
+    await form.getByLabel('Name').fill('Support');
+    await form.getByRole('checkbox', { name: /^canManageUsers/ }).check();
+    await form.getByRole('button', { name: 'Create role' }).click();
+    await expectText(status(), 'The role Support was created.');
+    await page.getByRole('region', { name: 'Role Support' }).waitFor();
+    const api = await t.gql('{ roles { name canReadUsers canManageUsers canManageRoles } }', {}, adminToken);
+    expect(api.data.roles).toContainEqual({
+      name: 'Support',
+      canReadUsers: true,
+      canManageUsers: true,
+      canManageRoles: false,
+    });
   });
 
   it('is keyboard-usable (skip link, visible focus) and readable at 390 px', async () => {

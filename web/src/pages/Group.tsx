@@ -80,7 +80,7 @@ export function GroupPage({ id }: { id: string }) {
       <PageTitle>{group.name}</PageTitle>
       {done && <Status>{done}</Status>}
       {query.error ? <ErrorView error={query.error} /> : null}
-      <div className="columns">
+      <div className="columns even">
         <div>
           <DetailsSection group={group} onChanged={changed} />
         </div>
