@@ -50,8 +50,10 @@ async function isFile(path: string): Promise<boolean> {
  * that makes it, checked per request, so a build made while the service runs is served without a
  * restart. Every answer has the console's CSP: only this origin's scripts, styles and API.
  */
-export async function registerConsoleRoutes(fastify: FastifyInstance, dir: string): Promise<void> {
-  await fastify.register(async (scope) => {
+export function registerConsoleRoutes(fastify: FastifyInstance, dir: string): void {
+  // Not awaited: awaiting a register during Nest's init would make Fastify load its plugin queue at once,
+  // building Nest's routes before Nest sets its error handler. Fastify loads this with the rest at ready().
+  void fastify.register(async (scope) => {
     await scope.register(fastifyStatic, {
       root: dir,
       serve: false,
@@ -102,11 +104,11 @@ export class ConsoleModule implements OnModuleInit {
 
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
-  async onModuleInit() {
+  onModuleInit() {
     const dir = consoleDir();
     if (!existsSync(join(dir, 'index.html'))) {
       this.logger.warn(`${CONSOLE_NOT_BUILT} (${CONSOLE_PATH} answers 503 until it is)`);
     }
-    await registerConsoleRoutes(this.adapterHost.httpAdapter.getInstance<FastifyInstance>(), dir);
+    registerConsoleRoutes(this.adapterHost.httpAdapter.getInstance<FastifyInstance>(), dir);
   }
 }

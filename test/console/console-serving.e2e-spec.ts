@@ -30,7 +30,7 @@ interface Answer {
 async function serve(dir: string) {
   const app: FastifyInstance = Fastify();
   await registerSecurityHeaders(app, { hsts: false, docsPath: '/docs' });
-  await registerConsoleRoutes(app, dir);
+  registerConsoleRoutes(app, dir);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   const get = (path: string, headers: Record<string, string> = {}) =>

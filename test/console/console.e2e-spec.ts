@@ -18,6 +18,9 @@ import { startTestApp, TestApp } from '../helpers/test-app';
  * message; under CI (CI set) that is a failure. `UPDATE_SCREENSHOTS=1` writes the screenshots to
  * docs/screenshots/ (the README shows them); otherwise they go to a temporary folder.
  */
+// page.evaluate() callbacks run in the browser; the suite's tsconfig has no DOM library
+declare const window: any, document: any, navigator: any, getComputedStyle: (element: unknown) => any;
+
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const missing = [
   !existsSync(CHROMIUM) && `no browser at ${CHROMIUM} (apt-get install chromium)`,
@@ -395,7 +398,7 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
     await page.keyboard.press('Tab');
     const ring = await page.evaluate(() => {
-      const style = getComputedStyle(document.activeElement as Element);
+      const style = getComputedStyle(document.activeElement);
       return `${style.outlineStyle} ${style.outlineWidth}`;
     });
     expect(ring).toBe('solid 3px');
