@@ -3,10 +3,12 @@
 // (@swc/core-*, @unrs/resolver-binding-*), so `npm install` leaves them out of package-lock.json, and
 // `npm ci` then refuses the lock ("Missing: … from lock file"). This adds each missing optional platform
 // package as a stub entry with its os/cpu, which npm ci skips on a platform that does not match.
-// Run after any `npm install` that rewrites the lock: `node scripts/lock-foreign-optionals.mjs`.
+// Run after any `npm install` that rewrites the lock: `node scripts/lock-foreign-optionals.mjs`; for the
+// console's lock, `node scripts/lock-foreign-optionals.mjs web/package-lock.json`.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 
-const file = new URL('../package-lock.json', import.meta.url);
+const file = process.argv[2] ? resolve(process.argv[2]) : new URL('../package-lock.json', import.meta.url);
 const lock = JSON.parse(readFileSync(file, 'utf8'));
 const packages = lock.packages;
 const OS = ['darwin', 'win32', 'linux', 'android', 'freebsd', 'openharmony', 'sunos', 'aix', 'netbsd', 'openbsd'];
@@ -18,7 +20,8 @@ for (const [path, meta] of Object.entries(packages)) {
     const top = `node_modules/${name}`;
     if (packages[nested] || packages[top]) continue;
     const parts = name.split('/').pop().split('-');
-    const os = parts.find((p) => OS.includes(p));
+    // 'windows' as well: vite's napi-windows-process-start-time
+    const os = parts.map((p) => (p === 'windows' ? 'win32' : p)).find((p) => OS.includes(p));
     const cpu = parts.map((p) => CPU[p]).find(Boolean);
     if (!os && !cpu) continue; // not a platform package: leave it to npm
     const entry = { version: version.replace(/^[\^~]/, ''), dev: meta.dev || undefined, optional: true };

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AddressModule } from './address/address.module';
 import { ApiTokenModule } from './auth/api-token.module';
+import { ConsoleModule } from './console/console.module';
 import { AuthModule } from './auth/auth.module';
 import { ErrorFormatsModule } from './common/error-formats';
 import { HttpExceptionFilter } from './common/http-exception.filter';
@@ -45,6 +46,7 @@ export class AppModule {
         PartnerApiModule,
         OutboxModule,
         MailModule,
+        ConsoleModule,
       ],
       providers: [
         { provide: APP_PIPE, useClass: InputRulesPipe },

@@ -45,6 +45,24 @@ export const ACCOUNT_PAGES_CSP = {
   },
 };
 
+/**
+ * The admin console (`/admin`, web/dist): everything it runs, styles and calls comes from the service
+ * itself; no inline script or style (Vite writes none), no frames, no other host.
+ */
+export const CONSOLE_CSP = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'none'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    connectSrc: ["'self'"],
+    baseUri: ["'none'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+};
+
 /** Path prefixes of the pages that get their own policy (besides the docs). */
 const PAGE_POLICIES = [{ prefix: '/account/', csp: ACCOUNT_PAGES_CSP }];
 

@@ -1,0 +1,554 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { formErrors, messagesOf, type FormErrors } from '../api/errors';
+import { useMutation, useQuery } from '../api/hooks';
+import { graphql } from '../gql';
+import type { ConsoleCustomerQuery, UserUpdateInput } from '../gql/graphql';
+import { Link, navigate } from '../router';
+import { useSession } from '../session';
+import { FormErrorsView, SelectField, TextField } from '../ui/forms';
+import { ConfirmButton, ErrorView, formatDate, Loading, PageTitle, Status } from '../ui/widgets';
+
+/**
+ * One customer. Parts the signed-in role may not read are not asked for (`@include`), so the API never
+ * has to refuse them: the identity profile needs canManageIdentities, the role list canManageRoles.
+ */
+const Customer = graphql(`
+  query ConsoleCustomer($id: ID!, $withIdentity: Boolean!, $withRoles: Boolean!, $withGroups: Boolean!) {
+    user(where: { id: $id }) {
+      id
+      email
+      name
+      phone
+      onboardingStatus
+      orderWebhookUrl
+      hasAccount
+      createdAt
+      updatedAt
+      tokenGeneratedAt
+      role {
+        id
+        name
+      }
+      addresses {
+        id
+        firstName
+        lastName
+        company
+        address1
+        address2
+        postalCode
+        city
+        province
+        phone
+        isBilling
+        country {
+          iso2
+          name
+        }
+      }
+      customerGroups {
+        id
+        name
+      }
+      identity @include(if: $withIdentity) {
+        id
+        createdAt
+        updatedAt
+        identifiers {
+          type
+          value
+        }
+        attributes {
+          name
+          value
+        }
+      }
+    }
+    roles @include(if: $withRoles) {
+      id
+      name
+    }
+    customerGroups(take: 1000, orderBy: [{ name: asc }]) @include(if: $withGroups) {
+      id
+      name
+    }
+  }
+`);
+
+const UpdateCustomer = graphql(`
+  mutation ConsoleUpdateCustomer($id: ID!, $data: UserUpdateInput!) {
+    updateUser(where: { id: $id }, data: $data) {
+      id
+    }
+  }
+`);
+
+const DeleteCustomer = graphql(`
+  mutation ConsoleDeleteCustomer($id: ID!) {
+    deleteUser(where: { id: $id }) {
+      id
+    }
+  }
+`);
+
+type User = NonNullable<ConsoleCustomerQuery['user']>;
+
+const ONBOARDING = [
+  { value: 'not_started', label: 'Not started' },
+  { value: 'in_progress', label: 'In progress' },
+  { value: 'completed', label: 'Completed' },
+  { value: 'dismissed', label: 'Dismissed' },
+];
+
+export function CustomerPage({ id }: { id: string }) {
+  const { permissions } = useSession();
+  const query = useQuery(Customer, {
+    id,
+    withIdentity: permissions.canManageIdentities,
+    withRoles: permissions.canManageRoles,
+    withGroups: permissions.canManageUsers,
+  });
+  const [done, setDone] = useState('');
+  const changed = (what: string) => {
+    setDone(what);
+    query.reload();
+  };
+
+  if (query.error && !query.data) return <ErrorView error={query.error} title="The customer could not be loaded." />;
+  if (!query.data) return <Loading what="Loading the customer" />;
+  const user = query.data.user;
+  if (!user) {
+    return (
+      <>
+        <PageTitle>Customer not found</PageTitle>
+        <p>
+          No user has this id. <Link to="/customers">Back to the customers</Link>
+        </p>
+      </>
+    );
+  }
+  return (
+    <>
+      <p className="breadcrumb">
+        <Link to="/customers">Customers</Link>
+      </p>
+      <PageTitle>{user.name || user.email || user.id}</PageTitle>
+      {done && <Status>{done}</Status>}
+      {query.error ? <ErrorView error={query.error} /> : null}
+      <div className="columns">
+        <div>
+          <AccountSection user={user} onChanged={changed} />
+          <AddressesSection user={user} />
+          {permissions.canManageIdentities && <IdentitySection identity={user.identity} />}
+        </div>
+        <div>
+          <RoleSection user={user} roles={query.data.roles} onChanged={changed} />
+          <GroupsSection user={user} groups={query.data.customerGroups} onChanged={changed} />
+          {/* Later, as the API gains them: sessions (userSessions / revokeUserSessions), "send a reset
+              link" (sendUserPasswordResetLink), the history (auditEvents), each behind its permission. */}
+          {permissions.canManageUsers && <DangerSection user={user} onChanged={changed} />}
+        </div>
+      </div>
+    </>
+  );
+}
+
+const ACCOUNT_FIELDS = ['name', 'email', 'phone', 'onboardingStatus', 'orderWebhookUrl'] as const;
+type AccountField = (typeof ACCOUNT_FIELDS)[number];
+
+function accountValues(user: User): Record<AccountField, string> {
+  return {
+    name: user.name ?? '',
+    email: user.email ?? '',
+    phone: user.phone ?? '',
+    onboardingStatus: user.onboardingStatus ?? 'not_started',
+    orderWebhookUrl: user.orderWebhookUrl ?? '',
+  };
+}
+
+function AccountSection({ user, onChanged }: { user: User; onChanged(what: string): void }) {
+  const { permissions } = useSession();
+  const saved = accountValues(user);
+  const [values, setValues] = useState(saved);
+  const [errors, setErrors] = useState<FormErrors<AccountField>>({ fields: {}, form: [] });
+  const update = useMutation(UpdateCustomer);
+  // a successful save (or another change) brings new values: show them
+  const savedKey = JSON.stringify(saved);
+  useEffect(() => setValues(JSON.parse(savedKey) as Record<AccountField, string>), [savedKey]);
+
+  const editable = permissions.canManageUsers;
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    // only what changed is sent; an emptied optional field is cleared (null)
+    const data: UserUpdateInput = {};
+    for (const field of ACCOUNT_FIELDS) {
+      if (values[field] === saved[field]) continue;
+      const value = values[field].trim();
+      data[field] = value === '' && field !== 'email' ? null : value;
+    }
+    if (Object.keys(data).length === 0) return setErrors({ fields: {}, form: ['Nothing has changed.'] });
+    try {
+      await update.run({ id: user.id, data });
+      setErrors({ fields: {}, form: [] });
+      onChanged('The account was saved.');
+    } catch (error) {
+      setErrors(formErrors(error, ACCOUNT_FIELDS));
+    }
+  };
+
+  const field = (name: AccountField, label: string, extra: Partial<Parameters<typeof TextField>[0]> = {}) => (
+    <TextField
+      label={label}
+      value={values[name]}
+      onValue={(v) => setValues({ ...values, [name]: v })}
+      error={errors.fields[name]}
+      readOnly={!editable}
+      {...extra}
+    />
+  );
+
+  return (
+    <section className="panel" aria-labelledby="account-title">
+      <h2 id="account-title">Account</h2>
+      <dl className="facts">
+        <dt>Id</dt>
+        <dd className="mono">{user.id}</dd>
+        <dt>Can sign in</dt>
+        <dd>{user.hasAccount ? 'Yes, has a password' : 'No: no password (a customer record, or a closed account)'}</dd>
+        <dt>Created</dt>
+        <dd>{formatDate(user.createdAt)}</dd>
+        <dt>Updated</dt>
+        <dd>{formatDate(user.updatedAt)}</dd>
+        <dt>Customer token</dt>
+        <dd>{user.tokenGeneratedAt ? `generated ${formatDate(user.tokenGeneratedAt)}` : 'none'}</dd>
+      </dl>
+      <form onSubmit={submit} noValidate>
+        {field('email', 'Email', { type: 'email', autoComplete: 'off' })}
+        {field('name', 'Name', { autoComplete: 'off' })}
+        {field('phone', 'Phone', {
+          type: 'tel',
+          hint: 'E.164, e.g. +358401234567; empty clears it',
+          autoComplete: 'off',
+        })}
+        {editable ? (
+          <SelectField
+            label="Onboarding"
+            value={values.onboardingStatus}
+            onValue={(v) => setValues({ ...values, onboardingStatus: v })}
+            options={ONBOARDING}
+            error={errors.fields.onboardingStatus}
+          />
+        ) : (
+          field('onboardingStatus', 'Onboarding')
+        )}
+        {field('orderWebhookUrl', 'Order webhook URL', { type: 'url', hint: 'An absolute https URL; empty clears it' })}
+        <FormErrorsView messages={errors.form} />
+        {editable && (
+          <button type="submit" className="primary" disabled={update.pending}>
+            {update.pending ? 'Saving…' : 'Save account'}
+          </button>
+        )}
+      </form>
+    </section>
+  );
+}
+
+function AddressesSection({ user }: { user: User }) {
+  const addresses = user.addresses ?? [];
+  return (
+    <section className="panel" aria-labelledby="addresses-title">
+      <h2 id="addresses-title">Addresses ({addresses.length})</h2>
+      {addresses.length === 0 ? (
+        <p>No addresses.</p>
+      ) : (
+        <ul className="addresses">
+          {addresses.map((a) => (
+            <li key={a.id}>
+              <address>
+                {[a.firstName, a.lastName].filter(Boolean).join(' ')}
+                {a.company && <>, {a.company}</>}
+                <br />
+                {[a.address1, a.address2].filter(Boolean).join(', ')}
+                <br />
+                {[a.postalCode, a.city, a.province].filter(Boolean).join(' ')}
+                {a.country && <>, {a.country.name}</>}
+                {a.phone && (
+                  <>
+                    <br />
+                    {a.phone}
+                  </>
+                )}
+              </address>
+              {a.isBilling && <span className="badge">Billing address</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function IdentitySection({ identity }: { identity: User['identity'] }) {
+  return (
+    <section className="panel" aria-labelledby="identity-title">
+      <h2 id="identity-title">Identity profile</h2>
+      {!identity ? (
+        <p>No identity profile is linked to this account.</p>
+      ) : (
+        <>
+          <dl className="facts">
+            <dt>Profile id</dt>
+            <dd className="mono">{identity.id}</dd>
+            <dt>Created</dt>
+            <dd>{formatDate(identity.createdAt)}</dd>
+            <dt>Updated</dt>
+            <dd>{formatDate(identity.updatedAt)}</dd>
+          </dl>
+          <h3>Identifiers</h3>
+          <NameValueTable
+            caption="Identifiers"
+            headers={['Type', 'Value']}
+            rows={identity.identifiers.map((i) => [i.type, i.value])}
+            empty="No identifiers."
+          />
+          <h3>Attributes</h3>
+          <NameValueTable
+            caption="Attributes"
+            headers={['Name', 'Value']}
+            rows={identity.attributes.map((a) => [a.name, a.value])}
+            empty="No attributes."
+          />
+        </>
+      )}
+    </section>
+  );
+}
+
+function NameValueTable({
+  caption,
+  headers,
+  rows,
+  empty,
+}: {
+  caption: string;
+  headers: [string, string];
+  rows: [string, string][];
+  empty: string;
+}) {
+  if (rows.length === 0) return <p>{empty}</p>;
+  return (
+    <table className="compact">
+      <caption className="visually-hidden">{caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{headers[0]}</th>
+          <th scope="col">{headers[1]}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(([name, value], i) => (
+          <tr key={`${name}-${i}`}>
+            <th scope="row" className="mono">
+              {name}
+            </th>
+            <td className="mono wrap">{value}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function RoleSection({
+  user,
+  roles,
+  onChanged,
+}: {
+  user: User;
+  roles: ConsoleCustomerQuery['roles'];
+  onChanged(what: string): void;
+}) {
+  const { permissions } = useSession();
+  const [roleId, setRoleId] = useState(user.role?.id ?? '');
+  const [errors, setErrors] = useState<string[]>([]);
+  const update = useMutation(UpdateCustomer);
+  useEffect(() => setRoleId(user.role?.id ?? ''), [user.role?.id]);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    try {
+      await update.run({
+        id: user.id,
+        data: { role: roleId ? { connect: { id: roleId } } : { disconnect: true } },
+      });
+      setErrors([]);
+      onChanged(roleId ? 'The role was changed.' : 'The role was removed: this user is now a customer.');
+    } catch (error) {
+      setErrors(messagesOf(error));
+    }
+  };
+
+  return (
+    <section className="panel" aria-labelledby="role-title">
+      <h2 id="role-title">Role</h2>
+      {!permissions.canManageRoles || !roles ? (
+        <p>{user.role ? user.role.name : 'None: a customer.'}</p>
+      ) : (
+        <form onSubmit={submit} className="inline-form">
+          <SelectField
+            label="Role"
+            value={roleId}
+            onValue={setRoleId}
+            options={[
+              { value: '', label: 'No role (customer)' },
+              ...roles.map((r) => ({ value: r.id, label: r.name })),
+            ]}
+            error={errors.join('; ') || undefined}
+          />
+          <button type="submit" disabled={update.pending || roleId === (user.role?.id ?? '')}>
+            Change role
+          </button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+function GroupsSection({
+  user,
+  groups,
+  onChanged,
+}: {
+  user: User;
+  groups: ConsoleCustomerQuery['customerGroups'];
+  onChanged(what: string): void;
+}) {
+  const { permissions } = useSession();
+  const member = user.customerGroups ?? [];
+  const others = (groups ?? []).filter((g) => !member.some((m) => m.id === g.id));
+  const [adding, setAdding] = useState('');
+  const [errors, setErrors] = useState<string[]>([]);
+  const update = useMutation(UpdateCustomer);
+  const chosen = others.some((g) => g.id === adding) ? adding : (others[0]?.id ?? '');
+
+  const change = async (data: UserUpdateInput, what: string) => {
+    try {
+      await update.run({ id: user.id, data });
+      setErrors([]);
+      onChanged(what);
+    } catch (error) {
+      setErrors(messagesOf(error));
+    }
+  };
+  const name = (id: string) => groups?.find((g) => g.id === id)?.name ?? member.find((g) => g.id === id)?.name;
+
+  return (
+    <section className="panel" aria-labelledby="groups-title">
+      <h2 id="groups-title">Customer groups</h2>
+      {member.length === 0 ? (
+        <p>In no group.</p>
+      ) : (
+        <ul className="chips" aria-label="Groups of this customer">
+          {member.map((g) => (
+            <li key={g.id}>
+              <Link to={`/groups/${encodeURIComponent(g.id)}`}>{g.name}</Link>
+              {permissions.canManageUsers && (
+                <button
+                  type="button"
+                  className="small"
+                  disabled={update.pending}
+                  aria-label={`Remove from ${g.name}`}
+                  onClick={() =>
+                    change({ customerGroups: { disconnect: [{ id: g.id }] } }, `Removed from the group ${g.name}.`)
+                  }
+                >
+                  Remove
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {permissions.canManageUsers && (
+        <form
+          className="inline-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (chosen)
+              void change({ customerGroups: { connect: [{ id: chosen }] } }, `Added to the group ${name(chosen)}.`);
+          }}
+        >
+          <SelectField
+            label="Add to group"
+            value={chosen}
+            onValue={setAdding}
+            disabled={others.length === 0}
+            options={
+              others.length
+                ? others.map((g) => ({ value: g.id, label: g.name }))
+                : [{ value: '', label: 'No other group' }]
+            }
+            error={errors.join('; ') || undefined}
+          />
+          <button type="submit" disabled={update.pending || !chosen}>
+            Add to group
+          </button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+function DangerSection({ user, onChanged }: { user: User; onChanged(what: string): void }) {
+  const { state } = useSession();
+  const update = useMutation(UpdateCustomer);
+  const remove = useMutation(DeleteCustomer);
+  const [errors, setErrors] = useState<string[]>([]);
+  const self = state.status === 'signedIn' && state.me.id === user.id;
+  return (
+    <section className="panel danger-zone" aria-labelledby="danger-title">
+      <h2 id="danger-title">Close or delete</h2>
+      <FormErrorsView messages={errors} />
+      {user.hasAccount && !self && (
+        <div className="action">
+          <p>Closing the account removes the password: every session and the customer token end; the data stays.</p>
+          <ConfirmButton
+            confirm="Yes, close the account"
+            question="Close this account?"
+            disabled={update.pending}
+            onConfirm={async () => {
+              try {
+                await update.run({ id: user.id, data: { password: null } });
+                setErrors([]);
+                onChanged('The account was closed: it can no longer sign in.');
+              } catch (error) {
+                setErrors(messagesOf(error));
+              }
+            }}
+          >
+            Close account
+          </ConfirmButton>
+        </div>
+      )}
+      <div className="action">
+        <p>Deleting removes the account with its addresses, group memberships and sessions; it cannot be undone.</p>
+        <ConfirmButton
+          confirm="Yes, delete for good"
+          question={`Delete ${user.email ?? 'this user'}?`}
+          disabled={remove.pending || self}
+          onConfirm={async () => {
+            try {
+              await remove.run({ id: user.id });
+              navigate('/customers', { replace: true });
+            } catch (error) {
+              setErrors(messagesOf(error));
+            }
+          }}
+        >
+          Delete user
+        </ConfirmButton>
+        {self && <p className="hint">You cannot delete your own account.</p>}
+      </div>
+    </section>
+  );
+}
