@@ -7,7 +7,7 @@ import { RateLimitService } from '../common/rate-limit.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionService } from '../database/transaction.service';
 import { emailChangedMail, emailVerificationMail, passwordResetMail } from '../mail/mail-templates';
-import { MailService } from '../mail/mail.service';
+import { isMailbox, MailService } from '../mail/mail.service';
 import { AccountHooks } from '../user/account-hooks';
 import { NO_CUSTOMER_TOKEN, UserEntity } from '../user/user.entity';
 import { AccountTokenEntity } from './account-token.entity';
@@ -211,6 +211,7 @@ export class AuthService implements BeforeApplicationShutdown {
   }
 
   private async queuePasswordReset(email: string): Promise<void> {
+    if (!isMailbox(email)) return; // an address no mail can go to (a quoted local part): no link to send
     await this.tx.run(async (manager) => {
       const user = await manager
         .getRepository(UserEntity)
@@ -255,6 +256,11 @@ export class AuthService implements BeforeApplicationShutdown {
    */
   async queueEmailVerification(manager: EntityManager, user: UserEntity): Promise<void> {
     if (!user.email) return;
+    if (!isMailbox(user.email)) {
+      // the account stays unverified; an admin can change the address to one that can be mailed
+      this.logger.warn({ userId: user.id }, 'No verification link was mailed: no mail can go to the address');
+      return;
+    }
     const ttlHours = this.config.emailVerificationTtlHours;
     const { token } = await this.tokens.issue(manager, user.id, 'email-verification', user.email, ttlHours * 3_600_000);
     const link = this.mail.link(VERIFY_PAGE, { token });
@@ -269,7 +275,7 @@ export class AuthService implements BeforeApplicationShutdown {
    */
   async queueEmailChange(manager: EntityManager, user: UserEntity, previousEmail: string | null): Promise<void> {
     await this.queueEmailVerification(manager, user);
-    if (previousEmail && user.email && previousEmail !== user.email) {
+    if (previousEmail && user.email && previousEmail !== user.email && isMailbox(previousEmail)) {
       await this.mail.enqueue(manager, previousEmail, emailChangedMail({ newEmail: user.email }), {
         subjectKey: `user:${user.id}`,
       });
@@ -282,6 +288,7 @@ export class AuthService implements BeforeApplicationShutdown {
     const user = await this.users.findOneOrFail({ where: { id: actor.userId } });
     if (user.emailVerified) throw AppError.badInput('The email address is already verified');
     if (!user.email) throw AppError.badInput('The account has no email address');
+    if (!isMailbox(user.email)) throw AppError.badInput('No mail can be sent to the email address of the account');
     await this.tx.run((manager) => this.queueEmailVerification(manager, user));
     return true;
   }

@@ -23,6 +23,8 @@ const SDL = `
   type CustomerTokenResult { success: Boolean! }
   type UserAuthenticationWithPasswordSuccess { sessionToken: String!  item: User! }
   type UserAuthenticationWithPasswordFailure { message: String! }
+  type ValidateUserPasswordResetTokenResult { code: String!  message: String! }
+  type RedeemUserPasswordResetTokenResult { code: String!  message: String! }
   union SignInResult = UserAuthenticationWithPasswordSuccess | UserAuthenticationWithPasswordFailure
 `;
 

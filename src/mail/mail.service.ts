@@ -17,6 +17,15 @@ export interface MailPayload {
 const MAILBOX = /^[^\s@<>",;:()[\]\\]+@[^\s@<>",;:()[\]\\]+$/;
 
 /**
+ * Whether a mail can go to this address: one plain address, nothing that would add recipients or
+ * headers. Some addresses an account may hold are not (a quoted local part: `"john doe"@example.com`);
+ * callers skip their mail instead of failing the change.
+ */
+export function isMailbox(address: string): boolean {
+  return MAILBOX.test(address) && address.length <= 254;
+}
+
+/**
  * Composes mails and queues them in the outbox, in the caller's transaction: a request never waits for
  * SMTP. The MailSender delivers them.
  *
@@ -45,7 +54,7 @@ export class MailService {
     options: { subjectKey?: string } = {},
   ): Promise<string> {
     // One plain address: nothing that would add recipients or headers.
-    if (!MAILBOX.test(to) || to.length > 254) throw new Error('A mail goes to exactly one plain email address');
+    if (!isMailbox(to)) throw new Error('A mail goes to exactly one plain email address');
     if (/[\r\n]/.test(content.subject)) throw new Error('A mail subject is one line');
     const payload: MailPayload = {
       template: content.template,

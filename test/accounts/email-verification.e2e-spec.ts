@@ -1,4 +1,5 @@
 import { AccountTokenEntity } from '../../src/auth/account-token.entity';
+import { AuthService } from '../../src/auth/auth.service';
 import { sha256 } from '../../src/auth/tokens';
 import { linkOf, queuedMails, tokenMailedTo } from '../helpers/account-mail';
 import { seedCustomerToken, seedUser } from '../helpers/factories';
@@ -94,6 +95,23 @@ describe('email verification (SPEC §7)', () => {
     );
     expect(res.data.verifyUserEmail).toEqual({ id: owner.id, email: 'token-owner@example.com', emailVerified: true });
     expect((await t.gql(ME, {}, other.token)).data.authenticatedItem.emailVerified).toBe(false);
+  });
+
+  it('an address no mail can go to (a quoted local part) registers, unverified, and no mail is queued for it', async () => {
+    const email = '"john doe"@example.com';
+    const before = (await queuedMails(t)).length;
+    const { reg, session } = await registered(email);
+    expect(reg.errors).toBeUndefined();
+    expect(reg.data.registerUser).toMatchObject({ email, emailVerified: false });
+    const again = await t.gql(SEND, {}, session);
+    expect([again.code, again.errors?.[0].message]).toEqual([
+      'BAD_USER_INPUT',
+      'No mail can be sent to the email address of the account',
+    ]);
+    const reset = await t.gql(`mutation($e: String!) { sendUserPasswordResetLink(email: $e) }`, { e: email });
+    expect(reset.data.sendUserPasswordResetLink).toBe(true);
+    await t.app.get(AuthService).idle();
+    expect((await queuedMails(t)).length).toBe(before);
   });
 
   describe('sendActiveUserEmailVerification', () => {

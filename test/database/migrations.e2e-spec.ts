@@ -68,3 +68,40 @@ describe('migrations run anywhere', () => {
     );
   });
 });
+
+describe('the account recovery migration (SPEC §7)', () => {
+  it('counts the accounts linked to a profile before it as verified, and no other', async () => {
+    const db = await freshDatabase();
+    const ds = createDataSource(loadConfig({ DATABASE_URL: db.url }));
+    await ds.initialize();
+    try {
+      await ds.runMigrations();
+      const executed = async () => (await ds.query('SELECT name FROM migrations')).map((r: { name: string }) => r.name);
+      // back to the schema before it (and before any migration that came after it)
+      while ((await executed()).some((name: string) => name.startsWith('AccountRecovery')))
+        await ds.undoLastMigration();
+      const p = (n: number) => (ds.options.type === 'postgres' ? `$${n}` : '?');
+      for (const [id, email] of [
+        ['00000000-0000-0000-0000-000000000001', 'linked@example.com'],
+        ['00000000-0000-0000-0000-000000000002', 'unlinked@example.com'],
+      ]) {
+        await ds.query(`INSERT INTO users (id, email) VALUES (${p(1)}, ${p(2)})`, [id, email]);
+      }
+      await ds.query(`INSERT INTO identity_profiles (id, user_id) VALUES (${p(1)}, ${p(2)})`, [
+        '00000000-0000-0000-0000-0000000000aa',
+        '00000000-0000-0000-0000-000000000001',
+      ]);
+      await ds.runMigrations();
+      const rows: { email: string; email_verified: boolean | number }[] = await ds.query(
+        'SELECT email, email_verified FROM users ORDER BY email',
+      );
+      expect(rows.map((r) => [r.email, Boolean(r.email_verified)])).toEqual([
+        ['linked@example.com', true],
+        ['unlinked@example.com', false],
+      ]);
+    } finally {
+      await ds.destroy();
+      await db.drop();
+    }
+  });
+});
