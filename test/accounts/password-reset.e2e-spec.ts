@@ -450,7 +450,8 @@ describe('password reset (SPEC §7, Keystone names)', () => {
       expect(logs).not.toContain(secret);
     }
     expect(logs).not.toMatch(/(token|email)=(?!\[REDACTED\])/);
-    expect(logs).toContain('"url":"/account/reset-password?email=[REDACTED]&token=[REDACTED]"');
+    // the request line logs the path without its query (and any query the serializer sees is redacted)
+    expect(logs).toContain('"url":"/account/reset-password"');
   });
 });
 

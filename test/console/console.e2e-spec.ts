@@ -11,6 +11,7 @@ import { newId } from '../../src/database/columns';
 import { UserEntity } from '../../src/user/user.entity';
 import { seedRole, seedUser } from '../helpers/factories';
 import { startTestApp, TestApp } from '../helpers/test-app';
+import { verifyEmail } from '../helpers/account-mail';
 
 /**
  * The admin console (SPEC §11) in a real browser: Debian's Chromium driven by playwright-core, against
@@ -156,6 +157,16 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
       adminToken,
     );
     expect(upsert.errors).toBeUndefined();
+    // An account is linked to its identity profile once its email is verified (SPEC §7): Jane verifies hers
+    // (an admin-made account gets no mail, so she asks for one in a session she then ends).
+    const janeSignIn = await t.gql(
+      `mutation($e: String!, $p: String!) { authenticateUserWithPassword(email: $e, password: $p) {
+        ... on UserAuthenticationWithPasswordSuccess { sessionToken } } }`,
+      { e: JANE.email, p: JANE.password },
+    );
+    const janeSession = janeSignIn.data.authenticateUserWithPassword.sessionToken as string;
+    await verifyEmail(t, JANE.email, janeSession);
+    await t.gql(`mutation { endSession }`, {}, janeSession);
     await seedUser(t, {
       email: TOKENS_ONLY.email,
       name: 'Integrations',
