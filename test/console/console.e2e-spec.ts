@@ -277,6 +277,8 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     await page.getByRole('button', { name: 'Add to group' }).click();
     await expectText(status(), 'Added to the group VIP.');
     const groups = page.getByRole('list', { name: 'Groups of this customer' });
+    // the status shows when the mutation answers; the list re-renders from the refetch right after
+    await groups.getByRole('link', { name: 'VIP' }).waitFor();
     expect(await groups.getByRole('link').allTextContents()).toEqual(['VIP']);
     const api = await t.gql(`{ user(where: { email: "${JANE.email}" }) { customerGroups { name } } }`, {}, adminToken);
     expect(api.data.user.customerGroups).toEqual([{ name: 'VIP' }]);
