@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository } from 'typeorm';
 import { Actor } from '../auth/actor';
+import { diff } from '../audit/audit-fields';
+import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
 import { applyBooleanFilter, applyIdFilter, applyStringFilter, MAX_TAKE, orderTerms } from '../common/keystone-inputs';
 import { groupBy, indexBy } from '../common/loaders';
@@ -44,6 +46,21 @@ type AddressPatch = Partial<Omit<AddressEntity, 'id' | 'userId' | 'user' | 'coun
  * transaction. Every write locks the owner's row first (PostgreSQL), so the per-user cap and the
  * single billing address hold under concurrent requests.
  */
+/** The address fields an audit entry describes (classified in audit/audit-fields.ts: all but the country masked). */
+const ADDRESS_FIELDS = [
+  'firstName',
+  'lastName',
+  'company',
+  'address1',
+  'address2',
+  'city',
+  'province',
+  'postalCode',
+  'phone',
+  'countryId',
+  'isBilling',
+] as const;
+
 @Injectable()
 export class AddressService {
   constructor(
@@ -51,6 +68,7 @@ export class AddressService {
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly countries: CountryService,
     private readonly tx: TransactionService,
+    private readonly audit: AuditService,
   ) {}
 
   /** createActiveUserAddress: adds an address to the caller's account; returns the caller. */
@@ -180,6 +198,15 @@ export class AddressService {
       await manager.update(AddressEntity, { userId, isBilling: true }, { isBilling: false });
     }
     await manager.insert(AddressEntity, rows);
+    await this.audit.record(
+      manager,
+      ...rows.map((row) => ({
+        action: 'address.created',
+        resource: { type: 'address', id: row.id },
+        userId,
+        changes: diff(null, row as unknown as Record<string, unknown>, ADDRESS_FIELDS),
+      })),
+    );
   }
 
   private async update(
@@ -194,11 +221,26 @@ export class AddressService {
       await manager.update(AddressEntity, { userId, isBilling: true }, { isBilling: false });
     }
     if (Object.keys(patch).length > 0) await manager.update(AddressEntity, { id: address.id }, patch);
+    const changes = diff(address as unknown as Record<string, unknown>, { ...address, ...patch }, ADDRESS_FIELDS);
+    if (changes.length) {
+      await this.audit.record(manager, {
+        action: 'address.updated',
+        resource: { type: 'address', id: address.id },
+        userId,
+        changes,
+      });
+    }
   }
 
   private async remove(manager: EntityManager, userId: string, where: AddressWhereUniqueInput): Promise<AddressEntity> {
     const address = await this.findOwn(manager, userId, where);
     await manager.delete(AddressEntity, { id: address.id });
+    await this.audit.record(manager, {
+      action: 'address.deleted',
+      resource: { type: 'address', id: address.id },
+      userId,
+      changes: diff(address as unknown as Record<string, unknown>, null, ADDRESS_FIELDS),
+    });
     return address;
   }
 

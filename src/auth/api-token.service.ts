@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
+import { REDACTED } from '../audit/audit-fields';
+import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
 import { newId } from '../database/columns';
 import { TransactionService } from '../database/transaction.service';
@@ -32,6 +34,7 @@ export class ApiTokenService {
     @InjectRepository(ApiTokenEntity) private readonly tokens: Repository<ApiTokenEntity>,
     private readonly tx: TransactionService,
     private readonly cache: CredentialCacheService,
+    private readonly audit: AuditService,
   ) {}
 
   /** A new token for `name` with `scopes` (validated here too: the CLI calls this directly). */
@@ -60,7 +63,18 @@ export class ApiTokenService {
       lastUsedAt: null,
       revokedAt: null,
     });
-    await this.tx.run((manager) => manager.getRepository(ApiTokenEntity).insert(row));
+    await this.tx.run(async (manager) => {
+      await manager.getRepository(ApiTokenEntity).insert(row);
+      await this.audit.record(manager, {
+        action: 'api_token.created',
+        resource: { type: 'api_token', id: row.id },
+        changes: [
+          { field: 'tokenName', old: null, new: row.name },
+          { field: 'scopes', old: null, new: row.scopes },
+          { field: 'token', old: null, new: REDACTED },
+        ],
+      });
+    });
     return { token, apiToken: await this.tokens.findOneByOrFail({ id: row.id }) };
   }
 
@@ -76,8 +90,16 @@ export class ApiTokenService {
     if (!UUID.test(id)) throw AppError.notFound('API token not found');
     const row = await this.tx.run(async (manager) => {
       const repo = manager.getRepository(ApiTokenEntity);
-      await repo.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
-      return repo.findOneBy({ id });
+      const revoked = await repo.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
+      const after = await repo.findOneBy({ id });
+      if (after && revoked.affected) {
+        await this.audit.record(manager, {
+          action: 'api_token.revoked',
+          resource: { type: 'api_token', id },
+          changes: [{ field: 'revokedAt', old: null, new: after.revokedAt?.toISOString() ?? null }],
+        });
+      }
+      return after;
     });
     if (!row) throw AppError.notFound('API token not found');
     await this.cache.invalidateToken(row.tokenHash);

@@ -1,6 +1,8 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { change } from '../audit/audit-fields';
+import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
 import { normaliseEmail, parseEmail } from '../common/normalise';
 import { RateLimitService } from '../common/rate-limit.service';
@@ -57,6 +59,7 @@ export class AuthService implements BeforeApplicationShutdown {
     private readonly tokens: AccountTokenStore,
     private readonly mail: MailService,
     private readonly hooks: AccountHooks,
+    private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -122,20 +125,37 @@ export class AuthService implements BeforeApplicationShutdown {
       if (!swapped.affected) throw invalidOld(); // another change won: the old password is no longer this one
       // Every other session ends: whoever knew the old password is signed out.
       await this.sessions.endOthers(manager, user.id, actor.sessionId);
+      await this.recordPasswordChanged(manager, user.id);
       return users.findOneByOrFail({ id: user.id });
     });
     await this.cache.invalidateUser(user.id);
     return updated;
   }
 
+  /** `user.password_changed` (and `user.updated`): the password as [redacted], nothing else of it. */
+  private recordPasswordChanged(manager: EntityManager, userId: string): Promise<void> {
+    const resource = { type: 'user', id: userId };
+    const changes = [change('password', 'old', 'new')];
+    return this.audit.record(
+      manager,
+      { action: 'user.password_changed', resource, changes },
+      { action: 'user.updated', resource, changes },
+    );
+  }
+
   /** A new customer token ("ctok_" + 64 hex); the previous one stops working at once. */
   async regenerateCustomerToken(actor: Actor): Promise<{ success: boolean; token: string }> {
     const token = `${CUSTOMER_TOKEN_PREFIX}${randomToken()}`;
-    await this.tx.run((manager) =>
-      manager
+    await this.tx.run(async (manager) => {
+      await manager
         .getRepository(UserEntity)
-        .update({ id: actor.userId }, { customerTokenHash: sha256(token), tokenGeneratedAt: new Date() }),
-    );
+        .update({ id: actor.userId }, { customerTokenHash: sha256(token), tokenGeneratedAt: new Date() });
+      await this.audit.record(manager, {
+        action: 'user.customer_token_regenerated',
+        resource: { type: 'user', id: actor.userId! },
+        changes: [change('customerToken', 'old', 'new')],
+      });
+    });
     await this.cache.invalidateUser(actor.userId!);
     return { success: true, token };
   }
@@ -143,7 +163,7 @@ export class AuthService implements BeforeApplicationShutdown {
   /** `endSession`: ends the session that sent it; false when there is none (a token, or anonymous). */
   async signOut(actor: Actor): Promise<boolean> {
     if (!actor.sessionId) return false;
-    await this.sessions.end(actor.sessionId);
+    await this.sessions.end(actor.sessionId, actor.userId);
     return true;
   }
 
@@ -186,6 +206,7 @@ export class AuthService implements BeforeApplicationShutdown {
         const verified = await this.setVerified(manager, user.id, row.email, { passwordHash, ...NO_CUSTOMER_TOKEN });
         if (!verified) throw new RedemptionRefused(PasswordResetRedemptionErrorCode.FAILURE); // the email changed meanwhile
         await this.sessions.endOthers(manager, user.id); // every session: whoever else was in is out
+        await this.recordPasswordChanged(manager, user.id);
       });
     } catch (e) {
       if (e instanceof RedemptionRefused) return passwordResetFailure(e.code);

@@ -1,5 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { change, FieldChange } from '../audit/audit-fields';
+import { AuditService } from '../audit/audit.service';
 import { AccountListener, OnAccountChange } from '../user/account-hooks';
 import { UserEntity } from '../user/user.entity';
 import { ProfileStore } from './profile-store';
@@ -17,7 +19,10 @@ import { ProfileStore } from './profile-store';
 export class AccountLinkService implements AccountListener {
   private readonly logger = new Logger('AccountLink');
 
-  constructor(private readonly store: ProfileStore) {}
+  constructor(
+    private readonly store: ProfileStore,
+    private readonly audit: AuditService,
+  ) {}
 
   /** An account created with a verified email (none is, today) is linked at once. */
   async userCreated(manager: EntityManager, user: UserEntity): Promise<void> {
@@ -56,6 +61,7 @@ export class AccountLinkService implements AccountListener {
       if (!own) {
         await this.store.takeProfiles(manager, [holder]);
         await this.store.linkUser(manager, holder, user.id);
+        await this.record(manager, 'identity.updated', holder, user.id, [{ field: 'user', old: null, new: user.id }]);
         return;
       }
       // the verified address is the account's: it leaves the merged profile and replaces the account
@@ -64,16 +70,28 @@ export class AccountLinkService implements AccountListener {
       await this.store.deleteIdentifier(manager, holder, 'email', email);
       await this.store.mergeProfile(manager, own, holder);
       await this.setEmail(manager, own, email);
+      await this.record(manager, 'identity.merged', own, user.id, [{ field: 'mergedIds', old: null, new: [holder] }]);
+      await this.record(manager, 'identity.identifier_changed', own, user.id, [change('email', null, email)]);
       return;
     }
     if (own) {
       await this.store.takeProfiles(manager, [own]);
       await this.setEmail(manager, own, email);
+      await this.record(manager, 'identity.identifier_changed', own, user.id, [change('email', null, email)]);
       return;
     }
     const { id, created } = await this.store.ensureProfile(manager, 'email', email, user.id);
     // created by someone else between our look-up and our insert: it is the holder; link it when free
-    if (!created && !(await this.store.linkedUser(manager, id))) await this.store.linkUser(manager, id, user.id);
+    if (created) {
+      await this.record(manager, 'identity.created', id, user.id, [change('email', null, email)]);
+    } else if (!(await this.store.linkedUser(manager, id))) {
+      await this.store.linkUser(manager, id, user.id);
+      await this.record(manager, 'identity.updated', id, user.id, [{ field: 'user', old: null, new: user.id }]);
+    }
+  }
+
+  private record(manager: EntityManager, action: string, profileId: string, userId: string, changes: FieldChange[]) {
+    return this.audit.record(manager, { action, resource: { type: 'identity', id: profileId }, userId, changes });
   }
 
   private setEmail(manager: EntityManager, profileId: string, email: string): Promise<void> {

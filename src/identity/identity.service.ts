@@ -1,3 +1,5 @@
+import { change, FieldChange } from '../audit/audit-fields';
+import { AuditService } from '../audit/audit.service';
 import { Injectable } from '@nestjs/common';
 import { SelectQueryBuilder } from 'typeorm';
 import { AppError } from '../common/app-error';
@@ -48,6 +50,7 @@ export class IdentityService {
   constructor(
     private readonly store: ProfileStore,
     private readonly tx: TransactionService,
+    private readonly audit: AuditService,
   ) {}
 
   /**
@@ -59,8 +62,17 @@ export class IdentityService {
     const attributes = this.checkAttributes(input.attributes ?? []);
     const names = this.store.unrecordedNames(attributes, []);
     const profileId = await this.tx.run(async (manager) => {
-      const { id } = await this.store.ensureProfile(manager, 'email', email);
+      const { id, created } = await this.store.ensureProfile(manager, 'email', email);
       await this.store.upsertAttributes(manager, id, attributes);
+      const changes: FieldChange[] = attributes.map((a) => ({ ...change(a.key, null, a.value), old: undefined }));
+      if (created) changes.unshift(change('email', null, email));
+      if (changes.length) {
+        await this.audit.record(manager, {
+          action: created ? 'identity.created' : 'identity.updated',
+          resource: { type: 'identity', id },
+          changes,
+        });
+      }
       await this.store.recordNames(manager, names); // custom attributes new to the metadata catalogue
       return id;
     });

@@ -333,13 +333,13 @@ export class ProfileStore {
    * Replaces an identifier's value wherever it is, in one statement (no transaction needed): the
    * number of rows changed (0: nobody has it). A unique violation: another profile holds the new value.
    */
-  async changeIdentifierValue(manager: EntityManager, type: string, from: string, to: string): Promise<number> {
-    const rows = await query<{ id: string }>(
+  async changeIdentifierValue(manager: EntityManager, type: string, from: string, to: string): Promise<string | null> {
+    const rows = await query<{ profile_id: string }>(
       manager,
-      'UPDATE identity_identifiers SET value = $1 WHERE type = $2 AND value = $3 RETURNING id',
+      'UPDATE identity_identifiers SET value = $1 WHERE type = $2 AND value = $3 RETURNING profile_id',
       [to, type, from],
     );
-    return rows.length;
+    return rows[0]?.profile_id ?? null;
   }
 
   /** Deletes a profile's identifier: the number of rows deleted (0: it is not, or no longer, there). */

@@ -9,6 +9,8 @@ import { PasswordHasher } from '../auth/password-hasher';
 import { assertPasswordAllowed } from '../auth/password-policy';
 import { Permission } from '../auth/permissions';
 import { SessionService } from '../auth/session.service';
+import { diff } from '../audit/audit-fields';
+import { AuditService } from '../audit/audit.service';
 import { AppError, isUniqueViolation } from '../common/app-error';
 import { MAX_TAKE } from '../common/keystone-inputs';
 import { normaliseEmail } from '../common/normalise';
@@ -32,6 +34,17 @@ import { NO_CUSTOMER_TOKEN, UserEntity } from './user.entity';
 import { applyUserWhere } from './user-filters';
 
 const EMAIL_TAKEN = 'A user with this email already exists';
+/** What `user.updated` describes (classified in audit/audit-fields.ts; the password hash as [redacted]). */
+const USER_FIELDS = [
+  'name',
+  'email',
+  'emailVerified',
+  'phone',
+  'onboardingStatus',
+  'orderWebhookUrl',
+  'roleId',
+  'passwordHash',
+];
 
 /**
  * Accounts (SPEC §3.1): registration, the signed-in user's profile, and the admin operations (sign-in,
@@ -52,6 +65,7 @@ export class UserService {
     private readonly customerGroups: CustomerGroupService,
     private readonly addresses: AddressService,
     private readonly auth: AuthService,
+    private readonly audit: AuditService,
   ) {}
 
   // ---- the signed-in user's own account ----------------------------------------------------
@@ -139,7 +153,14 @@ export class UserService {
     if (!target) throw AppError.notFound('User not found');
     if (target.id === actor.userId) throw AppError.badInput('You cannot delete your own account');
     this.assertCanTouchStaff(actor, target);
-    await this.tx.run((manager) => manager.getRepository(UserEntity).delete({ id: target.id }));
+    await this.tx.run(async (manager) => {
+      await manager.getRepository(UserEntity).delete({ id: target.id });
+      await this.audit.record(manager, {
+        action: 'user.deleted',
+        resource: { type: 'user', id: target.id },
+        changes: diff(target as unknown as Record<string, unknown>, null, ['email', 'name', 'roleId']),
+      });
+    });
     await this.cache.invalidateUser(target.id);
     return target;
   }
@@ -235,21 +256,36 @@ export class UserService {
         const emailChanged = patch.email !== undefined && patch.email !== before.email;
         if (emailChanged) patch.emailVerified = false;
         if (Object.keys(patch).length) await repo.update({ id: userId }, patch);
-        const after = await repo.findOneByOrFail({ id: userId });
+        let after = await repo.findOneByOrFail({ id: userId });
         if (emailChanged) {
           await this.auth.queueEmailChange(manager, after, before.email);
           await this.hooks.emailChanged(manager, after, before.email);
         }
         if (extra) {
           await extra(manager);
-          return repo.findOneByOrFail({ id: userId });
+          after = await repo.findOneByOrFail({ id: userId });
         }
+        await this.recordUpdate(manager, before, after);
         return after;
       });
     } catch (e) {
       if (isUniqueViolation(e)) throw AppError.conflict(EMAIL_TAKEN, { field: 'email' });
       throw e;
     }
+  }
+
+  /** `user.updated` with the fields that changed; `user.password_changed` too when the password did. */
+  private async recordUpdate(manager: EntityManager, before: UserEntity, after: UserEntity): Promise<void> {
+    const b = before as unknown as Record<string, unknown>;
+    const a = after as unknown as Record<string, unknown>;
+    const changes = diff(b, a, USER_FIELDS);
+    if (!changes.length) return;
+    const resource = { type: 'user', id: after.id };
+    const entries = [{ action: 'user.updated', resource, changes }];
+    if (before.passwordHash !== after.passwordHash) {
+      entries.push({ action: 'user.password_changed', resource, changes: diff(b, a, ['passwordHash']) });
+    }
+    await this.audit.record(manager, ...entries);
   }
 
   /**

@@ -1,13 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { change } from '../../audit/audit-fields';
+import { AuditService } from '../../audit/audit.service';
 import { isUniqueViolation } from '../../common/app-error';
+import { currentRequest } from '../../common/request-context';
 import { RateLimitService } from '../../common/rate-limit.service';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { TransactionService } from '../../database/transaction.service';
 import { CatalogueEntry, identifierKey } from '../identity-codec';
 import { IdentitySettingsService } from '../identity-settings.service';
-import { ProfileStore } from '../profile-store';
+import { ProfileStore, StoredIdentifier } from '../profile-store';
 import { PERSONAL_ATTRIBUTES } from './partner-attributes';
+import { upsertEntries } from './partner-audit';
 import {
   badRequest,
   JsonObject,
@@ -47,6 +51,23 @@ import {
 
 const TAKEN = 'new identifier already has a user assigned to it';
 
+/** An identifier's change as the audit trail keeps it (the value masked). */
+function auditChange(type: string, from: string | null, to: string | null) {
+  return change(type, from, to);
+}
+
+/**
+ * Insider's `skip_hook: true` (top level of an `/upsert` body): the request's changes emit no webhook
+ * events (they are still audited). Anything but true or false is bad input.
+ */
+function skipWebhooksIfAsked(body: JsonObject): void {
+  const skip = body.skip_hook;
+  if (skip === undefined || skip === null || skip === false) return;
+  if (skip !== true) throw badRequest('skip_hook must be true or false');
+  const context = currentRequest();
+  if (context) context.skipWebhooks = true;
+}
+
 /**
  * Insider One's Unification API (SPEC §4, seed 003) on the shared profile store: one method per
  * endpoint. Bodies are parsed by the pure partner-input / upsert-plan / profile-query functions; every
@@ -61,6 +82,7 @@ export class PartnerService {
     private readonly store: ProfileStore,
     private readonly settingsService: IdentitySettingsService,
     private readonly limiter: RateLimitService,
+    private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -68,16 +90,25 @@ export class PartnerService {
   async updateIdentifier(rawBody: unknown): Promise<Record<string, never>> {
     const body = requireObject(rawBody);
     const change = parseIdentifierChange(body, await this.settingsService.get());
-    // One statement: its unique violation is the "taken" answer, zero rows the 404.
-    const updated = await this.tx.single(async (manager) => {
+    // One statement: its unique violation is the "taken" answer, zero rows the 404. A webhook endpoint
+    // subscribed to the event needs its outbox row in the same transaction: then BEGIN/COMMIT around it.
+    const action = 'identity.identifier_changed';
+    const inTransaction = await this.audit.needsTransaction([action]);
+    await (inTransaction ? this.tx.run.bind(this.tx) : this.tx.single.bind(this.tx))(async (manager: EntityManager) => {
+      let id: string | null;
       try {
-        return await this.store.changeIdentifierValue(manager, change.type, change.from, change.to);
+        id = await this.store.changeIdentifierValue(manager, change.type, change.from, change.to);
       } catch (e) {
         if (isUniqueViolation(e)) throw badRequest(TAKEN);
         throw e;
       }
+      if (id === null) throw noSuchUser();
+      await this.audit.buffer(inTransaction ? manager : null, {
+        action,
+        resource: { type: 'identity', id },
+        changes: [auditChange(change.type, change.from, change.to)],
+      });
     });
-    if (updated === 0) throw noSuchUser();
     return {};
   }
 
@@ -95,6 +126,11 @@ export class PartnerService {
       }
       const deleted = await this.store.deleteIdentifier(manager, profileId, identifier.type, identifier.value);
       if (deleted === 0) throw noSuchUser(); // moved or removed while we waited for the lock
+      await this.audit.buffer(manager, {
+        action: 'identity.identifier_changed',
+        resource: { type: 'identity', id: profileId },
+        changes: [auditChange(identifier.type, identifier.value, null)],
+      });
     });
     return {};
   }
@@ -109,6 +145,7 @@ export class PartnerService {
     const body = requireObject(rawBody);
     const users = requireUsers(body);
     const requestMode = requestNotAppend(body);
+    skipWebhooksIfAsked(body);
     const settings = await this.settingsService.get();
     const failures = new Map<number, Problems>();
     const plans: UpsertPlan[] = [];
@@ -149,6 +186,15 @@ export class PartnerService {
             const stored = await this.store.attributeValues(manager, [profileId], keys);
             await this.store.writeAttributes(manager, partialDeleteRows(partial, profileId, stored));
           }
+          await this.audit.buffer(manager, {
+            action: 'identity.updated',
+            resource: { type: 'identity', id: profileId },
+            changes: [...plan.deletes.whole, ...partial.map(([key]) => key)].map((key) => ({
+              field: key,
+              old: undefined,
+              new: null,
+            })),
+          });
         });
       } catch (e) {
         failures.set(i, userProblems(e, i));
@@ -190,6 +236,11 @@ export class PartnerService {
       if (!profileId) throw noSuchUser();
       await this.store.takeProfiles(manager, [profileId]);
       await this.store.deleteAttributes(manager, profileId, PERSONAL_ATTRIBUTES);
+      await this.audit.buffer(manager, {
+        action: 'identity.updated',
+        resource: { type: 'identity', id: profileId },
+        changes: PERSONAL_ATTRIBUTES.map((key) => ({ field: key, old: undefined, new: null })),
+      });
     });
     return {};
   }
@@ -212,6 +263,7 @@ export class PartnerService {
       const profileId = await this.locate(manager, target);
       if (!profileId) throw noSuchUser();
       await this.store.deleteProfile(manager, profileId);
+      await this.audit.buffer(manager, { action: 'identity.deleted', resource: { type: 'identity', id: profileId } });
     });
     return {};
   }
@@ -277,6 +329,7 @@ export class PartnerService {
     await this.store.insertEvents(manager, rows.events, now);
     const names = this.store.unrecordedNames(rows.attributes, rows.events);
     await this.store.recordNames(manager, names);
+    await this.audit.buffer(manager, ...upsertEntries(rows));
     return names;
   }
 
@@ -287,16 +340,19 @@ export class PartnerService {
       const { profileId: found, owners } = await this.resolve(manager, plan);
       let profileId = found;
       let created = false;
+      const identifiers: StoredIdentifier[] = [];
       if (profileId) {
         await this.store.takeProfiles(manager, [profileId]);
-        await this.addIdentifiers(manager, plan, profileId, owners);
+        identifiers.push(...(await this.addIdentifiers(manager, plan, profileId, owners)));
       } else {
         const [first] = plan.identifiers;
         const ensured = await this.store.ensureProfile(manager, first.type, first.value);
         profileId = ensured.id;
         created = ensured.created;
         if (!created) await this.store.takeProfiles(manager, [profileId]);
-        await this.addIdentifiers(manager, plan, profileId, new Map([[identifierKey(first), profileId]]));
+        else identifiers.push({ profileId, type: first.type, value: first.value });
+        const firstOwner = new Map([[identifierKey(first), profileId]]);
+        identifiers.push(...(await this.addIdentifiers(manager, plan, profileId, firstOwner)));
       }
       const stored = keys.length && !created ? await this.store.attributeValues(manager, [profileId], keys) : null;
       const attributes = attributeRows(plan, profileId, stored);
@@ -305,6 +361,8 @@ export class PartnerService {
       await this.store.insertEvents(manager, events, new Date());
       const unrecorded = this.store.unrecordedNames(attributes, events);
       await this.store.recordNames(manager, unrecorded);
+      const writes = { profiles: created ? [profileId] : [], identifiers, attributes, events };
+      await this.audit.buffer(manager, ...upsertEntries(writes));
       return unrecorded;
     });
     this.store.rememberNames(names);
@@ -319,17 +377,16 @@ export class PartnerService {
     plan: UpsertPlan,
     profileId: string,
     owners: ReadonlyMap<string, string>,
-  ): Promise<void> {
+  ): Promise<StoredIdentifier[]> {
     const unknown = plan.identifiers.filter((identifier) => !owners.has(identifierKey(identifier)));
-    if (!unknown.length) return;
+    if (!unknown.length) return [];
     const held = (await this.heldIdentifiers(manager, [profileId])).get(profileId) ?? new Map<string, string>();
     const missing = identifiersToAdd(unknown, held, plan.path);
     try {
       // a violation (another user took the value meanwhile) fails this user; its transaction is rolled back
-      await this.store.insertIdentifiers(
-        manager,
-        missing.map((i) => ({ profileId, type: i.type, value: i.value })),
-      );
+      const rows = missing.map((i) => ({ profileId, type: i.type, value: i.value }));
+      await this.store.insertIdentifiers(manager, rows);
+      return rows;
     } catch (e) {
       if (isUniqueViolation(e)) {
         throw UserFailure.at(`${plan.path}.identifiers`, 'an identifier already belongs to another user');
