@@ -9,7 +9,6 @@ import { AppModule } from './app.module';
 import { PartnerApiModule } from './identity/partner-api/partner-api.module';
 import { createLogger, PinoNestLogger } from './common/logger';
 import { registerCors } from './common/cors';
-import { registerRequestContext } from './common/request-context';
 import { registerSecurityHeaders } from './common/security-headers';
 import { GracefulFastifyAdapter } from './common/shutdown';
 import { AppConfig } from './config/app-config';
@@ -53,8 +52,6 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
-  // the request (id, client address, actor) that audit entries and webhook events are written for
-  registerRequestContext(fastify);
   // nosniff, no-referrer, a CSP per page (strict for the API, one that Swagger UI works with at /docs), HSTS
   await registerSecurityHeaders(fastify, { hsts: config.hsts, docsPath: '/docs' });
   await registerCors(fastify, config.corsOrigins);

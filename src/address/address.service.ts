@@ -76,7 +76,7 @@ export class AddressService {
     const userId = this.ownUserId(actor);
     return this.tx.run(async (manager) => {
       const owner = await this.lockUser(manager, userId);
-      await this.create(manager, userId, [data]);
+      await this.create(manager, actor, userId, [data]);
       return owner;
     });
   }
@@ -86,7 +86,7 @@ export class AddressService {
     const userId = this.ownUserId(actor);
     return this.tx.run(async (manager) => {
       const owner = await this.lockUser(manager, userId);
-      await this.update(manager, userId, where, data);
+      await this.update(manager, actor, userId, where, data);
       return owner;
     });
   }
@@ -96,7 +96,7 @@ export class AddressService {
     const userId = this.ownUserId(actor);
     return this.tx.run(async (manager) => {
       await this.lockUser(manager, userId);
-      return this.remove(manager, userId, where);
+      return this.remove(manager, actor, userId, where);
     });
   }
 
@@ -109,16 +109,17 @@ export class AddressService {
     manager: EntityManager,
     userId: string,
     input: AddressRelateToManyForUpdateInput | AddressRelateToManyForCreateInput | null | undefined,
+    actor: Actor | null = null,
   ): Promise<void> {
     if (!input) return;
     await this.lockUser(manager, userId);
     if ('disconnect' in input && input.disconnect) {
-      for (const where of input.disconnect) await this.remove(manager, userId, where);
+      for (const where of input.disconnect) await this.remove(manager, actor, userId, where);
     }
     if ('update' in input && input.update) {
-      for (const { where, data } of input.update) await this.update(manager, userId, where, data);
+      for (const { where, data } of input.update) await this.update(manager, actor, userId, where, data);
     }
-    if (input.create?.length) await this.create(manager, userId, input.create);
+    if (input.create?.length) await this.create(manager, actor, userId, input.create);
   }
 
   /**
@@ -159,7 +160,12 @@ export class AddressService {
     return user;
   }
 
-  private async create(manager: EntityManager, userId: string, inputs: AddressCreateInput[]): Promise<void> {
+  private async create(
+    manager: EntityManager,
+    actor: Actor | null,
+    userId: string,
+    inputs: AddressCreateInput[],
+  ): Promise<void> {
     const existing = await manager.count(AddressEntity, { where: { userId } });
     if (existing + inputs.length > MAX_ADDRESSES_PER_USER) {
       throw AppError.badInput(
@@ -202,6 +208,7 @@ export class AddressService {
       manager,
       ...rows.map((row) => ({
         action: 'address.created',
+        actor,
         resource: { type: 'address', id: row.id },
         userId,
         changes: diff(null, row as unknown as Record<string, unknown>, ADDRESS_FIELDS),
@@ -211,6 +218,7 @@ export class AddressService {
 
   private async update(
     manager: EntityManager,
+    actor: Actor | null,
     userId: string,
     where: AddressWhereUniqueInput,
     data: AddressUpdateInput,
@@ -225,6 +233,7 @@ export class AddressService {
     if (changes.length) {
       await this.audit.record(manager, {
         action: 'address.updated',
+        actor,
         resource: { type: 'address', id: address.id },
         userId,
         changes,
@@ -232,11 +241,17 @@ export class AddressService {
     }
   }
 
-  private async remove(manager: EntityManager, userId: string, where: AddressWhereUniqueInput): Promise<AddressEntity> {
+  private async remove(
+    manager: EntityManager,
+    actor: Actor | null,
+    userId: string,
+    where: AddressWhereUniqueInput,
+  ): Promise<AddressEntity> {
     const address = await this.findOwn(manager, userId, where);
     await manager.delete(AddressEntity, { id: address.id });
     await this.audit.record(manager, {
       action: 'address.deleted',
+      actor,
       resource: { type: 'address', id: address.id },
       userId,
       changes: diff(address as unknown as Record<string, unknown>, null, ADDRESS_FIELDS),

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { Actor } from '../auth/actor';
-import { currentRequest } from '../common/request-context';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionService } from '../database/transaction.service';
 import { FieldChange } from './audit-fields';
@@ -19,8 +18,8 @@ export interface AuditEntry {
   userId?: string | null;
   /** the identity profile the entry is about, when there is one */
   profileId?: string | null;
-  /** who did it, when it is not the request's actor (e.g. a sign-in: the user who signed in) */
-  actor?: { kind: string; id: string | null };
+  /** who did it, with the request it came in (null: the system, e.g. the CLI or start-up) */
+  actor: Actor | null;
 }
 
 /**
@@ -31,6 +30,11 @@ export interface ChangeSink {
   /** whether any of these actions interests the sink now (e.g. a webhook endpoint subscribes to it) */
   wants(actions: readonly string[]): Promise<boolean>;
   changed(manager: EntityManager, entries: readonly AuditEntry[]): Promise<void>;
+}
+
+export interface RecordOptions {
+  /** Insider's `skip_hook: true`: no webhook events for these entries (they are still recorded) */
+  skipWebhooks?: boolean;
 }
 
 /** Entries buffered beyond this are written at once rather than waiting for the timer. */
@@ -97,9 +101,9 @@ export class AuditService implements OnApplicationBootstrap, BeforeApplicationSh
    * The partner writes' path: the sinks run now, in the change's transaction (webhook events are never
    * lost), the entries are buffered (see the class comment for what a crash can lose).
    */
-  async buffer(manager: EntityManager | null, ...entries: AuditEntry[]): Promise<void> {
+  async buffer(manager: EntityManager | null, entries: AuditEntry[], options: RecordOptions = {}): Promise<void> {
     if (!entries.length) return;
-    if (manager) await this.notify(manager, entries);
+    if (manager && !options.skipWebhooks) await this.notify(manager, entries);
     for (const e of entries) this.pending.push(this.row(e));
     if (this.pending.length >= BUFFER_FLUSH_AT) void this.flush();
   }
@@ -158,24 +162,16 @@ export class AuditService implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   private row(entry: AuditEntry): AuditRow {
-    const context = currentRequest();
-    const request = context?.request;
-    const actor = request?.actor as Actor | undefined;
-    const kind = entry.actor?.kind ?? actor?.kind ?? (request ? 'anonymous' : 'system');
-    const actorId =
-      entry.actor !== undefined
-        ? entry.actor.id
-        : actor?.kind === 'api-token'
-          ? (actor.apiTokenId ?? null)
-          : (actor?.userId ?? null);
+    const actor = entry.actor;
+    const actorId = actor?.kind === 'api-token' ? (actor.apiTokenId ?? null) : (actor?.userId ?? null);
     const now = Date.now();
     return {
       id: timeOrderedId(now),
       occurredAt: new Date(now),
-      actorKind: kind,
+      actorKind: actor?.kind ?? 'system',
       actorId,
-      actorIp: request?.ip ? request.ip.slice(0, 64) : null,
-      requestId: request?.id ? String(request.id).slice(0, 128) : null,
+      actorIp: actor?.ipAddress ? actor.ipAddress.slice(0, 64) : null,
+      requestId: actor?.requestId ? actor.requestId.slice(0, 128) : null,
       action: entry.action,
       resourceType: entry.resource.type,
       resourceId: entry.resource.id,

@@ -125,7 +125,7 @@ export class AuthService implements BeforeApplicationShutdown {
       if (!swapped.affected) throw invalidOld(); // another change won: the old password is no longer this one
       // Every other session ends: whoever knew the old password is signed out.
       await this.sessions.endOthers(manager, user.id, actor.sessionId);
-      await this.recordPasswordChanged(manager, user.id);
+      await this.recordPasswordChanged(manager, user.id, actor);
       return users.findOneByOrFail({ id: user.id });
     });
     await this.cache.invalidateUser(user.id);
@@ -133,13 +133,13 @@ export class AuthService implements BeforeApplicationShutdown {
   }
 
   /** `user.password_changed` (and `user.updated`): the password as [redacted], nothing else of it. */
-  private recordPasswordChanged(manager: EntityManager, userId: string): Promise<void> {
+  private recordPasswordChanged(manager: EntityManager, userId: string, actor: Actor | null): Promise<void> {
     const resource = { type: 'user', id: userId };
     const changes = [change('password', 'old', 'new')];
     return this.audit.record(
       manager,
-      { action: 'user.password_changed', resource, changes },
-      { action: 'user.updated', resource, changes },
+      { action: 'user.password_changed', actor, resource, changes },
+      { action: 'user.updated', actor, resource, changes },
     );
   }
 
@@ -152,6 +152,7 @@ export class AuthService implements BeforeApplicationShutdown {
         .update({ id: actor.userId }, { customerTokenHash: sha256(token), tokenGeneratedAt: new Date() });
       await this.audit.record(manager, {
         action: 'user.customer_token_regenerated',
+        actor,
         resource: { type: 'user', id: actor.userId! },
         changes: [change('customerToken', 'old', 'new')],
       });
@@ -163,7 +164,7 @@ export class AuthService implements BeforeApplicationShutdown {
   /** `endSession`: ends the session that sent it; false when there is none (a token, or anonymous). */
   async signOut(actor: Actor): Promise<boolean> {
     if (!actor.sessionId) return false;
-    await this.sessions.end(actor.sessionId, actor.userId);
+    await this.sessions.end(actor.sessionId, actor);
     return true;
   }
 
@@ -193,7 +194,12 @@ export class AuthService implements BeforeApplicationShutdown {
    * the account to its profile) and clears the email's sign-in count. A customer record without a password
    * is claimed this way, and a mailbox owner takes back an account someone else registered with it.
    */
-  async redeemPasswordReset(emailInput: string, token: string, password: string): Promise<PasswordResetFailure | null> {
+  async redeemPasswordReset(
+    emailInput: string,
+    token: string,
+    password: string,
+    actor: Actor | null = null,
+  ): Promise<PasswordResetFailure | null> {
     const found = await this.findPasswordReset(emailInput, token);
     if ('code' in found) return passwordResetFailure(found.code);
     assertPasswordAllowed(password, 'password');
@@ -203,10 +209,13 @@ export class AuthService implements BeforeApplicationShutdown {
       await this.tx.run(async (manager) => {
         if (!(await this.tokens.redeem(manager, row.id)))
           throw new RedemptionRefused(PasswordResetRedemptionErrorCode.TOKEN_REDEEMED);
-        const verified = await this.setVerified(manager, user.id, row.email, { passwordHash, ...NO_CUSTOMER_TOKEN });
+        const verified = await this.setVerified(manager, actor, user.id, row.email, {
+          passwordHash,
+          ...NO_CUSTOMER_TOKEN,
+        });
         if (!verified) throw new RedemptionRefused(PasswordResetRedemptionErrorCode.FAILURE); // the email changed meanwhile
         await this.sessions.endOthers(manager, user.id); // every session: whoever else was in is out
-        await this.recordPasswordChanged(manager, user.id);
+        await this.recordPasswordChanged(manager, user.id, actor);
       });
     } catch (e) {
       if (e instanceof RedemptionRefused) return passwordResetFailure(e.code);
@@ -319,13 +328,13 @@ export class AuthService implements BeforeApplicationShutdown {
    * verified, if it is still the account's, and links the account to its profile, in one transaction.
    * Unknown, used, expired or superseded tokens are all "Invalid or expired verification token".
    */
-  async verifyEmail(token: string): Promise<UserEntity> {
+  async verifyEmail(token: string, actor: Actor | null = null): Promise<UserEntity> {
     const invalid = () => AppError.badInput(INVALID_VERIFICATION_TOKEN, { field: 'token' });
     const row = await this.tokens.find(this.tx.manager, 'email-verification', token);
     if (!row || row.redeemedAt || row.expiresAt.getTime() <= Date.now()) throw invalid();
     return this.tx.run(async (manager) => {
       if (!(await this.tokens.redeem(manager, row.id))) throw invalid();
-      const user = await this.setVerified(manager, row.userId, row.email);
+      const user = await this.setVerified(manager, actor, row.userId, row.email);
       if (!user) throw invalid(); // the email changed since the link was mailed
       return user;
     });
@@ -337,6 +346,7 @@ export class AuthService implements BeforeApplicationShutdown {
    */
   private async setVerified(
     manager: EntityManager,
+    actor: Actor | null,
     userId: string,
     email: string,
     also: Partial<UserEntity> = {},
@@ -345,7 +355,7 @@ export class AuthService implements BeforeApplicationShutdown {
     const updated = await users.update({ id: userId, email }, { ...also, emailVerified: true });
     if (!updated.affected) return null;
     const user = await users.findOneByOrFail({ id: userId });
-    await this.hooks.emailVerified(manager, user);
+    await this.hooks.emailVerified(manager, user, actor);
     return user;
   }
 

@@ -86,10 +86,10 @@ export class SessionService implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   /** Ends one session (the caller's). */
-  async end(sessionId: string, userId?: string): Promise<void> {
+  async end(sessionId: string, actor: Actor): Promise<void> {
     const hash = await this.tx.run(async (manager) => {
       const deleted = await this.store.deleteOne(manager, sessionId);
-      if (deleted) await this.recordEnded(manager, userId ?? null, sessionId, 1);
+      if (deleted) await this.recordEnded(manager, actor, actor.userId ?? null, sessionId, 1);
       return deleted;
     });
     if (hash) await this.cache.invalidateToken(hash);
@@ -120,7 +120,7 @@ export class SessionService implements OnModuleInit, BeforeApplicationShutdown {
     }
     const hash = await this.tx.run(async (manager) => {
       const deleted = await this.store.deleteOne(manager, id, { userId: actor.userId!, liveAt: new Date() });
-      if (deleted) await this.recordEnded(manager, actor.userId!, id, 1);
+      if (deleted) await this.recordEnded(manager, actor, actor.userId!, id, 1);
       return deleted;
     });
     if (!hash) return false;
@@ -132,7 +132,7 @@ export class SessionService implements OnModuleInit, BeforeApplicationShutdown {
   async revokeOthers(actor: Actor): Promise<number> {
     const ended = await this.tx.run(async (manager) => {
       const count = await this.store.deleteOfUser(manager, actor.userId!, actor.sessionId, new Date());
-      await this.recordEnded(manager, actor.userId!, null, count);
+      await this.recordEnded(manager, actor, actor.userId!, null, count);
       return count;
     });
     if (ended > 0) await this.cache.invalidateUser(actor.userId!);
@@ -152,7 +152,7 @@ export class SessionService implements OnModuleInit, BeforeApplicationShutdown {
     const target = await this.target(actor, where);
     const ended = await this.tx.run(async (manager) => {
       const count = await this.store.deleteOfUser(manager, target.id, undefined, new Date());
-      await this.recordEnded(manager, target.id, null, count);
+      await this.recordEnded(manager, actor, target.id, null, count);
       return count;
     });
     if (ended > 0) await this.cache.invalidateUser(target.id);
@@ -160,10 +160,17 @@ export class SessionService implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   /** `session.ended`: one session (its id), or several of a user's (how many). */
-  private async recordEnded(manager: EntityManager, userId: string | null, sessionId: string | null, count: number) {
+  private async recordEnded(
+    manager: EntityManager,
+    actor: Actor,
+    userId: string | null,
+    sessionId: string | null,
+    count: number,
+  ) {
     if (count === 0) return;
     await this.audit.record(manager, {
       action: 'session.ended',
+      actor,
       resource: sessionId ? { type: 'session', id: sessionId } : { type: 'user', id: userId },
       userId,
       changes: sessionId ? [] : [{ field: 'sessions', old: count, new: 0 }],

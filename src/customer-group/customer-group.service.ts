@@ -75,10 +75,11 @@ export class CustomerGroupService {
       await this.uniqueName(group.name, () => manager.insert(CustomerGroupEntity, asRow(group)));
       await this.audit.record(manager, {
         action: 'customer_group.created',
+        actor,
         resource: { type: 'customer_group', id: group.id },
         changes: diff(null, groupView(group), GROUP_FIELDS),
       });
-      await this.relate(manager, 'customerGroupId', group.id, { disconnect: [], set: null, connect });
+      await this.relate(manager, actor, 'customerGroupId', group.id, { disconnect: [], set: null, connect });
       return group;
     });
   }
@@ -105,17 +106,18 @@ export class CustomerGroupService {
       if (changes.length) {
         await this.audit.record(manager, {
           action: 'customer_group.updated',
+          actor,
           resource: { type: 'customer_group', id: group.id },
           changes,
         });
       }
-      await this.relate(manager, 'customerGroupId', group.id, ops);
+      await this.relate(manager, actor, 'customerGroupId', group.id, ops);
       return after;
     });
   }
 
   /** Deletes the group (memberships go with it); returns it as it was. */
-  delete(where: CustomerGroupWhereUniqueInput): Promise<CustomerGroupEntity> {
+  delete(actor: Actor, where: CustomerGroupWhereUniqueInput): Promise<CustomerGroupEntity> {
     return this.tx.run(async (manager) => {
       const group = await this.findUnique(manager, where);
       if (!group) throw AppError.notFound(NOT_FOUND);
@@ -125,10 +127,11 @@ export class CustomerGroupService {
         manager,
         {
           action: 'customer_group.deleted',
+          actor,
           resource: { type: 'customer_group', id: group.id },
           changes: diff(groupView(group), null, GROUP_FIELDS),
         },
-        ...members.map((m) => memberEntry('customer_group.member_removed', group.id, m.userId)),
+        ...members.map((m) => memberEntry(actor, 'customer_group.member_removed', group.id, m.userId)),
       );
       return group;
     });
@@ -167,6 +170,7 @@ export class CustomerGroupService {
     manager: EntityManager,
     userId: string,
     input: CustomerGroupRelateToManyForUpdateInput | CustomerGroupRelateToManyForCreateInput | null | undefined,
+    actor: Actor | null = null,
   ): Promise<void> {
     if (!input) return;
     const update = input as CustomerGroupRelateToManyForUpdateInput;
@@ -178,7 +182,7 @@ export class CustomerGroupService {
       set: update.set ? await this.resolveGroups(manager, update.set, 'customerGroups.set', true) : null,
       connect: await this.resolveGroups(manager, input.connect, 'customerGroups.connect', true),
     };
-    await this.relate(manager, 'userId', userId, ops);
+    await this.relate(manager, actor, 'userId', userId, ops);
   }
 
   /**
@@ -362,7 +366,13 @@ export class CustomerGroupService {
   }
 
   /** Applies resolved relate operations from one side of the membership table. */
-  private async relate(manager: EntityManager, side: Side, ownId: string, ops: RelateOps): Promise<void> {
+  private async relate(
+    manager: EntityManager,
+    actor: Actor | null,
+    side: Side,
+    ownId: string,
+    ops: RelateOps,
+  ): Promise<void> {
     const other: Side = side === 'userId' ? 'customerGroupId' : 'userId';
     const own = { [side]: ownId } as FindOptionsWhere<CustomerGroupUserEntity>;
     const changes = ops.disconnect.length > 0 || ops.set !== null || ops.connect.length > 0;
@@ -390,7 +400,7 @@ export class CustomerGroupService {
     const after = await members();
     const entries: AuditEntry[] = [];
     const entry = (action: string, otherId: string) =>
-      side === 'userId' ? memberEntry(action, otherId, ownId) : memberEntry(action, ownId, otherId);
+      side === 'userId' ? memberEntry(actor, action, otherId, ownId) : memberEntry(actor, action, ownId, otherId);
     for (const id of after) if (!before.has(id)) entries.push(entry('customer_group.member_added', id as string));
     for (const id of before) if (!after.has(id)) entries.push(entry('customer_group.member_removed', id as string));
     await this.audit.record(manager, ...entries);
@@ -401,9 +411,10 @@ const GROUP_FIELDS = ['groupName', 'metadata'];
 const groupView = (group: CustomerGroupEntity): Record<string, unknown> => ({ ...group, groupName: group.name });
 
 /** A membership change: about the member (User.history), for the group. */
-function memberEntry(action: string, groupId: string, userId: string): AuditEntry {
+function memberEntry(actor: Actor | null, action: string, groupId: string, userId: string): AuditEntry {
   return {
     action,
+    actor,
     resource: { type: 'customer_group', id: groupId },
     userId,
     changes: [

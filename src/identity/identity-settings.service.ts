@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { diff } from '../audit/audit-fields';
+import type { Actor } from '../auth/actor';
 import { AuditService } from '../audit/audit.service';
 import { LocalCache } from '../common/local-cache';
 import { RedisService } from '../common/redis.module';
@@ -65,7 +66,7 @@ export class IdentitySettingsService implements OnModuleInit {
   }
 
   /** Replaces each list given (the DTO has checked them: IdentitySettingsInput); keeps the others. */
-  async update(data: Partial<IdentitySettings>): Promise<IdentitySettings> {
+  async update(data: Partial<IdentitySettings>, actor: Actor | null = null): Promise<IdentitySettings> {
     const current = await this.get();
     const next = {
       ...current,
@@ -78,6 +79,7 @@ export class IdentitySettingsService implements OnModuleInit {
       if (changes.length) {
         await this.audit.record(manager, {
           action: 'identity_settings.updated',
+          actor,
           resource: { type: 'identity_settings', id: '1' },
           changes,
         });

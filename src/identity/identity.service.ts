@@ -1,4 +1,5 @@
 import { change, FieldChange } from '../audit/audit-fields';
+import type { Actor } from '../auth/actor';
 import { AuditService } from '../audit/audit.service';
 import { Injectable } from '@nestjs/common';
 import { SelectQueryBuilder } from 'typeorm';
@@ -57,7 +58,7 @@ export class IdentityService {
    * Creates the identity when the email (normalised by the DTO) is unknown; given attributes overwrite,
    * others are kept.
    */
-  async upsert(input: IdentityInput): Promise<IdentityProfileEntity> {
+  async upsert(input: IdentityInput, actor: Actor | null = null): Promise<IdentityProfileEntity> {
     const email = input.email;
     const attributes = this.checkAttributes(input.attributes ?? []);
     const names = this.store.unrecordedNames(attributes, []);
@@ -69,6 +70,7 @@ export class IdentityService {
       if (changes.length) {
         await this.audit.record(manager, {
           action: created ? 'identity.created' : 'identity.updated',
+          actor,
           resource: { type: 'identity', id },
           changes,
         });

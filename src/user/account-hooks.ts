@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { EntityManager } from 'typeorm';
 import { UserEntity } from './user.entity';
+import type { Actor } from '../auth/actor';
 
 /**
  * What another module does when an account is created, its email changes or its email is verified,
@@ -9,14 +10,14 @@ import { UserEntity } from './user.entity';
  */
 export interface AccountListener {
   /** after a user row is inserted (registerUser, createUser, bootstrap admin, CLI) */
-  userCreated?(manager: EntityManager, user: UserEntity): Promise<void>;
+  userCreated?(manager: EntityManager, user: UserEntity, actor: Actor | null): Promise<void>;
   /** after a user's email changed (updateActiveUser, updateUser); `previousEmail` may be null */
   emailChanged?(manager: EntityManager, user: UserEntity, previousEmail: string | null): Promise<void>;
   /**
    * after the owner proved `user.email` (verifyUserEmail, redeemUserPasswordResetToken); `user` is the
    * account as it is now, `emailVerified` true. Called again when an address is proved again.
    */
-  emailVerified?(manager: EntityManager, user: UserEntity): Promise<void>;
+  emailVerified?(manager: EntityManager, user: UserEntity, actor: Actor | null): Promise<void>;
 }
 
 /**
@@ -42,15 +43,16 @@ export class AccountHooks implements OnModuleInit {
       .filter(Boolean);
   }
 
-  async userCreated(manager: EntityManager, user: UserEntity): Promise<void> {
-    for (const listener of this.listeners) await listener.userCreated?.(manager, user);
+  /** `actor`: who created it, for the audit trail (null: the system, e.g. the CLI) */
+  async userCreated(manager: EntityManager, user: UserEntity, actor: Actor | null = null): Promise<void> {
+    for (const listener of this.listeners) await listener.userCreated?.(manager, user, actor);
   }
 
   async emailChanged(manager: EntityManager, user: UserEntity, previousEmail: string | null): Promise<void> {
     for (const listener of this.listeners) await listener.emailChanged?.(manager, user, previousEmail);
   }
 
-  async emailVerified(manager: EntityManager, user: UserEntity): Promise<void> {
-    for (const listener of this.listeners) await listener.emailVerified?.(manager, user);
+  async emailVerified(manager: EntityManager, user: UserEntity, actor: Actor | null = null): Promise<void> {
+    for (const listener of this.listeners) await listener.emailVerified?.(manager, user, actor);
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { CredentialCacheService } from '../auth/credential-cache.service';
+import type { Actor } from '../auth/actor';
 import { ALL_PERMISSIONS } from '../auth/permissions';
 import { diff } from '../audit/audit-fields';
 import { AuditService } from '../audit/audit.service';
@@ -29,7 +30,7 @@ export class RoleService {
     return this.roles.find({ order: { name: 'ASC' } });
   }
 
-  async create(data: RoleCreateInput): Promise<RoleEntity> {
+  async create(data: RoleCreateInput, actor: Actor | null = null): Promise<RoleEntity> {
     const role = this.roles.create({
       id: newId(),
       name: data.name,
@@ -45,6 +46,7 @@ export class RoleService {
       const saved = await manager.getRepository(RoleEntity).save(role);
       await this.audit.record(manager, {
         action: 'role.created',
+        actor,
         resource: { type: 'role', id: saved.id },
         changes: diff(null, roleView(saved), ROLE_FIELDS),
       });
@@ -53,7 +55,7 @@ export class RoleService {
   }
 
   /** `where` names the role by exactly one of id or name (the DTO ensures it). */
-  async update(where: RoleWhereUniqueInput, data: RoleUpdateInput): Promise<RoleEntity> {
+  async update(where: RoleWhereUniqueInput, data: RoleUpdateInput, actor: Actor | null = null): Promise<RoleEntity> {
     const byId = where.id !== undefined && where.id !== null;
     const updated = await this.write(data.name ?? '', async (manager) => {
       const repo = manager.getRepository(RoleEntity);
@@ -64,7 +66,12 @@ export class RoleService {
       const after = await repo.findOneByOrFail({ id: role.id });
       const changes = diff(roleView(role), roleView(after), ROLE_FIELDS);
       if (changes.length)
-        await this.audit.record(manager, { action: 'role.updated', resource: { type: 'role', id: role.id }, changes });
+        await this.audit.record(manager, {
+          action: 'role.updated',
+          actor,
+          resource: { type: 'role', id: role.id },
+          changes,
+        });
       return after;
     });
     // Permissions are cached with each credential: forget them all.

@@ -75,11 +75,13 @@ export class UserService {
    * email is unverified: a verification link is queued with the account, and until it is used the account
    * is linked to no identity profile (SPEC §7).
    */
-  async register(data: UserRegisterInput): Promise<UserEntity> {
+  async register(data: UserRegisterInput, actor: Actor | null = null): Promise<UserEntity> {
     assertPasswordAllowed(data.password);
     const passwordHash = await this.hasher.hash(data.password);
-    return this.insertUser({ name: data.name ?? null, email: data.email, passwordHash }, (manager, user) =>
-      this.auth.queueEmailVerification(manager, user),
+    return this.insertUser(
+      { name: data.name ?? null, email: data.email, passwordHash },
+      (manager, user) => this.auth.queueEmailVerification(manager, user),
+      actor,
     );
   }
 
@@ -93,7 +95,7 @@ export class UserService {
       const current = await this.users.findOne({ where: { id: actor.userId }, select: { id: true, email: true } });
       if (current?.email !== data.email) await this.limits.consume('emailChangePerUser', actor.userId!);
     }
-    return this.updateById(actor.userId!, data);
+    return this.updateById(actor, actor.userId!, data);
   }
 
   // ---- admin ----------------------------------------------------------------------------------
@@ -116,9 +118,10 @@ export class UserService {
           user.roleId = (await this.findRole(manager, data.role.connect)).id;
           await manager.getRepository(UserEntity).update({ id: user.id }, { roleId: user.roleId });
         }
-        await this.customerGroups.applyUserGroups(manager, user.id, data.customerGroups);
-        await this.addresses.applyForUser(manager, user.id, data.addresses);
+        await this.customerGroups.applyUserGroups(manager, user.id, data.customerGroups, actor);
+        await this.addresses.applyForUser(manager, user.id, data.addresses, actor);
       },
+      actor,
     );
   }
 
@@ -131,7 +134,7 @@ export class UserService {
       this.assertCanGroupStaff(actor, target);
     if (data.password !== undefined && data.password !== null) assertPasswordAllowed(data.password);
     const passwordHash = data.password ? await this.hasher.hash(data.password) : undefined;
-    const updated = await this.updateById(target.id, data, async (manager) => {
+    const updated = await this.updateById(actor, target.id, data, async (manager) => {
       const patch: Partial<UserEntity> = {};
       if (data.password !== undefined) {
         // a new password, or none (the account is closed; the customer record stays): every session
@@ -141,8 +144,8 @@ export class UserService {
       }
       if (data.role) patch.roleId = await this.resolveRoleChange(manager, data.role);
       if (Object.keys(patch).length) await manager.getRepository(UserEntity).update({ id: target.id }, patch);
-      await this.customerGroups.applyUserGroups(manager, target.id, data.customerGroups);
-      await this.addresses.applyForUser(manager, target.id, data.addresses);
+      await this.customerGroups.applyUserGroups(manager, target.id, data.customerGroups, actor);
+      await this.addresses.applyForUser(manager, target.id, data.addresses, actor);
     });
     if (data.password !== undefined || data.role) await this.cache.invalidateUser(target.id);
     return updated;
@@ -157,6 +160,7 @@ export class UserService {
       await manager.getRepository(UserEntity).delete({ id: target.id });
       await this.audit.record(manager, {
         action: 'user.deleted',
+        actor,
         resource: { type: 'user', id: target.id },
         changes: diff(target as unknown as Record<string, unknown>, null, ['email', 'name', 'roleId']),
       });
@@ -215,13 +219,14 @@ export class UserService {
   async insertUser(
     fields: Partial<UserEntity> & { email: string },
     extra?: (manager: EntityManager, user: UserEntity) => Promise<void>,
+    actor: Actor | null = null,
   ): Promise<UserEntity> {
     try {
       return await this.tx.run(async (manager) => {
         const repo = manager.getRepository(UserEntity);
         const user = repo.create({ id: newId(), onboardingStatus: 'not_started', ...fields });
         await repo.insert(user);
-        await this.hooks.userCreated(manager, user);
+        await this.hooks.userCreated(manager, user, actor);
         await extra?.(manager, user);
         return repo.findOneByOrFail({ id: user.id });
       });
@@ -237,6 +242,7 @@ export class UserService {
    * hooks.
    */
   private async updateById(
+    actor: Actor,
     userId: string,
     data: UserUpdateProfileInput,
     extra?: (manager: EntityManager) => Promise<void>,
@@ -265,7 +271,7 @@ export class UserService {
           await extra(manager);
           after = await repo.findOneByOrFail({ id: userId });
         }
-        await this.recordUpdate(manager, before, after);
+        await this.recordUpdate(manager, actor, before, after);
         return after;
       });
     } catch (e) {
@@ -275,15 +281,20 @@ export class UserService {
   }
 
   /** `user.updated` with the fields that changed; `user.password_changed` too when the password did. */
-  private async recordUpdate(manager: EntityManager, before: UserEntity, after: UserEntity): Promise<void> {
+  private async recordUpdate(
+    manager: EntityManager,
+    actor: Actor,
+    before: UserEntity,
+    after: UserEntity,
+  ): Promise<void> {
     const b = before as unknown as Record<string, unknown>;
     const a = after as unknown as Record<string, unknown>;
     const changes = diff(b, a, USER_FIELDS);
     if (!changes.length) return;
     const resource = { type: 'user', id: after.id };
-    const entries = [{ action: 'user.updated', resource, changes }];
+    const entries = [{ action: 'user.updated', actor, resource, changes }];
     if (before.passwordHash !== after.passwordHash) {
-      entries.push({ action: 'user.password_changed', resource, changes: diff(b, a, ['passwordHash']) });
+      entries.push({ action: 'user.password_changed', actor, resource, changes: diff(b, a, ['passwordHash']) });
     }
     await this.audit.record(manager, ...entries);
   }

@@ -1,5 +1,6 @@
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { Allow } from '../auth/decorators';
+import { Actor as ActorType } from '../auth/actor';
+import { Actor, Allow } from '../auth/decorators';
 import { Permission } from '../auth/permissions';
 import { toWebhookDelivery, toWebhookEndpoint } from './webhook.mapper';
 import {
@@ -19,22 +20,29 @@ export class WebhookResolver {
   constructor(private readonly webhooks: WebhookService) {}
 
   @Mutation(() => CreatedWebhookEndpoint, { description: 'The whsec_ secret is in this answer only' })
-  async createWebhookEndpoint(@Args('data') data: WebhookEndpointCreateInput): Promise<CreatedWebhookEndpoint> {
-    const { secret, endpoint } = await this.webhooks.create(data);
+  async createWebhookEndpoint(
+    @Actor() actor: ActorType,
+    @Args('data') data: WebhookEndpointCreateInput,
+  ): Promise<CreatedWebhookEndpoint> {
+    const { secret, endpoint } = await this.webhooks.create(actor, data);
     return { secret, endpoint: toWebhookEndpoint(endpoint) };
   }
 
   @Mutation(() => WebhookEndpoint)
   async updateWebhookEndpoint(
+    @Actor() actor: ActorType,
     @Args('id', { type: () => ID }) id: string,
     @Args('data') data: WebhookEndpointUpdateInput,
   ): Promise<WebhookEndpoint> {
-    return toWebhookEndpoint(await this.webhooks.update(id, data));
+    return toWebhookEndpoint(await this.webhooks.update(actor, id, data));
   }
 
   @Mutation(() => WebhookEndpoint, { description: 'Its queued deliveries fail as "the endpoint was deleted"' })
-  async deleteWebhookEndpoint(@Args('id', { type: () => ID }) id: string): Promise<WebhookEndpoint> {
-    return toWebhookEndpoint(await this.webhooks.delete(id));
+  async deleteWebhookEndpoint(
+    @Actor() actor: ActorType,
+    @Args('id', { type: () => ID }) id: string,
+  ): Promise<WebhookEndpoint> {
+    return toWebhookEndpoint(await this.webhooks.delete(actor, id));
   }
 
   @Query(() => [WebhookEndpoint])
@@ -61,8 +69,11 @@ export class WebhookResolver {
   @Mutation(() => CreatedWebhookEndpoint, {
     description: 'A new whsec_ secret, shown this once; the old one stops at once',
   })
-  async rotateWebhookSecret(@Args('id', { type: () => ID }) id: string): Promise<CreatedWebhookEndpoint> {
-    const { secret, endpoint } = await this.webhooks.rotateSecret(id);
+  async rotateWebhookSecret(
+    @Actor() actor: ActorType,
+    @Args('id', { type: () => ID }) id: string,
+  ): Promise<CreatedWebhookEndpoint> {
+    const { secret, endpoint } = await this.webhooks.rotateSecret(actor, id);
     return { secret, endpoint: toWebhookEndpoint(endpoint) };
   }
 }

@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import type { Actor } from '../auth/actor';
 import { change, diff, REDACTED } from '../audit/audit-fields';
 import { AuditEntry, AuditService, ChangeSink } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
 import { LocalCache } from '../common/local-cache';
 import { RedisService } from '../common/redis.module';
-import { currentRequest } from '../common/request-context';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { newId } from '../database/columns';
 import { TransactionService } from '../database/transaction.service';
@@ -80,13 +80,11 @@ export class WebhookService implements ChangeSink, OnModuleInit {
   // ---- the change sink ----------------------------------------------------------------------------
 
   async wants(actions: readonly string[]): Promise<boolean> {
-    if (currentRequest()?.skipWebhooks) return false;
     const endpoints = await this.enabledEndpoints();
     return endpoints.some((e) => actions.some((a) => e.events.includes(a)));
   }
 
   async changed(manager: EntityManager, entries: readonly AuditEntry[]): Promise<void> {
-    if (currentRequest()?.skipWebhooks) return;
     const events = entries.filter((e) => isWebhookEventType(e.action));
     if (!events.length) return;
     const endpoints = await this.enabledEndpoints(manager);
@@ -156,7 +154,7 @@ export class WebhookService implements ChangeSink, OnModuleInit {
     return this.store.list();
   }
 
-  async create(input: Required<Pick<EndpointInput, 'url' | 'events'>> & EndpointInput) {
+  async create(actor: Actor, input: Required<Pick<EndpointInput, 'url' | 'events'>> & EndpointInput) {
     this.check(input);
     if ((await this.store.list()).length >= MAX_ENDPOINTS)
       throw AppError.badInput(`At most ${MAX_ENDPOINTS} webhook endpoints; delete one first`);
@@ -175,7 +173,7 @@ export class WebhookService implements ChangeSink, OnModuleInit {
     };
     await this.tx.run(async (manager) => {
       await this.store.insert(manager, endpoint);
-      await this.record(manager, 'webhook_endpoint.created', endpoint.id, [
+      await this.record(manager, actor, 'webhook_endpoint.created', endpoint.id, [
         ...diff(null, { ...endpoint }, ENDPOINT_FIELDS),
         change('secret', null, REDACTED),
       ]);
@@ -184,7 +182,7 @@ export class WebhookService implements ChangeSink, OnModuleInit {
     return { secret, endpoint: (await this.store.find(endpoint.id))! };
   }
 
-  async update(id: string, input: EndpointInput): Promise<WebhookEndpointEntity> {
+  async update(actor: Actor, id: string, input: EndpointInput): Promise<WebhookEndpointEntity> {
     this.check(input);
     const before = await this.existing(id);
     const patch: Partial<WebhookEndpointEntity> = {};
@@ -198,29 +196,29 @@ export class WebhookService implements ChangeSink, OnModuleInit {
     await this.tx.run(async (manager) => {
       if (Object.keys(patch).length) await this.store.update(manager, id, patch);
       const changes = diff({ ...before }, { ...before, ...patch }, ENDPOINT_FIELDS);
-      if (changes.length) await this.record(manager, 'webhook_endpoint.updated', id, changes);
+      if (changes.length) await this.record(manager, actor, 'webhook_endpoint.updated', id, changes);
     });
     await this.cache.invalidate('changed');
     return (await this.store.find(id))!;
   }
 
-  async delete(id: string): Promise<WebhookEndpointEntity> {
+  async delete(actor: Actor, id: string): Promise<WebhookEndpointEntity> {
     const endpoint = await this.existing(id);
     await this.tx.run(async (manager) => {
       await this.store.delete(manager, id);
-      await this.record(manager, 'webhook_endpoint.deleted', id, diff({ ...endpoint }, null, ENDPOINT_FIELDS));
+      await this.record(manager, actor, 'webhook_endpoint.deleted', id, diff({ ...endpoint }, null, ENDPOINT_FIELDS));
     });
     await this.cache.invalidate('changed');
     return endpoint;
   }
 
   /** A new secret, answered this once; the old one stops signing at once. */
-  async rotateSecret(id: string) {
+  async rotateSecret(actor: Actor, id: string) {
     await this.existing(id);
     const secret = newSecret();
     await this.tx.run(async (manager) => {
       await this.store.update(manager, id, { secret });
-      await this.record(manager, 'webhook_endpoint.secret_rotated', id, [change('secret', REDACTED, REDACTED)]);
+      await this.record(manager, actor, 'webhook_endpoint.secret_rotated', id, [change('secret', REDACTED, REDACTED)]);
     });
     return { secret, endpoint: (await this.store.find(id))! };
   }
@@ -280,7 +278,7 @@ export class WebhookService implements ChangeSink, OnModuleInit {
     return endpoint;
   }
 
-  private record(manager: EntityManager, action: string, id: string, changes: AuditEntry['changes']) {
-    return this.audit.record(manager, { action, resource: { type: 'webhook_endpoint', id }, changes });
+  private record(manager: EntityManager, actor: Actor, action: string, id: string, changes: AuditEntry['changes']) {
+    return this.audit.record(manager, { action, actor, resource: { type: 'webhook_endpoint', id }, changes });
   }
 }

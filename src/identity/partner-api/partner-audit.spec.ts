@@ -13,6 +13,7 @@ describe('upsertEntries', () => {
     });
     expect(entries).toEqual([
       {
+        actor: null,
         action: 'identity.created',
         resource: { type: 'identity', id: 'p1' },
         changes: [
@@ -21,6 +22,7 @@ describe('upsertEntries', () => {
         ],
       },
       {
+        actor: null,
         action: 'identity.updated',
         resource: { type: 'identity', id: 'p2' },
         changes: [

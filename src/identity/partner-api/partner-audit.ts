@@ -1,5 +1,6 @@
 import { change, FieldChange } from '../../audit/audit-fields';
 import type { AuditEntry } from '../../audit/audit.service';
+import type { Actor } from '../../auth/actor';
 import type { StoredAttribute, StoredIdentifier } from '../profile-store';
 
 /** What one `/upsert` (or part of one) wrote, as ProfileStore rows. */
@@ -17,7 +18,7 @@ export interface UpsertWrites {
  * masked; the old value is not read on this hot path, so it is absent) and the number of events added.
  * Also the webhook events of the same names (the sinks see the same entries).
  */
-export function upsertEntries(writes: UpsertWrites): AuditEntry[] {
+export function upsertEntries(writes: UpsertWrites, actor: Actor | null = null): AuditEntry[] {
   const created = new Set(writes.profiles);
   const byProfile = new Map<string, FieldChange[]>();
   const changesOf = (profileId: string) => {
@@ -35,6 +36,7 @@ export function upsertEntries(writes: UpsertWrites): AuditEntry[] {
   for (const [profileId, changes] of byProfile) {
     if (!changes.length && !created.has(profileId)) continue;
     entries.push({
+      actor,
       action: created.has(profileId) ? 'identity.created' : 'identity.updated',
       resource: { type: 'identity', id: profileId },
       changes,

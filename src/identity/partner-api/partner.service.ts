@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { change } from '../../audit/audit-fields';
-import { AuditService } from '../../audit/audit.service';
+import { AuditService, RecordOptions } from '../../audit/audit.service';
+import { Actor } from '../../auth/actor';
 import { isUniqueViolation } from '../../common/app-error';
-import { currentRequest } from '../../common/request-context';
 import { RateLimitService } from '../../common/rate-limit.service';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { TransactionService } from '../../database/transaction.service';
@@ -60,12 +60,16 @@ function auditChange(type: string, from: string | null, to: string | null) {
  * Insider's `skip_hook: true` (top level of an `/upsert` body): the request's changes emit no webhook
  * events (they are still audited). Anything but true or false is bad input.
  */
-function skipWebhooksIfAsked(body: JsonObject): void {
+function skipHook(body: JsonObject): boolean {
   const skip = body.skip_hook;
-  if (skip === undefined || skip === null || skip === false) return;
+  if (skip === undefined || skip === null || skip === false) return false;
   if (skip !== true) throw badRequest('skip_hook must be true or false');
-  const context = currentRequest();
-  if (context) context.skipWebhooks = true;
+  return true;
+}
+
+/** Who wrote, for the audit entries, and whether the request asked for no webhooks. */
+interface Writer extends RecordOptions {
+  actor: Actor;
 }
 
 /**
@@ -87,7 +91,7 @@ export class PartnerService {
   ) {}
 
   /** PATCH /identity: replace one identifier value of one profile, in one statement (no BEGIN/COMMIT on PostgreSQL). */
-  async updateIdentifier(rawBody: unknown): Promise<Record<string, never>> {
+  async updateIdentifier(rawBody: unknown, actor: Actor): Promise<Record<string, never>> {
     const body = requireObject(rawBody);
     const change = parseIdentifierChange(body, await this.settingsService.get());
     // One statement: its unique violation is the "taken" answer, zero rows the 404. A webhook endpoint
@@ -103,17 +107,20 @@ export class PartnerService {
         throw e;
       }
       if (id === null) throw noSuchUser();
-      await this.audit.buffer(inTransaction ? manager : null, {
-        action,
-        resource: { type: 'identity', id },
-        changes: [auditChange(change.type, change.from, change.to)],
-      });
+      await this.audit.buffer(inTransaction ? manager : null, [
+        {
+          action,
+          actor,
+          resource: { type: 'identity', id },
+          changes: [auditChange(change.type, change.from, change.to)],
+        },
+      ]);
     });
     return {};
   }
 
   /** DELETE /identity: remove one identifier from its profile (never the sole one). */
-  async deleteIdentifier(rawBody: unknown): Promise<Record<string, never>> {
+  async deleteIdentifier(rawBody: unknown, actor: Actor): Promise<Record<string, never>> {
     const body = requireObject(rawBody);
     const identifier = parseIdentifierToDelete(body, await this.settingsService.get());
     await this.tx.run(async (manager) => {
@@ -126,11 +133,14 @@ export class PartnerService {
       }
       const deleted = await this.store.deleteIdentifier(manager, profileId, identifier.type, identifier.value);
       if (deleted === 0) throw noSuchUser(); // moved or removed while we waited for the lock
-      await this.audit.buffer(manager, {
-        action: 'identity.identifier_changed',
-        resource: { type: 'identity', id: profileId },
-        changes: [auditChange(identifier.type, identifier.value, null)],
-      });
+      await this.audit.buffer(manager, [
+        {
+          action: 'identity.identifier_changed',
+          actor,
+          resource: { type: 'identity', id: profileId },
+          changes: [auditChange(identifier.type, identifier.value, null)],
+        },
+      ]);
     });
     return {};
   }
@@ -141,11 +151,11 @@ export class PartnerService {
    * that shares an identifier or a profile with another user of the request, or a batch that met a
    * concurrent writer, is written one by one, each user in its own transaction.
    */
-  async upsert(rawBody: unknown): Promise<BatchResult> {
+  async upsert(rawBody: unknown, actor: Actor): Promise<BatchResult> {
     const body = requireObject(rawBody);
     const users = requireUsers(body);
     const requestMode = requestNotAppend(body);
-    skipWebhooksIfAsked(body);
+    const writer: Writer = { actor, skipWebhooks: skipHook(body) };
     const settings = await this.settingsService.get();
     const failures = new Map<number, Problems>();
     const plans: UpsertPlan[] = [];
@@ -156,9 +166,9 @@ export class PartnerService {
         failures.set(i, userProblems(e, i));
       }
     });
-    for (const plan of await this.upsertTogether(plans, failures)) {
+    for (const plan of await this.upsertTogether(plans, failures, writer)) {
       try {
-        await this.upsertOne(plan);
+        await this.upsertOne(plan, writer);
       } catch (e) {
         failures.set(plan.index, userProblems(e, plan.index));
       }
@@ -167,7 +177,7 @@ export class PartnerService {
   }
 
   /** POST /attribute/delete: whole or partial deletes of default and custom attributes, per user. */
-  async deleteAttributes(rawBody: unknown): Promise<BatchResult> {
+  async deleteAttributes(rawBody: unknown, actor: Actor): Promise<BatchResult> {
     const body = requireObject(rawBody);
     const users = requireUsers(body);
     const settings = await this.settingsService.get();
@@ -186,15 +196,18 @@ export class PartnerService {
             const stored = await this.store.attributeValues(manager, [profileId], keys);
             await this.store.writeAttributes(manager, partialDeleteRows(partial, profileId, stored));
           }
-          await this.audit.buffer(manager, {
-            action: 'identity.updated',
-            resource: { type: 'identity', id: profileId },
-            changes: [...plan.deletes.whole, ...partial.map(([key]) => key)].map((key) => ({
-              field: key,
-              old: undefined,
-              new: null,
-            })),
-          });
+          await this.audit.buffer(manager, [
+            {
+              action: 'identity.updated',
+              actor,
+              resource: { type: 'identity', id: profileId },
+              changes: [...plan.deletes.whole, ...partial.map(([key]) => key)].map((key) => ({
+                field: key,
+                old: undefined,
+                new: null,
+              })),
+            },
+          ]);
         });
       } catch (e) {
         failures.set(i, userProblems(e, i));
@@ -228,7 +241,7 @@ export class PartnerService {
    * gender, birthday, age, city, country and the contact attributes email, phone_number, uuid); the
    * profile, its identifiers, its other attributes and its events stay.
    */
-  async anonymize(rawBody: unknown): Promise<Record<string, never>> {
+  async anonymize(rawBody: unknown, actor: Actor): Promise<Record<string, never>> {
     const body = requireObject(rawBody);
     const target = profileTarget(body, await this.settingsService.get());
     await this.tx.run(async (manager) => {
@@ -236,11 +249,14 @@ export class PartnerService {
       if (!profileId) throw noSuchUser();
       await this.store.takeProfiles(manager, [profileId]);
       await this.store.deleteAttributes(manager, profileId, PERSONAL_ATTRIBUTES);
-      await this.audit.buffer(manager, {
-        action: 'identity.updated',
-        resource: { type: 'identity', id: profileId },
-        changes: PERSONAL_ATTRIBUTES.map((key) => ({ field: key, old: undefined, new: null })),
-      });
+      await this.audit.buffer(manager, [
+        {
+          action: 'identity.updated',
+          actor,
+          resource: { type: 'identity', id: profileId },
+          changes: PERSONAL_ATTRIBUTES.map((key) => ({ field: key, old: undefined, new: null })),
+        },
+      ]);
     });
     return {};
   }
@@ -256,14 +272,16 @@ export class PartnerService {
   }
 
   /** POST /delete: delete a whole profile (its account, if any, stays). */
-  async deleteProfile(rawBody: unknown): Promise<Record<string, never>> {
+  async deleteProfile(rawBody: unknown, actor: Actor): Promise<Record<string, never>> {
     const body = requireObject(rawBody);
     const target = profileTarget(body, await this.settingsService.get());
     await this.tx.run(async (manager) => {
       const profileId = await this.locate(manager, target);
       if (!profileId) throw noSuchUser();
       await this.store.deleteProfile(manager, profileId);
-      await this.audit.buffer(manager, { action: 'identity.deleted', resource: { type: 'identity', id: profileId } });
+      await this.audit.buffer(manager, [
+        { action: 'identity.deleted', actor, resource: { type: 'identity', id: profileId } },
+      ]);
     });
     return {};
   }
@@ -276,7 +294,11 @@ export class PartnerService {
    * user of the request (so that their order holds), and all of them when the batch failed (a concurrent
    * writer took a value first: one by one, each user meets it alone).
    */
-  private async upsertTogether(plans: UpsertPlan[], failures: Map<number, Problems>): Promise<UpsertPlan[]> {
+  private async upsertTogether(
+    plans: UpsertPlan[],
+    failures: Map<number, Problems>,
+    writer: Writer,
+  ): Promise<UpsertPlan[]> {
     if (!plans.length) return [];
     const manager = this.tx.manager;
     const owners = await this.store.ownersOf(
@@ -299,7 +321,7 @@ export class PartnerService {
     const ready = readyUsers(groups, owners, held, failures);
     if (!ready.length) return groups.oneByOne;
     try {
-      this.store.rememberNames(await this.tx.run((m) => this.writeTogether(m, ready)));
+      this.store.rememberNames(await this.tx.run((m) => this.writeTogether(m, ready, writer)));
     } catch (error) {
       this.logger.warn(
         { err: error, users: ready.length },
@@ -314,7 +336,7 @@ export class PartnerService {
    * The writes of standalone users, in a handful of multi-row statements (one transaction); the names
    * new to the catalogue are recorded last and answered, to be remembered once committed.
    */
-  private async writeTogether(manager: EntityManager, ready: ReadyUser[]): Promise<CatalogueEntry[]> {
+  private async writeTogether(manager: EntityManager, ready: ReadyUser[], writer: Writer): Promise<CatalogueEntry[]> {
     await this.store.takeProfiles(
       manager,
       ready.flatMap((r) => (r.profileId ? [r.profileId] : [])),
@@ -329,12 +351,12 @@ export class PartnerService {
     await this.store.insertEvents(manager, rows.events, now);
     const names = this.store.unrecordedNames(rows.attributes, rows.events);
     await this.store.recordNames(manager, names);
-    await this.audit.buffer(manager, ...upsertEntries(rows));
+    await this.audit.buffer(manager, upsertEntries(rows, writer.actor), writer);
     return names;
   }
 
   /** One user, in its own transaction: the profile is taken first, so concurrent writers queue on it. */
-  private async upsertOne(plan: UpsertPlan): Promise<void> {
+  private async upsertOne(plan: UpsertPlan, writer: Writer): Promise<void> {
     const keys = appendKeys(plan);
     const names = await this.tx.run(async (manager) => {
       const { profileId: found, owners } = await this.resolve(manager, plan);
@@ -362,7 +384,7 @@ export class PartnerService {
       const unrecorded = this.store.unrecordedNames(attributes, events);
       await this.store.recordNames(manager, unrecorded);
       const writes = { profiles: created ? [profileId] : [], identifiers, attributes, events };
-      await this.audit.buffer(manager, ...upsertEntries(writes));
+      await this.audit.buffer(manager, upsertEntries(writes, writer.actor), writer);
       return unrecorded;
     });
     this.store.rememberNames(names);
