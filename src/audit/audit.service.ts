@@ -67,8 +67,10 @@ export class AuditService implements OnApplicationBootstrap, BeforeApplicationSh
   ) {}
 
   onApplicationBootstrap(): void {
-    this.flushTimer = setInterval(() => void this.flush(), this.config.audit.flushMs);
-    this.flushTimer.unref();
+    if (this.config.audit.flushMs > 0) {
+      this.flushTimer = setInterval(() => void this.flush(), this.config.audit.flushMs);
+      this.flushTimer.unref();
+    }
     if (this.config.audit.purgeMs > 0) {
       this.purgeTimer = setInterval(() => void this.purgeQuietly(), this.config.audit.purgeMs);
       this.purgeTimer.unref();

@@ -66,7 +66,8 @@ export interface AppConfig {
   outbox: { pollMs: number; batchSize: number; leaseMs: number };
   /**
    * the audit trail (SPEC §9): how long entries are kept (AUDIT_RETENTION_DAYS), how often buffered
-   * entries are written (AUDIT_FLUSH_MS, at most 1000) and how often the purge runs (AUDIT_PURGE_MS, 0: never)
+   * entries are written (AUDIT_FLUSH_MS, at most 1000; 0: no timer, only at 500 entries and at shutdown,
+   * for tests that count statements) and how often the purge runs (AUDIT_PURGE_MS, 0: never)
    */
   audit: { retentionDays: number; flushMs: number; purgeMs: number };
   /** webhooks (SPEC §9): WEBHOOK_ALLOW_PRIVATE allows http and private/loopback endpoint addresses */
@@ -321,7 +322,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     audit: {
       retentionDays: int(env, 'AUDIT_RETENTION_DAYS', 365, 1, 36_500),
-      flushMs: int(env, 'AUDIT_FLUSH_MS', 1000, 10, 1000),
+      flushMs: int(env, 'AUDIT_FLUSH_MS', 1000, 0, 1000),
       purgeMs: int(env, 'AUDIT_PURGE_MS', 3_600_000, 0, 86_400_000),
     },
     webhooks: {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { Actor } from '../auth/actor';
 import { change, diff, REDACTED } from '../audit/audit-fields';
@@ -48,7 +48,7 @@ export interface EndpointInput {
  * Webhooks). The enabled endpoints are cached; a change clears the cache on every instance (Redis).
  */
 @Injectable()
-export class WebhookService implements ChangeSink, OnModuleInit {
+export class WebhookService implements ChangeSink, OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger('Webhooks');
   private readonly cache: LocalCache<Pick<WebhookEndpointEntity, 'id' | 'events'>[]>;
 
@@ -64,6 +64,11 @@ export class WebhookService implements ChangeSink, OnModuleInit {
       ttlMs: ENDPOINTS_CACHE_MS,
       apply: () => this.cache.clear(),
     });
+  }
+
+  /** The endpoints are read at start, so that the first write does not pay for it. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.enabledEndpoints();
   }
 
   onModuleInit() {
