@@ -112,10 +112,10 @@ describe('identity hot paths: statements per request', () => {
     });
     expect(statements).toEqual(
       postgres()
-        ? ['UPDATE identity_identifiers SET value = $1 WHERE type = $2 AND value = $3 RETURNING id']
+        ? ['UPDATE identity_identifiers SET value = $1 WHERE type = $2 AND value = $3 RETURNING profile_id']
         : [
             'BEGIN TRANSACTION',
-            'UPDATE identity_identifiers SET value = ? WHERE type = ? AND value = ? RETURNING id',
+            'UPDATE identity_identifiers SET value = ? WHERE type = ? AND value = ? RETURNING profile_id',
             'COMMIT',
           ],
     );
