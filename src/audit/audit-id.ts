@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 
 /**
  * A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits; ids sort by creation time. Built
- * from `randomUUID()` (which draws from a cached entropy pool: no system call per id, unlike a
- * `randomBytes(16)`), with the time written over its first 48 bits and the version set to 7.
+ * from `randomUUID()` (Node caches random data for 128 UUIDs at a time, so most ids cost no call
+ * into the random generator, unlike `randomBytes(16)`), with the time written over its first 48 bits and the version set to 7.
  */
 export function timeOrderedId(now = Date.now()): string {
   const random = randomUUID(); // xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx, y in 8..b (the RFC variant)
