@@ -70,8 +70,9 @@ async function main(): Promise<number> {
   let config;
   try {
     loadDotEnv(); // .env in the working directory, as for the server; real environment variables win
-    // A command does not deliver the outbox: the running service does.
-    config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', OUTBOX_POLL_MS: '0' });
+    // A command does not deliver the outbox: the running service does. Its log says only what failed
+    // (the server's warnings, such as no SMTP_URL or no console build, are not about the command).
+    config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'error', OUTBOX_POLL_MS: '0' });
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(e.message);
@@ -82,7 +83,12 @@ async function main(): Promise<number> {
   // loaded now, not to list the commands or refuse a command line (NestJS and the rest take seconds)
   const { createApp } = await import('../app');
   const { AppError } = await import('../common/app-error');
-  const app = await createApp(config);
+  const { createLogger } = await import('../common/logger');
+  const { default: pino } = await import('pino');
+  // log lines go to standard error: standard output is the command's (a table, an export with "-")
+  const app = await createApp(config, {
+    logger: createLogger(config.logLevel, pino.destination({ dest: 2, sync: true })),
+  });
   try {
     return (await command.run(app, parsed.flags, parsed.args)) ?? 0;
   } catch (e) {

@@ -365,9 +365,13 @@ export class RowReader {
     if (!isObject(value)) {
       return { line: record.line, problems: [{ field: '', message: 'a line must be a JSON object' }] };
     }
-    // a user as /upsert takes it (what identities:export writes)
+    // a user as /upsert takes it (what identities:export writes). The export's iid is the profile id of
+    // the database it came from: left out (the identifiers find the profile; /upsert refuses a field a
+    // user does not have), so an export imports into another database; insider_id names a profile here.
     if (isObject(value.identifiers) || isObject(value.attributes) || Array.isArray(value.events)) {
-      return { line: record.line, user: value, fieldOf: (path) => path };
+      const user = { ...value };
+      delete user.iid;
+      return { line: record.line, user, fieldOf: (path) => path };
     }
     const fields: [string, Destination, Json][] = [];
     const problems: RowProblem[] = [];

@@ -269,7 +269,6 @@ export class PartnerController {
  */
 @ApiTags('Insider-compatible partner API')
 @ApiHeader({ name: 'X-PARTNER-NAME', required: true, description: 'Your partner name, lowercase (PARTNER_NAME)' })
-@ApiHeader({ name: 'X-REQUEST-TOKEN', required: true, description: 'An API token with the identities:write scope' })
 @Controller('api/user/v3/metadata')
 @Allow(Scope.IdentitiesWrite)
 @UseGuards(PartnerRateLimitGuard)
