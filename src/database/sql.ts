@@ -76,30 +76,6 @@ export async function insertRows(manager: EntityManager, into: string, rows: unk
   }
 }
 
-/**
- * `INSERT INTO <table> (<columns>)` of many rows in one statement on PostgreSQL, each column's values
- * one array parameter (`SELECT * FROM unnest($1::varchar[], $2::timestamp[], …)`, rows in the order
- * given): parsed and planned in well under a millisecond, where a VALUES list of 12,000 parameters
- * takes tens. `columns` are `[name, PostgreSQL type]`; on SQLite this is `insertRows`.
- */
-export async function insertColumns(
-  manager: EntityManager,
-  table: string,
-  columns: readonly [name: string, type: string][],
-  rows: unknown[][],
-  tail = '',
-): Promise<void> {
-  if (!rows.length) return;
-  const names = columns.map(([name]) => name).join(', ');
-  if (!isPostgres(manager)) {
-    await insertRows(manager, `${table} (${names})`, rows, tail);
-    return;
-  }
-  const arrays = columns.map((_, i) => rows.map((row) => row[i]));
-  const unnest = columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
-  await query(manager, `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${unnest})${tail}`, arrays);
-}
-
 /** SQLite stores TypeORM datetimes as 'YYYY-MM-DD HH:MM:SS.SSS' (UTC). */
 function toSqliteDate(date: Date): string {
   return date.toISOString().replace('T', ' ').replace('Z', '');

@@ -149,7 +149,7 @@ export class IdentityImportService {
       counts.updated += rows.length - outcome.refusedRows - outcome.created;
       counts.refused += outcome.refusedRows;
       for (const problem of outcome.refused) if (firstProblems.length < 10) firstProblems.push(problem);
-      if (!dryRun && counts.created >= analyzeAt) {
+      if (!dryRun && this.tx.isPostgres && counts.created >= analyzeAt) {
         await this.store.analyze(this.tx.manager);
         analyzeAt = counts.created * 2;
       }
@@ -219,7 +219,10 @@ export class IdentityImportService {
 
     let analyzed = false;
     if (!dryRun) {
-      if (counts.imported > 0) analyzed = await this.store.analyze(this.tx.manager);
+      if (counts.imported > 0 && this.tx.isPostgres) {
+        await this.store.analyze(this.tx.manager);
+        analyzed = true;
+      }
       rmSync(checkpointFile, { force: true });
     }
     return {
@@ -321,7 +324,7 @@ export class IdentityImportService {
    */
   private async writeChunk(manager: EntityManager, plans: UpsertPlan[], failures: Map<number, Problems>) {
     const batch = await this.writer.prepare(manager, plans, failures);
-    const names = await this.writer.writeTogether(manager, batch.ready);
+    const { names } = await this.writer.writeTogether(manager, batch.ready);
     let created = batch.ready.filter((r) => !r.profileId).length;
     for (const plan of batch.oneByOne) {
       await query(manager, 'SAVEPOINT import_user');

@@ -6,6 +6,7 @@ import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { TransactionService } from '../../database/transaction.service';
 import { IdentitySettingsService } from '../identity-settings.service';
 import { ProfileStore } from '../profile-store';
+import { TableStatistics } from '../table-statistics';
 import { PERSONAL_ATTRIBUTES } from './partner-attributes';
 import {
   badRequest,
@@ -50,6 +51,7 @@ export class PartnerService {
     private readonly settingsService: IdentitySettingsService,
     private readonly limiter: RateLimitService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly statistics: TableStatistics,
   ) {}
 
   /** PATCH /identity: replace one identifier value of one profile, in one statement (no BEGIN/COMMIT on PostgreSQL). */
@@ -217,10 +219,12 @@ export class PartnerService {
     const { ready, oneByOne } = await this.writer.prepare(this.tx.manager, plans, failures);
     if (!ready.length) return oneByOne;
     try {
-      const names = await this.tx.run(async (m) =>
-        this.writer.recordNames(m, await this.writer.writeTogether(m, ready)),
-      );
+      const { names, written } = await this.tx.run(async (m) => {
+        const together = await this.writer.writeTogether(m, ready);
+        return { names: await this.writer.recordNames(m, together.names), written: together.written };
+      });
       this.store.rememberNames(names);
+      this.statistics.noteWrites(written); // committed: an ANALYZE now sees them
     } catch (error) {
       this.logger.warn(
         { err: error, users: ready.length },

@@ -76,10 +76,13 @@ export class UpsertWriter {
   /**
    * The writes of standalone users, in a handful of multi-row statements. Answers the names they bring
    * that are new to the catalogue (metadata columns), for the caller to record as the last statement of
-   * its transaction (recordNames).
+   * its transaction (recordNames), and the number of rows written (for TableStatistics).
    */
-  async writeTogether(manager: EntityManager, ready: readonly ReadyUser[]): Promise<CatalogueEntry[]> {
-    if (!ready.length) return [];
+  async writeTogether(
+    manager: EntityManager,
+    ready: readonly ReadyUser[],
+  ): Promise<{ names: CatalogueEntry[]; written: number }> {
+    if (!ready.length) return { names: [], written: 0 };
     await this.store.takeProfiles(
       manager,
       ready.flatMap((r) => (r.profileId ? [r.profileId] : [])),
@@ -90,9 +93,11 @@ export class UpsertWriter {
     const now = new Date();
     await this.store.insertProfiles(manager, rows.profiles, now);
     await this.store.insertIdentifiers(manager, rows.identifiers);
-    await this.store.writeAttributes(manager, rows.attributes);
+    // attributes of the new profiles are plain INSERTs (nothing to overwrite)
+    await this.store.writeAttributes(manager, rows.attributes, new Set(rows.profiles));
     await this.store.insertEvents(manager, rows.events, now);
-    return this.store.unrecordedNames(rows.attributes, rows.events);
+    const written = rows.profiles.length + rows.identifiers.length + rows.attributes.length + rows.events.length;
+    return { names: this.store.unrecordedNames(rows.attributes, rows.events), written };
   }
 
   /**
@@ -119,7 +124,7 @@ export class UpsertWriter {
     const stored = keys.length && !created ? await this.store.attributeValues(manager, [profileId], keys) : null;
     const attributes = attributeRows(plan, profileId, stored);
     const events = eventRows(plan, profileId);
-    await this.store.writeAttributes(manager, attributes);
+    await this.store.writeAttributes(manager, attributes, created ? new Set([profileId]) : undefined);
     await this.store.insertEvents(manager, events, new Date());
     return { created, names: this.store.unrecordedNames(attributes, events) };
   }
