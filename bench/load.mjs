@@ -163,11 +163,15 @@ function requests() {
 
 // ---- running -----------------------------------------------------------------------------------------
 
+const RATE = Number(process.env.BENCH_RATE) || 0;
+
 function instance(headers, connections, limit) {
   const run = autocannon({
     url: spec.url,
     connections,
     ...(limit ? { amount: limit * connections } : { duration: spec.runSeconds }),
+    // BENCH_RATE: a fixed rate (requests per second over all connections) instead of as fast as it goes
+    ...(RATE ? { overallRate: RATE } : {}),
     headers: { ...spec.headers, ...headers },
     requests: requests(),
     timeout: 10,
