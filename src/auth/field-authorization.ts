@@ -52,6 +52,12 @@ export const PERSONAL_TYPES: Readonly<Record<string, PersonalType>> = {
     readers: [Scope.IdentitiesRead, Scope.IdentitiesWrite, Permission.CanManageIdentities],
     what: "another person's identity profile",
   },
+  // A merge record names profiles and holds the values the survivor did not keep: identity managers only.
+  IdentityMerge: {
+    ownerKey: 'ownerUserId',
+    readers: [Scope.IdentitiesWrite, Permission.CanManageIdentities],
+    what: 'identity merges',
+  },
 };
 
 export const PART_OF: Readonly<Record<string, string>> = {

@@ -13,6 +13,10 @@ import { IdentitySettingsResolver } from './identity-settings.resolver';
 import { IdentitySettingsService } from './identity-settings.service';
 import { IdentityResolver, UserIdentityResolver } from './identity.resolver';
 import { IdentityService } from './identity.service';
+import { IdentityLocator } from './identity-locator';
+import { IdentityMergeResolver } from './merge.resolver';
+import { IdentityMergeService } from './merge.service';
+import { MergeStore } from './merge-store';
 import { ProfileStore } from './profile-store';
 
 /**
@@ -32,6 +36,10 @@ import { ProfileStore } from './profile-store';
   ],
   providers: [
     ProfileStore,
+    MergeStore,
+    IdentityLocator,
+    IdentityMergeService,
+    IdentityMergeResolver,
     IdentityService,
     IdentitySettingsService,
     AccountLinkService,
@@ -39,6 +47,6 @@ import { ProfileStore } from './profile-store';
     UserIdentityResolver,
     IdentitySettingsResolver,
   ],
-  exports: [ProfileStore, IdentityService, IdentitySettingsService],
+  exports: [ProfileStore, MergeStore, IdentityLocator, IdentityMergeService, IdentityService, IdentitySettingsService],
 })
 export class IdentityModule {}

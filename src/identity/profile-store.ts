@@ -3,7 +3,7 @@ import { EntityManager, In, SelectQueryBuilder } from 'typeorm';
 import { AppError, isUniqueViolation } from '../common/app-error';
 import { newId } from '../database/columns';
 import { chunked, fromSqlDate, inList, insertRows, isPostgres, query } from '../database/sql';
-import { IdentityEventEntity, IdentityIdentifierEntity, IdentityProfileEntity } from './identity.entity';
+import { IdentityIdentifierEntity, IdentityProfileEntity } from './identity.entity';
 import {
   byText,
   CatalogueEntry,
@@ -29,26 +29,14 @@ export interface StoredAttribute {
   value: unknown;
 }
 
-/** What `mergeProfile` did: what moved to the survivor, and what it dropped because the survivor had it. */
-export interface ProfileMerge {
-  /** identifiers that moved (their types were free on the survivor) */
-  movedIdentifiers: StoredIdentifier[];
-  /** identifiers of a type the survivor has: deleted with the merged profile */
-  droppedIdentifiers: StoredIdentifier[];
-  /** attribute keys that moved */
-  movedAttributes: string[];
-  /** attributes of a key the survivor has (the survivor's value won), with their values */
-  droppedAttributes: StoredAttribute[];
-  /** events that moved (all of them) */
-  movedEvents: number;
-}
-
 export interface StoredEvent {
   name: string;
   timestamp: Date;
   params: Record<string, unknown>;
 }
 
+/** The alias type under which a merged profile's id (its insider_id) leads to its survivor. */
+export const INSIDER_ID_ALIAS = 'insider_id';
 /** Identifier pairs per `(type = $1 AND value = $2) OR …` statement (800 parameters). */
 const PAIRS_PER_STATEMENT = 400;
 /** Catalogue entries one process remembers as stored (beyond that, a known name costs a no-op insert). */
@@ -161,53 +149,6 @@ export class ProfileStore {
     return { id: profileId, created: true };
   }
 
-  /**
-   * Merges profile `fromId` into `intoId` and deletes it: identifiers of a type the survivor lacks move,
-   * the others are dropped (a profile holds one value per type); attributes of a key the survivor lacks
-   * move, the survivor's value wins the others; every event moves; the merged profile's account link, if
-   * any, goes with it (the caller decides whether a linked profile may be merged). A fixed set of
-   * statements whatever the profiles hold. The caller has taken both profiles (`takeProfiles`) in its
-   * transaction. Returns what moved and what was dropped, for the caller to record.
-   */
-  async mergeProfile(manager: EntityManager, intoId: string, fromId: string): Promise<ProfileMerge> {
-    if (intoId === fromId) throw new Error('A profile cannot be merged into itself');
-    const dropped = await query<{ type: string; value: string }>(
-      manager,
-      'DELETE FROM identity_identifiers WHERE profile_id = $1 AND type IN (SELECT type FROM identity_identifiers WHERE profile_id = $2) RETURNING type, value',
-      [fromId, intoId],
-    );
-    const moved = await query<{ type: string; value: string }>(
-      manager,
-      'UPDATE identity_identifiers SET profile_id = $1 WHERE profile_id = $2 RETURNING type, value',
-      [intoId, fromId],
-    );
-    const droppedAttributes = await query<{ key: string; value: string }>(
-      manager,
-      'DELETE FROM identity_attributes WHERE profile_id = $1 AND key IN (SELECT key FROM identity_attributes WHERE profile_id = $2) RETURNING key, value',
-      [fromId, intoId],
-    );
-    const movedAttributes = await query<{ key: string }>(
-      manager,
-      'UPDATE identity_attributes SET profile_id = $1 WHERE profile_id = $2 RETURNING key',
-      [intoId, fromId],
-    );
-    // (an UPDATE's count, not its rows: a profile may have many events)
-    const events = await manager
-      .getRepository(IdentityEventEntity)
-      .update({ profileId: fromId }, { profileId: intoId });
-    await this.deleteProfile(manager, fromId);
-    const byType = (a: { type: string }, b: { type: string }) => byText(a.type, b.type);
-    return {
-      movedIdentifiers: moved.sort(byType).map((r) => ({ profileId: intoId, type: r.type, value: r.value })),
-      droppedIdentifiers: dropped.sort(byType).map((r) => ({ profileId: fromId, type: r.type, value: r.value })),
-      movedAttributes: movedAttributes.map((r) => r.key).sort(byText),
-      droppedAttributes: droppedAttributes
-        .sort((a, b) => byText(a.key, b.key))
-        .map((r) => ({ profileId: fromId, key: r.key, value: decodeAttribute(r.value) })),
-      movedEvents: events.affected ?? 0,
-    };
-  }
-
   // ---- profiles and accounts -------------------------------------------------------------------
 
   /** The account linked to a profile, or null. */
@@ -236,14 +177,20 @@ export class ProfileStore {
     return manager.getRepository(IdentityProfileEntity).findOneByOrFail({ id });
   }
 
-  /** The profile holding an identifier, in one query. */
+  /** The profile holding an identifier, or the survivor its alias leads to, in one query. */
   profileByIdentifier(manager: EntityManager, type: string, value: string): Promise<IdentityProfileEntity | null> {
     return manager
       .getRepository(IdentityProfileEntity)
       .createQueryBuilder('p')
-      .innerJoin('identity_identifiers', 'i', 'i.profile_id = p.id')
-      .where('i.type = :type AND i.value = :value', { type, value })
+      .where(
+        'p.id IN (SELECT i.profile_id FROM identity_identifiers i WHERE i.type = :type AND i.value = :value UNION ALL SELECT a.profile_id FROM identity_aliases a WHERE a.type = :type AND a.value = :value)',
+        { type, value },
+      )
       .getOne();
+  }
+
+  profilesByIds(manager: EntityManager, ids: readonly string[]): Promise<IdentityProfileEntity[]> {
+    return manager.getRepository(IdentityProfileEntity).findBy({ id: In([...ids]) });
   }
 
   profilesOfUsers(manager: EntityManager, userIds: readonly string[]): Promise<IdentityProfileEntity[]> {
@@ -275,8 +222,57 @@ export class ProfileStore {
 
   // ---- identifiers -------------------------------------------------------------------------------
 
-  /** Which profile holds each of these identifiers (`identifierKey` → profile id), in few statements. */
+  /**
+   * Which profile holds each of these identifiers (`identifierKey` → profile id), in few statements:
+   * the identifiers themselves, then, for those no profile holds, the aliases merges left (SPEC §10:
+   * a merged profile's identifier leads to its survivor).
+   */
   async ownersOf(
+    manager: EntityManager,
+    identifiers: readonly { type: string; value: string }[],
+  ): Promise<Map<string, string>> {
+    const owners = await this.holdersOf(manager, identifiers);
+    const rest = identifiers.filter((i) => !owners.has(identifierKey(i)));
+    if (rest.length) for (const [key, id] of await this.aliasOwners(manager, rest)) owners.set(key, id);
+    return owners;
+  }
+
+  /** Which profile an alias of each of these identifiers leads to (`identifierKey` → profile id). */
+  async aliasOwners(
+    manager: EntityManager,
+    identifiers: readonly { type: string; value: string }[],
+  ): Promise<Map<string, string>> {
+    const unique = [...new Map(identifiers.map((i) => [identifierKey(i), i])).values()];
+    const owners = new Map<string, string>();
+    for (const chunk of chunked(unique, PAIRS_PER_STATEMENT)) {
+      const where = chunk.map((_, j) => `(type = $${2 * j + 1} AND value = $${2 * j + 2})`).join(' OR ');
+      const rows = await query<{ profile_id: string; type: string; value: string }>(
+        manager,
+        `SELECT profile_id, type, value FROM identity_aliases WHERE ${where}`,
+        chunk.flatMap((identifier) => [identifier.type, identifier.value]),
+      );
+      for (const row of rows) owners.set(identifierKey(row), row.profile_id);
+    }
+    return owners;
+  }
+
+  /**
+   * The profile each of these ids names now: itself when it exists, its survivor when it was merged
+   * (an `insider_id` alias); ids of neither are absent.
+   */
+  async currentProfileIds(manager: EntityManager, ids: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const existing = await this.existingProfiles(manager, ids);
+    for (const id of existing) out.set(id, id);
+    const merged = ids.filter((id) => !existing.has(id)).map((value) => ({ type: INSIDER_ID_ALIAS, value }));
+    for (const [key, profileId] of await this.aliasOwners(manager, merged)) {
+      out.set(key.slice(INSIDER_ID_ALIAS.length + 1), profileId);
+    }
+    return out;
+  }
+
+  /** Which profile holds each of these identifiers (not aliases), in few statements. */
+  private async holdersOf(
     manager: EntityManager,
     identifiers: readonly { type: string; value: string }[],
   ): Promise<Map<string, string>> {

@@ -119,6 +119,7 @@ export class PartnerService {
         failures.set(i, userProblems(e, i));
       }
     });
+    await this.followMerges(plans);
     for (const plan of await this.upsertTogether(plans, failures)) {
       try {
         await this.upsertOne(plan);
@@ -340,6 +341,17 @@ export class PartnerService {
 
   // ---- lookups ----------------------------------------------------------------------------------
 
+  /** Users naming a merged profile by insider_id name its survivor instead (one statement, only when any does). */
+  private async followMerges(plans: UpsertPlan[]): Promise<void> {
+    const ids = plans.flatMap((plan) => (plan.insiderId ? [plan.insiderId] : []));
+    if (!ids.length) return;
+    const current = await this.store.currentProfileIds(this.tx.manager, ids);
+    plans.forEach((plan, i) => {
+      const survivor = plan.insiderId && current.get(plan.insiderId);
+      if (survivor && survivor !== plan.insiderId) plans[i] = { ...plan, insiderId: survivor };
+    });
+  }
+
   /** The identifiers some profiles hold: profile id → type → value. */
   private async heldIdentifiers(manager: EntityManager, profileIds: string[]) {
     const held = new Map<string, Map<string, string>>();
@@ -356,8 +368,12 @@ export class PartnerService {
    * identifiers; a UserFailure for an unknown insider_id (its identifiers are then not read) or
    * identifiers of two profiles.
    */
-  private async resolve(manager: EntityManager, user: UserRef) {
-    const existing = await this.store.existingProfiles(manager, user.insiderId ? [user.insiderId] : []);
+  private async resolve(manager: EntityManager, given: UserRef) {
+    // an insider_id of a merged profile names its survivor
+    const current = await this.store.currentProfileIds(manager, given.insiderId ? [given.insiderId] : []);
+    const survivor = given.insiderId ? current.get(given.insiderId) : undefined;
+    const user = survivor ? { ...given, insiderId: survivor } : given;
+    const existing = new Set(current.values());
     checkInsiderId(user, existing);
     const owners = await this.store.ownersOf(manager, user.identifiers);
     return { profileId: targetOf(user, owners, existing), owners };
@@ -366,9 +382,8 @@ export class PartnerService {
   /** The profile a `/profile` or `/delete` body names, or null. */
   private async locate(manager: EntityManager, target: ProfileTarget): Promise<string | null> {
     if ('insiderId' in target) {
-      return (await this.store.existingProfiles(manager, [target.insiderId])).has(target.insiderId)
-        ? target.insiderId
-        : null;
+      // an insider_id of a merged profile names its survivor
+      return (await this.store.currentProfileIds(manager, [target.insiderId])).get(target.insiderId) ?? null;
     }
     const profiles = new Set((await this.store.ownersOf(manager, target.identifiers)).values());
     if (profiles.size > 1) throw badRequest('the identifiers belong to different users');
