@@ -1,4 +1,5 @@
 import { Permission, Scope } from '../../src/auth/permissions';
+import { DIFFERENT_USERS } from '../../src/identity/partner-api/upsert-plan';
 import { seedApiToken, seedUser } from '../helpers/factories';
 import { isPostgres, startTestApp, TestApp } from '../helpers/test-app';
 
@@ -233,6 +234,49 @@ describe('mergeIdentities and unmergeIdentity', () => {
     const missing = await t.gql(UNMERGE, { id: 'no-such-merge' }, { basic: token });
     expect(missing.code).toBe('NOT_FOUND');
     expect(missing.errors![0].message).toBe('No merge with this id');
+  });
+
+  it('mergeOnUpsert: off by default (the user fails); on, the profiles merge into the oldest and the user is written', async () => {
+    await upsert([{ identifiers: { email: 'old@example.com' }, attributes: { name: 'Old' } }]);
+    await upsert([{ identifiers: { phone_number: '+358405550000' }, attributes: { custom: { tier: 'new' } } }]);
+    const oldest = (await identity('old@example.com')).id;
+    const user = {
+      identifiers: { email: 'old@example.com', phone_number: '+358405550000' },
+      attributes: { surname: 'Both' },
+    };
+    const refused = await upsert([user]);
+    expect(refused.body.data.successful.count).toBe(0);
+    expect(refused.body.data.fail).toEqual({ count: 1, errors: { 'users.0.identifiers': [DIFFERENT_USERS] } });
+
+    const admin = await seedUser(t, { permissions: [Permission.CanManageIdentities] });
+    const SETTINGS = `mutation($d: IdentitySettingsInput!) { updateIdentitySettings(data: $d) { mergeOnUpsert blockedValues } }`;
+    const on = await t.gql(SETTINGS, { d: { mergeOnUpsert: true } }, admin.token);
+    expect(on.data.updateIdentitySettings).toEqual({
+      mergeOnUpsert: true,
+      blockedValues: ['undefined', 'anonymous', '0', '1', 'null'],
+    });
+    try {
+      const merged = await upsert([user]);
+      expect(merged.body).toEqual({ data: { successful: { count: 1 }, fail: {} } });
+      const p = await profile({
+        identifiers: { phone_number: '+358405550000' },
+        attributes: ['name', 'surname', 'c_tier'],
+      });
+      expect(p.body).toMatchObject({
+        iid: oldest,
+        attributes: { iid: oldest, name: 'Old', surname: 'Both', c_tier: 'new' },
+      });
+      const listed = await t.gql(
+        `query($w: IdentityMergeWhereInput) { identityMerges(where: $w) { survivor { id } actor reason } }`,
+        { w: { profileId: oldest } },
+        { basic: token },
+      );
+      expect(listed.data.identityMerges).toEqual([
+        { survivor: { id: oldest }, actor: 'system:upsert', reason: 'mergeOnUpsert' },
+      ]);
+    } finally {
+      await t.gql(SETTINGS, { d: { mergeOnUpsert: false } }, admin.token);
+    }
   });
 
   (isPostgres() ? it : it.skip)(

@@ -6,6 +6,8 @@ import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { TransactionService } from '../../database/transaction.service';
 import { CatalogueEntry, identifierKey } from '../identity-codec';
 import { IdentitySettingsService } from '../identity-settings.service';
+import { MergeStore } from '../merge-store';
+import { IdentityMergeService } from '../merge.service';
 import { ProfileStore } from '../profile-store';
 import { PERSONAL_ATTRIBUTES } from './partner-attributes';
 import {
@@ -46,6 +48,8 @@ import {
 } from './upsert-plan';
 
 const TAKEN = 'new identifier already has a user assigned to it';
+/** The actor of the merges `mergeOnUpsert` makes. */
+export const UPSERT_MERGE_ACTOR = 'system:upsert';
 
 /**
  * Insider One's Unification API (SPEC §4, seed 003) on the shared profile store: one method per
@@ -62,6 +66,8 @@ export class PartnerService {
     private readonly settingsService: IdentitySettingsService,
     private readonly limiter: RateLimitService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly merges: IdentityMergeService,
+    private readonly mergeStore: MergeStore,
   ) {}
 
   /** PATCH /identity: replace one identifier value of one profile, in one statement (no BEGIN/COMMIT on PostgreSQL). */
@@ -120,9 +126,13 @@ export class PartnerService {
       }
     });
     await this.followMerges(plans);
-    for (const plan of await this.upsertTogether(plans, failures)) {
+    // with mergeOnUpsert, users whose identifiers belong to several profiles merge them, one by one
+    const merging = settings.mergeOnUpsert ? await this.spanningProfiles(plans) : [];
+    const alone = plans.filter((plan) => !merging.includes(plan));
+    const oneByOne = [...(await this.upsertTogether(alone, failures)), ...merging].sort((a, b) => a.index - b.index);
+    for (const plan of oneByOne) {
       try {
-        await this.upsertOne(plan);
+        await this.upsertOne(plan, merging.includes(plan));
       } catch (e) {
         failures.set(plan.index, userProblems(e, plan.index));
       }
@@ -282,9 +292,10 @@ export class PartnerService {
   }
 
   /** One user, in its own transaction: the profile is taken first, so concurrent writers queue on it. */
-  private async upsertOne(plan: UpsertPlan): Promise<void> {
+  private async upsertOne(plan: UpsertPlan, merge = false): Promise<void> {
     const keys = appendKeys(plan);
     const names = await this.tx.run(async (manager) => {
+      if (merge) await this.mergeProfilesOf(manager, plan);
       const { profileId: found, owners } = await this.resolve(manager, plan);
       let profileId = found;
       let created = false;
@@ -337,6 +348,54 @@ export class PartnerService {
       }
       throw e;
     }
+  }
+
+  // ---- mergeOnUpsert ----------------------------------------------------------------------------
+
+  /** The users whose insider_id and identifiers name more than one profile. */
+  private async spanningProfiles(plans: UpsertPlan[]): Promise<UpsertPlan[]> {
+    const owners = await this.store.ownersOf(
+      this.tx.manager,
+      plans.flatMap((plan) => plan.identifiers),
+    );
+    return plans.filter((plan) => this.profilesOf(plan, owners).size > 1);
+  }
+
+  private profilesOf(plan: UserRef, owners: ReadonlyMap<string, string>): Set<string> {
+    const profiles = new Set<string>(plan.insiderId ? [plan.insiderId] : []);
+    for (const identifier of plan.identifiers) {
+      const owner = owners.get(identifierKey(identifier));
+      if (owner) profiles.add(owner);
+    }
+    return profiles;
+  }
+
+  /**
+   * Merges the profiles a user's identifiers belong to into the oldest of them, in the user's
+   * transaction, by the one merge there is (recorded; unmergeIdentity undoes it). Profiles of two
+   * accounts are never merged: the user fails.
+   */
+  private async mergeProfilesOf(manager: EntityManager, plan: UpsertPlan): Promise<void> {
+    const owners = await this.store.ownersOf(manager, plan.identifiers);
+    const ids = [...this.profilesOf(plan, owners)];
+    if (ids.length < 2) return;
+    await this.store.takeProfiles(manager, ids);
+    const rows = await this.mergeStore.profileRows(manager, ids);
+    if (rows.length !== ids.length) {
+      throw UserFailure.at(
+        `${plan.path}.identifiers`,
+        'the profiles of these identifiers changed meanwhile: try again',
+      );
+    }
+    if (new Set(rows.flatMap((row) => (row.user_id ? [row.user_id] : []))).size > 1) {
+      throw UserFailure.at(
+        `${plan.path}.identifiers`,
+        'the identifiers belong to profiles of different accounts, which are never merged',
+      );
+    }
+    rows.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1));
+    const [oldest, ...others] = rows.map((row) => row.id);
+    await this.merges.mergeLocked(manager, oldest, others, UPSERT_MERGE_ACTOR, 'mergeOnUpsert');
   }
 
   // ---- lookups ----------------------------------------------------------------------------------
