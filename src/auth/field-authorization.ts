@@ -73,6 +73,7 @@ export const NON_PERSONAL: Readonly<Record<string, string>> = {
   ApiToken: 'integration credentials metadata, canManageApiTokens only; the token itself is never stored',
   CreatedApiToken: 'the one-time answer of createApiToken (canManageApiTokens)',
   IdentitySettings: 'service-wide identifier settings (canManageIdentities)',
+  ErasureReceipt: 'an erasure receipt: an id, a time and counts, never personal data',
   CustomerTokenResult: "the caller's own new customer token, answered only to the caller",
   UserAuthenticationWithPasswordSuccess: 'a wrapper: its `item` is a User (@ReturnsOwnAccount)',
   UserAuthenticationWithPasswordFailure: 'a fixed failure message',

@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { AccountListener, OnAccountChange } from '../user/account-hooks';
 import { UserEntity } from '../user/user.entity';
 import { IdentityMergeService } from './merge.service';
+import { PrivacyStore } from './privacy-store';
 import { ProfileStore } from './profile-store';
 
 /**
@@ -24,11 +25,17 @@ export class AccountLinkService implements AccountListener {
   constructor(
     private readonly store: ProfileStore,
     private readonly merges: IdentityMergeService,
+    private readonly privacy: PrivacyStore,
   ) {}
 
   /** An account created with a verified email (none is, today) is linked at once. */
   async userCreated(manager: EntityManager, user: UserEntity): Promise<void> {
     if (user.emailVerified) await this.linkVerified(manager, user);
+  }
+
+  /** Signing up is new consent: it lifts an erasure's suppression of the email (SPEC §10). */
+  async userRegistered(manager: EntityManager, user: UserEntity): Promise<void> {
+    if (user.email) await this.privacy.lift(manager, { type: 'email', value: user.email });
   }
 
   emailVerified(manager: EntityManager, user: UserEntity): Promise<void> {

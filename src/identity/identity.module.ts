@@ -17,6 +17,7 @@ import { IdentityLocator } from './identity-locator';
 import { IdentityMergeResolver } from './merge.resolver';
 import { IdentityMergeService } from './merge.service';
 import { MergeStore } from './merge-store';
+import { PrivacyStore } from './privacy-store';
 import { ProfileStore } from './profile-store';
 
 /**
@@ -37,6 +38,7 @@ import { ProfileStore } from './profile-store';
   providers: [
     ProfileStore,
     MergeStore,
+    PrivacyStore,
     IdentityLocator,
     IdentityMergeService,
     IdentityMergeResolver,
@@ -47,6 +49,14 @@ import { ProfileStore } from './profile-store';
     UserIdentityResolver,
     IdentitySettingsResolver,
   ],
-  exports: [ProfileStore, MergeStore, IdentityLocator, IdentityMergeService, IdentityService, IdentitySettingsService],
+  exports: [
+    ProfileStore,
+    MergeStore,
+    PrivacyStore,
+    IdentityLocator,
+    IdentityMergeService,
+    IdentityService,
+    IdentitySettingsService,
+  ],
 })
 export class IdentityModule {}

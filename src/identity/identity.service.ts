@@ -21,6 +21,7 @@ import {
   DEFAULT_IDENTIFIER_TYPES,
 } from './identity-codec';
 import { Identifier, IdentityAttribute } from './identity.model';
+import { PrivacyStore } from './privacy-store';
 import { ProfileStore } from './profile-store';
 
 const CONTROL_CHARACTERS = /\p{Cc}/u;
@@ -48,6 +49,7 @@ export class IdentityService {
   constructor(
     private readonly store: ProfileStore,
     private readonly tx: TransactionService,
+    private readonly privacy: PrivacyStore,
   ) {}
 
   /**
@@ -59,6 +61,7 @@ export class IdentityService {
     const attributes = this.checkAttributes(input.attributes ?? []);
     const names = this.store.unrecordedNames(attributes, []);
     const profileId = await this.tx.run(async (manager) => {
+      await this.privacy.refuseSuppressed(manager, [{ type: 'email', value: email }]);
       const { id } = await this.store.ensureProfile(manager, 'email', email);
       await this.store.upsertAttributes(manager, id, attributes);
       await this.store.recordNames(manager, names); // custom attributes new to the metadata catalogue

@@ -41,7 +41,8 @@ interface MergedProfileSnapshot {
 /** What an unmerge needs: the merged profiles as they were, and the survivor's values the merge changed. */
 interface MergeSnapshot {
   survivor: {
-    userId: string | null;
+    /** whether the survivor was linked to an account before the merge (a merged profile's link moved to it otherwise) */
+    linked: boolean;
     /** each attribute key the merge wrote on the survivor: its row before (null: none) and its value after */
     attributes: { key: string; before: RawAttribute | null; after: string }[];
   };
@@ -191,7 +192,7 @@ export class IdentityMergeService {
     );
     const snapshot: MergeSnapshot = {
       survivor: {
-        userId: survivorRow.user_id,
+        linked: survivorRow.user_id !== null,
         attributes: [...touched].sort().map((key) => ({
           key,
           before: before.get(key) ?? null,
@@ -248,7 +249,7 @@ export class IdentityMergeService {
         const survivorUser = await this.store.linkedUser(manager, survivor);
         for (const p of snapshot.profiles) {
           let userId = p.profile.user_id;
-          if (userId && survivorUser === userId && snapshot.survivor.userId !== userId) {
+          if (userId && survivorUser === userId && !snapshot.survivor.linked) {
             await query(manager, 'UPDATE identity_profiles SET user_id = NULL WHERE id = $1', [survivor]);
           }
           if (userId && !(await this.merges.userExists(manager, userId))) userId = null;

@@ -327,13 +327,20 @@ export class ProfileStore {
 
   /**
    * Replaces an identifier's value wherever it is, in one statement (no transaction needed): the
-   * number of rows changed (0: nobody has it). A unique violation: another profile holds the new value.
+   * number of rows changed (0: nobody has it, or the new value is suppressed: `toHash` is its
+   * suppression hash). A unique violation: another profile holds the new value.
    */
-  async changeIdentifierValue(manager: EntityManager, type: string, from: string, to: string): Promise<number> {
+  async changeIdentifierValue(
+    manager: EntityManager,
+    type: string,
+    from: string,
+    to: string,
+    toHash: string,
+  ): Promise<number> {
     const rows = await query<{ id: string }>(
       manager,
-      'UPDATE identity_identifiers SET value = $1 WHERE type = $2 AND value = $3 RETURNING id',
-      [to, type, from],
+      'UPDATE identity_identifiers SET value = $1 WHERE type = $2 AND value = $3 AND NOT EXISTS (SELECT 1 FROM identity_suppressions WHERE hash = $4) RETURNING id',
+      [to, type, from, toHash],
     );
     return rows.length;
   }

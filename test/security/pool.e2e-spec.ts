@@ -268,6 +268,24 @@ const MUTATIONS: Record<string, Burst> = {
       credential: s.admin.token,
     });
   },
+  eraseIdentity: async (s) => {
+    const { token } = await seedApiToken(s.t, ['identities:write']);
+    await seedProfiles(s, token, ['erase']);
+    return (i) => ({
+      query: `mutation($w: IdentityWhereUniqueInput!) { eraseIdentity(where: $w, suppress: true) { id counts } }`,
+      variables: { w: { email: email('erase', i) } },
+      credential: s.admin.token,
+    });
+  },
+  deleteActiveUser: async (s) => {
+    const users = await s.customers(BURST, true);
+    return (i) => ({
+      query: `mutation($p: String!) { deleteActiveUser(password: $p) }`,
+      variables: { p: PASSWORD },
+      credential: users[i].token,
+      succeeded: (data) => data === true,
+    });
+  },
   mergeIdentities: async (s) => {
     const { token } = await seedApiToken(s.t, ['identities:write']);
     await seedProfiles(s, token, ['merge-into', 'merge-from']);

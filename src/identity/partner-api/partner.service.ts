@@ -7,6 +7,7 @@ import { TransactionService } from '../../database/transaction.service';
 import { CatalogueEntry, identifierKey } from '../identity-codec';
 import { IdentitySettingsService } from '../identity-settings.service';
 import { MergeStore } from '../merge-store';
+import { PrivacyStore, SUPPRESSED, suppressionHash } from '../privacy-store';
 import { IdentityMergeService } from '../merge.service';
 import { ProfileStore } from '../profile-store';
 import { PERSONAL_ATTRIBUTES } from './partner-attributes';
@@ -68,6 +69,7 @@ export class PartnerService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly merges: IdentityMergeService,
     private readonly mergeStore: MergeStore,
+    private readonly privacy: PrivacyStore,
   ) {}
 
   /** PATCH /identity: replace one identifier value of one profile, in one statement (no BEGIN/COMMIT on PostgreSQL). */
@@ -75,15 +77,26 @@ export class PartnerService {
     const body = requireObject(rawBody);
     const change = parseIdentifierChange(body, await this.settingsService.get());
     // One statement: its unique violation is the "taken" answer, zero rows the 404.
+    const to = { type: change.type, value: change.to };
     const updated = await this.tx.single(async (manager) => {
       try {
-        return await this.store.changeIdentifierValue(manager, change.type, change.from, change.to);
+        return await this.store.changeIdentifierValue(
+          manager,
+          change.type,
+          change.from,
+          change.to,
+          suppressionHash(to),
+        );
       } catch (e) {
         if (isUniqueViolation(e)) throw badRequest(TAKEN);
         throw e;
       }
     });
-    if (updated === 0) throw noSuchUser();
+    if (updated === 0) {
+      // nothing changed: the old value is unknown, or the new one suppressed (asked only now)
+      if ((await this.privacy.suppressedAmong(this.tx.manager, [to])).size) throw badRequest(SUPPRESSED);
+      throw noSuchUser();
+    }
     return {};
   }
 
@@ -125,6 +138,7 @@ export class PartnerService {
         failures.set(i, userProblems(e, i));
       }
     });
+    await this.refuseSuppressed(plans, failures);
     await this.followMerges(plans);
     // with mergeOnUpsert, users whose identifiers belong to several profiles merge them, one by one
     const merging = settings.mergeOnUpsert ? await this.spanningProfiles(plans) : [];
@@ -347,6 +361,22 @@ export class PartnerService {
         throw UserFailure.at(`${plan.path}.identifiers`, 'an identifier already belongs to another user');
       }
       throw e;
+    }
+  }
+
+  /** Users bringing an erased and suppressed identifier fail (one statement for the batch) and are taken out. */
+  private async refuseSuppressed(plans: UpsertPlan[], failures: Map<number, Problems>): Promise<void> {
+    const suppressed = await this.privacy.suppressedAmong(
+      this.tx.manager,
+      plans.flatMap((plan) => plan.identifiers),
+    );
+    if (!suppressed.size) return;
+    for (let i = plans.length - 1; i >= 0; i--) {
+      const plan = plans[i];
+      if (plan.identifiers.some((identifier) => suppressed.has(identifierKey(identifier)))) {
+        failures.set(plan.index, userProblems(UserFailure.at(`${plan.path}.identifiers`, SUPPRESSED), plan.index));
+        plans.splice(i, 1);
+      }
     }
   }
 
