@@ -106,7 +106,8 @@ export class PrivacyService {
     await this.tx.run(async (manager) => {
       await this.privacy.refuseSuppressed(manager, [{ type: 'email', value: email }]);
       const { id } = await this.profiles.ensureProfile(manager, 'email', email);
-      await this.profiles.upsertAttributes(manager, id, [{ key: 'email_optin', value: optin }]);
+      await this.profiles.takeProfiles(manager, [id]);
+      await this.profiles.writeAttributes(manager, [{ profileId: id, key: 'email_optin', value: optin }]);
     });
     return {};
   }
