@@ -19,6 +19,7 @@ import { IdentityMergeService } from './merge.service';
 import { MergeStore } from './merge-store';
 import { PrivacyStore } from './privacy-store';
 import { ProfileStore } from './profile-store';
+import { TableStatistics } from './table-statistics';
 
 /**
  * Identity profiles: every SQL statement on their tables (ProfileStore), the Nosto-compatible GraphQL API
@@ -48,6 +49,7 @@ import { ProfileStore } from './profile-store';
     IdentityResolver,
     UserIdentityResolver,
     IdentitySettingsResolver,
+    TableStatistics,
   ],
   exports: [
     ProfileStore,
@@ -57,6 +59,7 @@ import { ProfileStore } from './profile-store';
     IdentityMergeService,
     IdentityService,
     IdentitySettingsService,
+    TableStatistics,
   ],
 })
 export class IdentityModule {}

@@ -276,7 +276,8 @@ export class IdentityMergeService {
         return [survivor, ...snapshot.profiles.map((p) => p.profile.id)];
       }),
     );
-    return Promise.all(ids.map((id) => this.store.profile(this.tx.manager, id)));
+    const rows = new Map((await this.store.profilesByIds(this.tx.manager, ids)).map((row) => [row.id, row]));
+    return ids.map((id) => rows.get(id)!);
   }
 
   /** `identityMerges`: newest first, those a profile took part in when `where.profileId` is given. */
