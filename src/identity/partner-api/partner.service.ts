@@ -140,11 +140,11 @@ export class PartnerService {
         failures.set(i, userProblems(e, i));
       }
     });
-    await this.refuseSuppressed(plans, failures);
     await this.followMerges(plans);
     // with mergeOnUpsert, users whose identifiers belong to several profiles merge them, one by one
-    const merging = settings.mergeOnUpsert ? await this.spanningProfiles(plans) : [];
-    const alone = plans.filter((plan) => !merging.includes(plan));
+    const spanning = settings.mergeOnUpsert ? await this.spanningProfiles(plans) : [];
+    const merging = await this.refuseSuppressed(spanning, failures);
+    const alone = plans.filter((plan) => !spanning.includes(plan));
     const oneByOne = [...(await this.upsertTogether(alone, failures)), ...merging].sort((a, b) => a.index - b.index);
     for (const plan of oneByOne) {
       try {
@@ -251,13 +251,14 @@ export class PartnerService {
    * user of the request (so that their order holds), and all of them when the batch failed (a concurrent
    * writer took a value first: one by one, each user meets it alone).
    */
-  private async upsertTogether(plans: UpsertPlan[], failures: Map<number, Problems>): Promise<UpsertPlan[]> {
-    if (!plans.length) return [];
+  private async upsertTogether(given: UpsertPlan[], failures: Map<number, Problems>): Promise<UpsertPlan[]> {
+    if (!given.length) return [];
     const manager = this.tx.manager;
     const owners = await this.store.ownersOf(
       manager,
-      plans.flatMap((plan) => plan.identifiers),
+      given.flatMap((plan) => plan.identifiers),
     );
+    const plans = await this.refuseSuppressed(given, failures, owners);
     const existing = await this.store.existingProfiles(
       manager,
       plans.flatMap((plan) => (plan.insiderId ? [plan.insiderId] : [])),
@@ -373,20 +374,26 @@ export class PartnerService {
     }
   }
 
-  /** Users bringing an erased and suppressed identifier fail (one statement for the batch) and are taken out. */
-  private async refuseSuppressed(plans: UpsertPlan[], failures: Map<number, Problems>): Promise<void> {
+  /**
+   * The users that bring no erased and suppressed identifier; the others fail. Only identifiers no
+   * profile holds (`owners`) are looked up — a profile never holds a suppressed value — in one statement,
+   * and none at all when every identifier is held.
+   */
+  private async refuseSuppressed(
+    plans: UpsertPlan[],
+    failures: Map<number, Problems>,
+    owners: ReadonlyMap<string, string> = new Map(),
+  ): Promise<UpsertPlan[]> {
     const suppressed = await this.privacy.suppressedAmong(
       this.tx.manager,
-      plans.flatMap((plan) => plan.identifiers),
+      plans.flatMap((plan) => plan.identifiers.filter((identifier) => !owners.has(identifierKey(identifier)))),
     );
-    if (!suppressed.size) return;
-    for (let i = plans.length - 1; i >= 0; i--) {
-      const plan = plans[i];
-      if (plan.identifiers.some((identifier) => suppressed.has(identifierKey(identifier)))) {
-        failures.set(plan.index, userProblems(UserFailure.at(`${plan.path}.identifiers`, SUPPRESSED), plan.index));
-        plans.splice(i, 1);
-      }
-    }
+    if (!suppressed.size) return plans;
+    return plans.filter((plan) => {
+      if (!plan.identifiers.some((identifier) => suppressed.has(identifierKey(identifier)))) return true;
+      failures.set(plan.index, userProblems(UserFailure.at(`${plan.path}.identifiers`, SUPPRESSED), plan.index));
+      return false;
+    });
   }
 
   // ---- mergeOnUpsert ----------------------------------------------------------------------------
