@@ -199,7 +199,11 @@ export class PrivacyService {
         await this.privacy.forgetAccountInMerges(manager, ids, id);
       }
     }
-    for (const id of formerIds) counts.outbox += await this.outbox.forgetSubject(manager, `profile:${id}`);
+    // rows about a profile: `identity:<id>` (the webhooks of SPEC §9 use it), `profile:<id>`
+    for (const id of formerIds) {
+      for (const key of [`identity:${id}`, `profile:${id}`])
+        counts.outbox += await this.outbox.forgetSubject(manager, key);
+    }
     await this.privacy.deleteMerges(manager, mergeIds);
     for (const profileId of person.profileIds) await this.profiles.deleteProfile(manager, profileId);
     await this.accounts.deleteAccounts(manager, person.accountIds);
