@@ -268,6 +268,53 @@ const MUTATIONS: Record<string, Burst> = {
       credential: s.admin.token,
     });
   },
+  eraseIdentity: async (s) => {
+    const { token } = await seedApiToken(s.t, ['identities:write']);
+    await seedProfiles(s, token, ['erase']);
+    return (i) => ({
+      query: `mutation($w: IdentityWhereUniqueInput!) { eraseIdentity(where: $w, suppress: true) { id counts } }`,
+      variables: { w: { email: email('erase', i) } },
+      credential: s.admin.token,
+    });
+  },
+  deleteActiveUser: async (s) => {
+    const users = await s.customers(BURST, true);
+    return (i) => ({
+      query: `mutation($p: String!) { deleteActiveUser(password: $p) }`,
+      variables: { p: PASSWORD },
+      credential: users[i].token,
+      succeeded: (data) => data === true,
+    });
+  },
+  mergeIdentities: async (s) => {
+    const { token } = await seedApiToken(s.t, ['identities:write']);
+    await seedProfiles(s, token, ['merge-into', 'merge-from']);
+    return (i) => ({
+      query: `mutation($i: IdentityWhereUniqueInput!, $f: [IdentityWhereUniqueInput!]!) {
+        mergeIdentities(into: $i, from: $f) { id } }`,
+      variables: { i: { email: email('merge-into', i) }, f: [{ email: email('merge-from', i) }] },
+      credential: { basic: token },
+    });
+  },
+  unmergeIdentity: async (s) => {
+    const { token } = await seedApiToken(s.t, ['identities:write']);
+    await seedProfiles(s, token, ['unmerge-into', 'unmerge-from']);
+    const ids: string[] = [];
+    for (let i = 0; i < BURST; i++) {
+      const merged = await s.t.gql(
+        `mutation($i: IdentityWhereUniqueInput!, $f: [IdentityWhereUniqueInput!]!) { mergeIdentities(into: $i, from: $f) { id } }`,
+        { i: { email: email('unmerge-into', i) }, f: [{ email: email('unmerge-from', i) }] },
+        { basic: token },
+      );
+      ids.push(merged.data.mergeIdentities.id as string);
+    }
+    return (i) => ({
+      query: `mutation($m: ID!) { unmergeIdentity(mergeId: $m) { id } }`,
+      variables: { m: ids[i] },
+      credential: { basic: token },
+      succeeded: (data) => Array.isArray(data),
+    });
+  },
   upsertIdentity: async (s) => {
     const { token } = await seedApiToken(s.t, ['identities:write']);
     return (i) => ({
@@ -277,6 +324,22 @@ const MUTATIONS: Record<string, Burst> = {
     });
   },
 };
+
+/** BURST identity profiles for each prefix (`email(prefix, i)`), through upsertIdentity. */
+async function seedProfiles(s: Seeder, token: string, prefixes: string[]): Promise<void> {
+  for (const prefix of prefixes) {
+    for (let i = 0; i < BURST; i++) {
+      const r = await s.t.gql(
+        `mutation($id: IdentityInput!) { upsertIdentity(identity: $id) { id } }`,
+        {
+          id: { email: email(prefix, i) },
+        },
+        { basic: token },
+      );
+      if (!r.data?.upsertIdentity) throw new Error(`seeding ${prefix} ${i}: ${JSON.stringify(r.errors)}`);
+    }
+  }
+}
 
 /** The schema's mutations, from the committed SDL (a test keeps it equal to the code). */
 const SCHEMA_MUTATIONS = Object.keys(
