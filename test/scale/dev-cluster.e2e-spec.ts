@@ -76,8 +76,9 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20
 const ME = '{ authenticatedItem { id name } }';
 const UPDATE_NAME = 'mutation($n: String!) { updateActiveUser(data: { name: $n }) { name } }';
 const USER_NAME = 'query($id: ID!) { user(where: { id: $id }) { name } }';
-const SEGMENT = `query($q: String!) { users(where: { name: { contains: $q }, hasRole: false }, take: 100) { id name }
-  usersCount(where: { name: { contains: $q }, hasRole: false }) }`;
+const SEGMENT = `query($q: String!) {
+  identities(where: { attributes: { some: { name: "tier", value: $q } } }, take: 100) { email }
+  identitiesCount(where: { attributes: { some: { name: "tier", value: $q } } }) }`;
 
 (env.DEV_CLUSTER_LB ? describe : describe.skip)(
   'the dev cluster: two instances, pgbouncer, primary and replica',
@@ -89,6 +90,15 @@ const SEGMENT = `query($q: String!) { users(where: { name: { contains: $q }, has
     const tag = `scale${Date.now().toString(36)}`;
     let admin: { token: string; id: string };
     let customer: { token: string; id: string };
+    let apiToken = '';
+    let replicaStopped = false;
+    const partnerEmail = `${tag}-partner@example.com`;
+    const partner = (base: string, path: string, body: unknown) =>
+      fetch(`${base}/api/user/v1/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-partner-name': 'default', 'x-request-token': apiToken },
+        body: JSON.stringify(body),
+      });
 
     beforeAll(async () => {
       admin = await signIn(lb, env.DEV_CLUSTER_ADMIN_EMAIL!, env.DEV_CLUSTER_ADMIN_PASSWORD!);
@@ -100,10 +110,19 @@ const SEGMENT = `query($q: String!) { users(where: { name: { contains: $q }, has
       );
       expect(registered.errors).toBeUndefined();
       customer = await signIn(a, email, PASSWORD);
-      await sleep(2100); // past REPLICA_STICKY_MS (2,000) of both sign-ins: their reads may go to the replica again
+      const created = await gql<{ createApiToken: { token: string } }>(
+        lb,
+        `mutation { createApiToken(data: { name: "${tag}", scopes: ["identities:write"] }) { token } }`,
+        {},
+        admin.token,
+      );
+      expect(created.errors).toBeUndefined();
+      apiToken = created.data.createApiToken.token;
+      await sleep(2100); // past REPLICA_STICKY_MS (2,000) of the sign-ins and the token's creation: their reads may go to the replica again
     });
 
     afterAll(async () => {
+      if (replicaStopped) execFileSync(SCRIPT, ['start-replica'], { stdio: 'ignore' }); // leave the cluster as it was
       await onDatabase(replica, 'SELECT pg_wal_replay_resume()').catch(() => undefined);
     });
 
@@ -145,23 +164,45 @@ const SEGMENT = `query($q: String!) { users(where: { name: { contains: $q }, has
       });
     });
 
+    it('the partner API: an upsert through A, and at once the profile read through B (sticky to the primary)', async () => {
+      const stickyBefore = await metric(b, 'identity_hub_read_routing_total', 'to="sticky"');
+      const up = await partner(a, 'upsert', {
+        users: [{ identifiers: { email: partnerEmail }, attributes: { custom: { tier: tag } } }],
+      });
+      expect([up.status, ((await up.json()) as { data: unknown }).data]).toEqual([
+        200,
+        { successful: { count: 1 }, fail: {} },
+      ]);
+      const read = await partner(b, 'profile', {
+        identifiers: { email: partnerEmail },
+        attributes: ['email', 'c_tier'],
+      });
+      const body = (await read.json()) as { attributes: Record<string, unknown> };
+      expect(read.status).toBe(200);
+      expect(body.attributes).toMatchObject({ email: partnerEmail, c_tier: tag });
+      expect(await metric(b, 'identity_hub_read_routing_total', 'to="sticky"')).toBe(stickyBefore + 1);
+    });
+
     it('a segment query is served by the replica (its pg_stat_activity and the instances’ metrics)', async () => {
-      const before =
+      const expected = { identities: [{ email: partnerEmail }], identitiesCount: 1 };
+      await until('the replica has the profile', async () => {
+        const res = await gql(lb, SEGMENT, { q: tag }, admin.token);
+        return JSON.stringify(res.data) === JSON.stringify(expected);
+      });
+      const replicaReads = async () =>
         (await metric(a, 'identity_hub_read_routing_total', 'to="replica"')) +
         (await metric(b, 'identity_hub_read_routing_total', 'to="replica"'));
+      const before = await replicaReads();
       for (let i = 0; i < 2; i++) {
-        const res = await gql<{ users: { id: string }[]; usersCount: number }>(lb, SEGMENT, { q: tag }, admin.token);
+        const res = await gql(lb, SEGMENT, { q: tag }, admin.token);
         expect(res.errors).toBeUndefined();
-        expect(res.data).toEqual({ users: [{ id: customer.id, name: `${tag} second` }], usersCount: 1 });
+        expect(res.data).toEqual(expected);
       }
-      const after =
-        (await metric(a, 'identity_hub_read_routing_total', 'to="replica"')) +
-        (await metric(b, 'identity_hub_read_routing_total', 'to="replica"'));
-      expect(after - before).toBe(2);
+      expect((await replicaReads()) - before).toBe(2);
       // pgbouncer's server connections on the replica show the last statement they ran
       const seen = await onDatabase<{ n: string }>(
         replica,
-        `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = 'identity' AND backend_type = 'client backend' AND query ILIKE '%"users"%'`,
+        `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = 'identity' AND backend_type = 'client backend' AND query ILIKE '%identity_attributes%'`,
       );
       expect(Number(seen[0].n)).toBeGreaterThan(0);
     });
@@ -173,10 +214,10 @@ const SEGMENT = `query($q: String!) { users(where: { name: { contains: $q }, has
       const load = (async () => {
         while (!stopped || answered < 60) {
           const [segment, me] = await Promise.all([
-            gql<{ usersCount: number }>(lb, SEGMENT, { q: tag }, admin.token),
+            gql<{ identitiesCount: number }>(lb, SEGMENT, { q: tag }, admin.token),
             gql<{ authenticatedItem: { name: string } }>(lb, ME, {}, customer.token),
           ]);
-          if (segment.status !== 200 || segment.data?.usersCount !== 1) failures.push(JSON.stringify(segment));
+          if (segment.status !== 200 || segment.data?.identitiesCount !== 1) failures.push(JSON.stringify(segment));
           if (me.status !== 200 || me.data?.authenticatedItem?.name !== `${tag} second`)
             failures.push(JSON.stringify(me));
           answered++;
@@ -185,6 +226,7 @@ const SEGMENT = `query($q: String!) { users(where: { name: { contains: $q }, has
       })();
       await until('some answers before the stop', async () => answered >= 10);
       execFileSync(SCRIPT, ['stop-replica'], { stdio: 'ignore' });
+      replicaStopped = true;
       stopped = true;
       await load;
       expect(failures).toEqual([]);
@@ -202,10 +244,16 @@ const SEGMENT = `query($q: String!) { users(where: { name: { contains: $q }, has
           { status: 'down', reason: 'down' },
         ]);
       }
-      const read = await gql<{ usersCount: number }>(lb, SEGMENT, { q: tag }, admin.token);
-      expect(read.data.usersCount).toBe(1);
+      const read = await gql<{ identitiesCount: number }>(lb, SEGMENT, { q: tag }, admin.token);
+      expect(read.data.identitiesCount).toBe(1);
+      const profile = await partner(lb, 'profile', { identifiers: { email: partnerEmail }, attributes: ['c_tier'] });
+      expect([profile.status, ((await profile.json()) as { attributes: unknown }).attributes]).toEqual([
+        200,
+        expect.objectContaining({ c_tier: tag }),
+      ]);
 
       execFileSync(SCRIPT, ['start-replica'], { stdio: 'ignore' });
+      replicaStopped = false;
       await until('the replica in use again', async () => {
         const body = (await (await fetch(`${a}/health/ready`)).json()) as { details: Record<string, any> };
         return body.details.replica_1?.status === 'up';
