@@ -76,7 +76,7 @@ start_instance() { # name port
 }
 
 up() {
-  if pg_lsclusters -h | awk '{print $2}' | grep -qx "$PRIMARY"; then
+  if pg_lsclusters -h 2>/dev/null | awk '{print $2}' | grep -qx "$PRIMARY"; then
     echo "dev-cluster: already up (scripts/dev-cluster.sh down first)" >&2
     exit 1
   fi
@@ -106,7 +106,7 @@ listen_addresses = '127.0.0.1'
 hot_standby = on
 max_connections = 60
 CONF
-  data="$(pg_lsclusters -h | awk -v n="$REPLICA" '$2 == n {print $6}')"
+  data="$(pg_lsclusters -h 2>/dev/null | awk -v n="$REPLICA" '$2 == n {print $6}')"
   find "$data" -mindepth 1 -delete # pg_basebackup fills the empty directory (postgres may not create it)
   as_postgres "pg_basebackup -h 127.0.0.1 -p $PRIMARY_PORT -U postgres -D $data -R -X stream -c fast"
   ctl "$REPLICA" start
@@ -192,7 +192,7 @@ down() {
   stop_pid "$STATE/instance-b.pid"
   stop_pid "$STATE/pgbouncer.pid"
   for cluster in "$REPLICA" "$PRIMARY"; do
-    if pg_lsclusters -h | awk '{print $2}' | grep -qx "$cluster"; then
+    if pg_lsclusters -h 2>/dev/null | awk '{print $2}' | grep -qx "$cluster"; then
       pg_dropcluster --stop "$VERSION" "$cluster"
     fi
   done
