@@ -41,7 +41,7 @@ ctl() { pg_ctlcluster --skip-systemctl-redirect "$VERSION" "$@"; }
 wait_for() { # what, command…
   local what="$1"
   shift
-  for _ in $(seq 1 150); do
+  for _ in $(seq 1 450); do
     if "$@" >/dev/null 2>&1; then return 0; fi
     sleep 0.2
   done
