@@ -59,8 +59,12 @@ interface PostgresDriverInternals {
   obtainMasterConnection: Connect;
 }
 
+// Lag: 0 when everything received is replayed (also just after a restart, before streaming resumes:
+// receive LSN NULL); otherwise the age of the last replayed transaction, which overstates the lag after a
+// quiet spell on the primary (a replica can then be skipped for a moment, never used while behind).
 const LAG_SQL = `SELECT pg_is_in_recovery() AS standby,
-  CASE WHEN NOT pg_is_in_recovery() OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+  CASE WHEN NOT pg_is_in_recovery()
+         OR COALESCE(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) <= pg_last_wal_replay_lsn() THEN 0
        ELSE GREATEST(0, EXTRACT(EPOCH FROM (now() - pg_last_xact_replay_timestamp())) * 1000) END AS lag_ms`;
 const CHECK_EVERY_MS = 1000;
 const CHECK_TIMEOUT_MS = 1000;
