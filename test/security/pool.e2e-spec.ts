@@ -13,7 +13,7 @@ import { TransactionService } from '../../src/database/transaction.service';
 import { UserEntity } from '../../src/user/user.entity';
 import { tokenMailedTo } from '../helpers/account-mail';
 import { seedApiToken, seedRole, seedSession, seedUser, SeededUser } from '../helpers/factories';
-import { Credential, freshDatabase, isPostgres, startTestApp, TestApp } from '../helpers/test-app';
+import { Credential, directDatabaseUrl, freshDatabase, isPostgres, startTestApp, TestApp } from '../helpers/test-app';
 
 /**
  * Finding 12: a burst of writes as the first requests of a fresh process must never hold the whole
@@ -501,7 +501,10 @@ describe('a database with no connection free answers 503, then recovers (finding
     }
   });
 
-  (isPostgres() ? it : it.skip)(
+  // Behind pgbouncer 1.18 (scripts/pgbouncer-test.sh) the `options` startup parameter that carries the
+  // setting is dropped; pgbouncer's own idle_transaction_timeout ends such a transaction there.
+  const directSession = isPostgres() && !directDatabaseUrl();
+  (directSession ? it : it.skip)(
     'PostgreSQL ends a session left idle in a transaction (DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS)',
     async () => {
       const t = await startTestApp({ env: { DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '1000' } });
@@ -523,7 +526,7 @@ describe('a database with no connection free answers 503, then recovers (finding
     },
   );
 
-  (isPostgres() ? it : it.skip)('the default session timeout is 30 s', async () => {
+  (directSession ? it : it.skip)('the default session timeout is 30 s', async () => {
     const t = await startTestApp();
     try {
       expect(await t.dataSource.query('SHOW idle_in_transaction_session_timeout')).toEqual([
