@@ -6,7 +6,12 @@ import { ApiTokenEntity } from '../auth/api-token.entity';
 import { SessionEntity } from '../auth/session.entity';
 import { CustomerGroupEntity, CustomerGroupUserEntity } from '../customer-group/customer-group.entity';
 import {
+  IdentityAliasEntity,
   IdentityAttributeEntity,
+  IdentityErasureEntity,
+  IdentityMergeEntity,
+  IdentityMergeProfileEntity,
+  IdentitySuppressionEntity,
   IdentityCatalogueEntity,
   IdentityEventEntity,
   IdentityIdentifierEntity,
@@ -35,6 +40,11 @@ export const ENTITIES = [
   IdentityEventEntity,
   IdentitySettingsEntity,
   IdentityCatalogueEntity,
+  IdentityAliasEntity,
+  IdentityMergeEntity,
+  IdentityMergeProfileEntity,
+  IdentitySuppressionEntity,
+  IdentityErasureEntity,
   OutboxEntity,
   AuditEventEntity,
   WebhookEndpointEntity,

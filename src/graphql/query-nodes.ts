@@ -72,6 +72,10 @@ export const LIST_SIZES: Readonly<Record<string, ListSize>> = {
   'Query.webhookEndpoints': { cap: 100 },
   'Query.webhookDeliveries': { cap: 500, take: true },
   'WebhookEndpoint.events': { cap: 17 },
+  /** default 50, at most 100 */
+  'Query.identityMerges': { cap: 50, take: true },
+  /** the survivor and the profiles a merge restores: at most 50 */
+  'Mutation.unmergeIdentity': { cap: 50 },
 };
 
 /** Introspection lists are bounded by the schema itself: each counts as the largest such list in it. */

@@ -14,12 +14,15 @@ export interface IdentitySettings {
   enabledIdentifiers: string[];
   customIdentifiers: string[];
   blockedValues: string[];
+  /** an /upsert user whose identifiers belong to several profiles merges them, the oldest surviving (SPEC §10) */
+  mergeOnUpsert: boolean;
 }
 
 export const DEFAULT_SETTINGS: IdentitySettings = {
   enabledIdentifiers: [...DEFAULT_IDENTIFIER_TYPES],
   customIdentifiers: [],
   blockedValues: ['undefined', 'anonymous', '0', '1', 'null'],
+  mergeOnUpsert: false,
 };
 const CACHE_MS = 5_000;
 const KEY = 'settings';
@@ -59,13 +62,14 @@ export class IdentitySettingsService implements OnModuleInit {
           enabledIdentifiers: row.enabledIdentifiers,
           customIdentifiers: row.customIdentifiers,
           blockedValues: row.blockedValues,
+          mergeOnUpsert: row.mergeOnUpsert,
         }
       : DEFAULT_SETTINGS;
     this.cache.set(KEY, value, { epoch });
     return value;
   }
 
-  /** Replaces each list given (the DTO has checked them: IdentitySettingsInput); keeps the others. */
+  /** Replaces each list (and mergeOnUpsert) given (the DTO has checked them: IdentitySettingsInput); keeps the others. */
   async update(data: Partial<IdentitySettings>, actor: Actor | null = null): Promise<IdentitySettings> {
     const current = await this.get();
     const next = {

@@ -11,6 +11,11 @@ import type { Actor } from '../auth/actor';
 export interface AccountListener {
   /** after a user row is inserted (registerUser, createUser, bootstrap admin, CLI) */
   userCreated?(manager: EntityManager, user: UserEntity, actor: Actor | null): Promise<void>;
+  /**
+   * after a person signed up (registerUser), right after userCreated: new consent, which lifts an
+   * erasure's suppression of their email (SPEC §10)
+   */
+  userRegistered?(manager: EntityManager, user: UserEntity): Promise<void>;
   /** after a user's email changed (updateActiveUser, updateUser); `previousEmail` may be null */
   emailChanged?(manager: EntityManager, user: UserEntity, previousEmail: string | null): Promise<void>;
   /**
@@ -46,6 +51,10 @@ export class AccountHooks implements OnModuleInit {
   /** `actor`: who created it, for the audit trail (null: the system, e.g. the CLI) */
   async userCreated(manager: EntityManager, user: UserEntity, actor: Actor | null = null): Promise<void> {
     for (const listener of this.listeners) await listener.userCreated?.(manager, user, actor);
+  }
+
+  async userRegistered(manager: EntityManager, user: UserEntity): Promise<void> {
+    for (const listener of this.listeners) await listener.userRegistered?.(manager, user);
   }
 
   async emailChanged(manager: EntityManager, user: UserEntity, previousEmail: string | null): Promise<void> {

@@ -80,7 +80,10 @@ export class UserService {
     const passwordHash = await this.hasher.hash(data.password);
     return this.insertUser(
       { name: data.name ?? null, email: data.email, passwordHash },
-      (manager, user) => this.auth.queueEmailVerification(manager, user),
+      async (manager, user) => {
+        await this.hooks.userRegistered(manager, user);
+        await this.auth.queueEmailVerification(manager, user);
+      },
       actor,
     );
   }

@@ -7,7 +7,11 @@ import { isUniqueViolation } from '../../common/app-error';
 import { RateLimitService } from '../../common/rate-limit.service';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { TransactionService } from '../../database/transaction.service';
+import { identifierKey } from '../identity-codec';
 import { IdentitySettingsService } from '../identity-settings.service';
+import { MergeStore } from '../merge-store';
+import { PrivacyStore, SUPPRESSED, suppressionHash } from '../privacy-store';
+import { IdentityMergeService } from '../merge.service';
 import { ProfileStore } from '../profile-store';
 import { TableStatistics } from '../table-statistics';
 import { PERSONAL_ATTRIBUTES } from './partner-attributes';
@@ -34,10 +38,13 @@ import {
   UpsertPlan,
   UserFailure,
   userProblems,
+  UserRef,
 } from './upsert-plan';
 import { UpsertWriter } from './upsert-writer';
 
 const TAKEN = 'new identifier already has a user assigned to it';
+/** The actor of the merges `mergeOnUpsert` makes. */
+export const UPSERT_MERGE_ACTOR = 'system:upsert';
 
 /** An identifier's change as the audit trail keeps it (the value masked). */
 function auditChange(type: string, from: string | null, to: string | null) {
@@ -77,6 +84,9 @@ export class PartnerService {
     private readonly limiter: RateLimitService,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly merges: IdentityMergeService,
+    private readonly mergeStore: MergeStore,
+    private readonly privacy: PrivacyStore,
     private readonly statistics: TableStatistics,
   ) {}
 
@@ -88,15 +98,17 @@ export class PartnerService {
     // subscribed to the event needs its outbox row in the same transaction: then BEGIN/COMMIT around it.
     const action = 'identity.identifier_changed';
     const inTransaction = await this.audit.needsTransaction([action]);
-    await (inTransaction ? this.tx.run.bind(this.tx) : this.tx.single.bind(this.tx))(async (manager: EntityManager) => {
+    const to = { type: change.type, value: change.to };
+    const run = inTransaction ? this.tx.run.bind(this.tx) : this.tx.single.bind(this.tx);
+    const id = await run(async (manager: EntityManager) => {
       let id: string | null;
       try {
-        id = await this.store.changeIdentifierValue(manager, change.type, change.from, change.to);
+        id = await this.store.changeIdentifierValue(manager, change.type, change.from, change.to, suppressionHash(to));
       } catch (e) {
         if (isUniqueViolation(e)) throw badRequest(TAKEN);
         throw e;
       }
-      if (id === null) throw noSuchUser();
+      if (id === null) return null;
       await this.audit.buffer(inTransaction ? manager : null, [
         {
           action,
@@ -105,7 +117,13 @@ export class PartnerService {
           changes: [auditChange(change.type, change.from, change.to)],
         },
       ]);
+      return id;
     });
+    if (id === null) {
+      // nothing changed: the old value is unknown, or the new one suppressed (asked only now)
+      if ((await this.privacy.suppressedAmong(this.tx.manager, [to])).size) throw badRequest(SUPPRESSED);
+      throw noSuchUser();
+    }
     return {};
   }
 
@@ -156,9 +174,17 @@ export class PartnerService {
         failures.set(i, userProblems(e, i));
       }
     });
-    for (const plan of await this.upsertTogether(plans, failures, writer)) {
+    await this.followMerges(plans);
+    // with mergeOnUpsert, users whose identifiers belong to several profiles merge them, one by one
+    const spanning = settings.mergeOnUpsert ? await this.spanningProfiles(plans) : [];
+    const merging = await this.writer.refuseSuppressed(this.tx.manager, spanning, failures);
+    const alone = plans.filter((plan) => !spanning.includes(plan));
+    const oneByOne = [...(await this.upsertTogether(alone, failures, writer)), ...merging].sort(
+      (a, b) => a.index - b.index,
+    );
+    for (const plan of oneByOne) {
       try {
-        await this.upsertOne(plan, writer);
+        await this.upsertOne(plan, writer, merging.includes(plan));
       } catch (e) {
         failures.set(plan.index, userProblems(e, plan.index));
       }
@@ -310,9 +336,10 @@ export class PartnerService {
     return oneByOne;
   }
 
-  /** One user, in its own transaction. */
-  private async upsertOne(plan: UpsertPlan, writer: Writer): Promise<void> {
+  /** One user, in its own transaction (with mergeOnUpsert, the profiles it spans merged first, in it). */
+  private async upsertOne(plan: UpsertPlan, writer: Writer, merge = false): Promise<void> {
     const names = await this.tx.run(async (manager) => {
+      if (merge) await this.mergeProfilesOf(manager, plan);
       const one = await this.writer.writeOne(manager, plan);
       await this.audit.buffer(manager, upsertEntries(one.writes, writer.actor), writer);
       return this.writer.recordNames(manager, one.names);
@@ -320,14 +347,72 @@ export class PartnerService {
     this.store.rememberNames(names);
   }
 
+  // ---- mergeOnUpsert ----------------------------------------------------------------------------
+
+  /** The users whose insider_id and identifiers name more than one profile. */
+  private async spanningProfiles(plans: UpsertPlan[]): Promise<UpsertPlan[]> {
+    const owners = await this.store.ownersOf(
+      this.tx.manager,
+      plans.flatMap((plan) => plan.identifiers),
+    );
+    return plans.filter((plan) => this.profilesOf(plan, owners).size > 1);
+  }
+
+  private profilesOf(plan: UserRef, owners: ReadonlyMap<string, string>): Set<string> {
+    const profiles = new Set<string>(plan.insiderId ? [plan.insiderId] : []);
+    for (const identifier of plan.identifiers) {
+      const owner = owners.get(identifierKey(identifier));
+      if (owner) profiles.add(owner);
+    }
+    return profiles;
+  }
+
+  /**
+   * Merges the profiles a user's identifiers belong to into the oldest of them, in the user's
+   * transaction, by the one merge there is (recorded; unmergeIdentity undoes it). Profiles of two
+   * accounts are never merged: the user fails.
+   */
+  private async mergeProfilesOf(manager: EntityManager, plan: UpsertPlan): Promise<void> {
+    const owners = await this.store.ownersOf(manager, plan.identifiers);
+    const ids = [...this.profilesOf(plan, owners)];
+    if (ids.length < 2) return;
+    await this.store.takeProfiles(manager, ids);
+    const rows = await this.mergeStore.profileRows(manager, ids);
+    if (rows.length !== ids.length) {
+      throw UserFailure.at(
+        `${plan.path}.identifiers`,
+        'the profiles of these identifiers changed meanwhile: try again',
+      );
+    }
+    if (new Set(rows.flatMap((row) => (row.user_id ? [row.user_id] : []))).size > 1) {
+      throw UserFailure.at(
+        `${plan.path}.identifiers`,
+        'the identifiers belong to profiles of different accounts, which are never merged',
+      );
+    }
+    rows.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1));
+    const [oldest, ...others] = rows.map((row) => row.id);
+    await this.merges.mergeLocked(manager, oldest, others, UPSERT_MERGE_ACTOR, 'mergeOnUpsert');
+  }
+
   // ---- lookups ----------------------------------------------------------------------------------
+
+  /** Users naming a merged profile by insider_id name its survivor instead (one statement, only when any does). */
+  private async followMerges(plans: UpsertPlan[]): Promise<void> {
+    const ids = plans.flatMap((plan) => (plan.insiderId ? [plan.insiderId] : []));
+    if (!ids.length) return;
+    const current = await this.store.currentProfileIds(this.tx.manager, ids);
+    plans.forEach((plan, i) => {
+      const survivor = plan.insiderId && current.get(plan.insiderId);
+      if (survivor && survivor !== plan.insiderId) plans[i] = { ...plan, insiderId: survivor };
+    });
+  }
 
   /** The profile a `/profile` or `/delete` body names, or null. */
   private async locate(manager: EntityManager, target: ProfileTarget): Promise<string | null> {
     if ('insiderId' in target) {
-      return (await this.store.existingProfiles(manager, [target.insiderId])).has(target.insiderId)
-        ? target.insiderId
-        : null;
+      // an insider_id of a merged profile names its survivor
+      return (await this.store.currentProfileIds(manager, [target.insiderId])).get(target.insiderId) ?? null;
     }
     const profiles = new Set((await this.store.ownersOf(manager, target.identifiers)).values());
     if (profiles.size > 1) throw badRequest('the identifiers belong to different users');
