@@ -89,6 +89,46 @@ export class AuditStore {
     return rows.map((r) => ({ ...r, occurredAt: toDate(r.occurredAt) }));
   }
 
+  /**
+   * The entries about or by any of `ids` (user_id, profile_id, resource_id, actor_id), or whose changes
+   * name one of them; oldest first. Erasure rewrites them, takeout reads them.
+   */
+  async about(manager: EntityManager, ids: readonly string[], mentions = true): Promise<AuditRow[]> {
+    const found = new Map<string, AuditRow>();
+    for (const chunk of chunked(ids, 200)) {
+      const n = chunk.length;
+      const where = ['user_id', 'profile_id', 'resource_id', 'actor_id']
+        .map((column, i) => `${column} IN (${inList(n, i * n)})`)
+        .join(' OR ');
+      const rows = await query<AuditRow & { occurredAt: Date | string }>(manager, `${SELECT} WHERE ${where}`, [
+        ...chunk,
+        ...chunk,
+        ...chunk,
+        ...chunk,
+      ]);
+      for (const r of rows) found.set(r.id, { ...r, occurredAt: toDate(r.occurredAt) });
+    }
+    if (mentions) {
+      for (const id of ids) {
+        const rows = await query<AuditRow & { occurredAt: Date | string }>(manager, `${SELECT} WHERE changes LIKE $1`, [
+          `%${id}%`,
+        ]);
+        for (const r of rows) found.set(r.id, { ...r, occurredAt: toDate(r.occurredAt) });
+      }
+    }
+    return [...found.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** Rewrites an entry's ids, actor address and changes (erasure). */
+  async rewrite(manager: EntityManager, row: AuditRow): Promise<void> {
+    await query(
+      manager,
+      `UPDATE audit_events SET actor_id = $1, actor_ip = $2, resource_id = $3, user_id = $4, profile_id = $5,
+         changes = $6 WHERE id = $7`,
+      [row.actorId, row.actorIp, row.resourceId, row.userId, row.profileId, row.changes, row.id],
+    );
+  }
+
   /** Deletes up to `limit` entries older than `before`; returns how many (the purge repeats until 0). */
   async purgeBatch(before: Date, limit: number): Promise<number> {
     const rows = await this.tx.single((manager) =>

@@ -3,7 +3,8 @@ import { EntityManager } from 'typeorm';
 import type { Actor } from '../auth/actor';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionService } from '../database/transaction.service';
-import { FieldChange } from './audit-fields';
+import { createHash, randomBytes } from 'node:crypto';
+import { classify, FieldChange } from './audit-fields';
 import { timeOrderedId } from './audit-id';
 import { AuditFilter, AuditRow, AuditStore } from './audit-store';
 
@@ -134,6 +135,32 @@ export class AuditService implements OnApplicationBootstrap, BeforeApplicationSh
     return run;
   }
 
+  /**
+   * Erasure (SPEC §10), in its transaction: every entry about, by or naming one of `ids` (accounts and
+   * profiles, merged ones too) has those ids replaced by a salted hash (the salt is random per erasure
+   * and never stored: the entries of one erasure stay linkable to each other, never to the person), the
+   * actor's address dropped when the actor is the person, and every value of an entry about the person
+   * replaced by `***` (only plain fields, such as `emailVerified`, stay). Entries still waiting in the
+   * buffer are rewritten the same way; call `flush` before the transaction so that few are. Returns how
+   * many entries were rewritten.
+   */
+  async forget(manager: EntityManager, ids: readonly string[]): Promise<number> {
+    if (!ids.length) return 0;
+    const salt = randomBytes(32);
+    const wanted = new Set(ids);
+    const pseudonym = (id: string) =>
+      `erased-${createHash('sha256').update(salt).update(id).digest('hex').slice(0, 29)}`;
+    const rows = await this.store.about(manager, ids);
+    for (const row of rows) await this.store.rewrite(manager, forgetIn(row, wanted, pseudonym));
+    this.pending = this.pending.map((row) => forgetIn(row, wanted, pseudonym));
+    return rows.length;
+  }
+
+  /** Takeout: the entries about or by the person (as stored: values masked), oldest first. */
+  about(manager: EntityManager, ids: readonly string[]): Promise<AuditRow[]> {
+    return this.store.about(manager, ids, false);
+  }
+
   list(filter: AuditFilter, take: number, skip: number): Promise<AuditRow[]> {
     return this.store.list(filter, take, skip);
   }
@@ -182,4 +209,39 @@ export class AuditService implements OnApplicationBootstrap, BeforeApplicationSh
       changes: JSON.stringify(entry.changes ?? []),
     };
   }
+}
+
+/** An entry with the ids of `ids` pseudonymised and, when it is about one of them, its values masked. */
+function forgetIn(row: AuditRow, ids: ReadonlySet<string>, pseudonym: (id: string) => string): AuditRow {
+  const swap = (id: string | null) => (id !== null && ids.has(id) ? pseudonym(id) : id);
+  const about = [row.userId, row.profileId, row.resourceId].some((id) => id !== null && ids.has(id));
+  const names = (text: string) => [...ids].some((id) => text.includes(id));
+  if (!about && !(row.actorId !== null && ids.has(row.actorId)) && !names(row.changes)) return row;
+  const scrub = (field: string, value: unknown): unknown => {
+    if (value === null || value === undefined) return null;
+    if (typeof value === 'string' && ids.has(value)) return pseudonym(value);
+    if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
+      if (value.some((v) => ids.has(v as string))) return value.map((v) => swap(v as string));
+    }
+    if (about && classify(field) !== 'plain') return '***';
+    const text = JSON.stringify(value);
+    return names(text) ? '***' : value;
+  };
+  let changes: { field: string; old: unknown; new: unknown }[];
+  try {
+    changes = JSON.parse(row.changes) as typeof changes;
+  } catch {
+    changes = [];
+  }
+  return {
+    ...row,
+    actorId: swap(row.actorId),
+    actorIp: row.actorId !== null && ids.has(row.actorId) ? null : row.actorIp,
+    resourceId: swap(row.resourceId),
+    userId: swap(row.userId),
+    profileId: swap(row.profileId),
+    changes: JSON.stringify(
+      changes.map((c) => ({ field: c.field, old: scrub(c.field, c.old), new: scrub(c.field, c.new) })),
+    ),
+  };
 }

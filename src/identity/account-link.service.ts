@@ -84,11 +84,9 @@ export class AccountLinkService implements AccountListener {
       // profile's email identifier, whatever the merge's "survivor wins" rule says about emails
       await this.store.takeProfiles(manager, [own, holder]);
       await this.store.deleteIdentifier(manager, holder, 'email', email);
-      await this.merges.mergeLocked(manager, own, [holder], MERGE_ACTOR, 'email verified by the account');
+      // mergeLocked audits the merge (identity.merged) with the actor
+      await this.merges.mergeLocked(manager, own, [holder], MERGE_ACTOR, 'email verified by the account', actor);
       await this.setEmail(manager, own, email);
-      await this.record(manager, actor, 'identity.merged', own, user.id, [
-        { field: 'mergedIds', old: null, new: [holder] },
-      ]);
       await this.record(manager, actor, 'identity.identifier_changed', own, user.id, [change('email', null, email)]);
       return;
     }

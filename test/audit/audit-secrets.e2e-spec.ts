@@ -265,6 +265,32 @@ describe('the audit trail holds no secret (SPEC §9)', () => {
     });
     expect(res.status).toBe(200);
 
+    // identity merges and erasure (#16): audited, with no secret either
+    const merged = await run(
+      'mergeIdentities',
+      `mutation { mergeIdentities(into: { email: "nosto.person@example.com" }, from: [{ email: "partner.secret@example.com" }], reason: "same person") { id } }`,
+      {},
+      admin.token,
+    );
+    await run(
+      'unmergeIdentity',
+      `mutation($id: ID!) { unmergeIdentity(mergeId: $id) { id } }`,
+      { id: merged.mergeIdentities.id },
+      admin.token,
+    );
+    await run(
+      'eraseIdentity',
+      `mutation { eraseIdentity(where: { email: "partner.secret@example.com" }, suppress: true) { id } }`,
+      {},
+      admin.token,
+    );
+    await run(
+      'deleteActiveUser',
+      `mutation($p: String!) { deleteActiveUser(password: $p) }`,
+      { p: current },
+      await signIn(),
+    );
+
     await run(
       'deleteWebhookEndpoint',
       `mutation($id: ID!) { deleteWebhookEndpoint(id: $id) { id } }`,
