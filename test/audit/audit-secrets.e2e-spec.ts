@@ -135,6 +135,7 @@ describe('the audit trail holds no secret (SPEC §9)', () => {
       `mutation($e: String!, $t: String!, $p: String!) { redeemUserPasswordResetToken(email: $e, token: $t, password: $p) { code } }`,
       { e: email, t: resetToken, p: reset },
     );
+    current = reset;
 
     // admin mutations
     const role = await run(
@@ -284,6 +285,17 @@ describe('the audit trail holds no secret (SPEC §9)', () => {
       {},
       admin.token,
     );
+    // every hash the database holds is a secret too (collected before the account closes)
+    const hashes = [
+      ...(await t.dataSource.query('SELECT password_hash AS h FROM users WHERE password_hash IS NOT NULL')),
+      ...(await t.dataSource.query('SELECT customer_token_hash AS h FROM users WHERE customer_token_hash IS NOT NULL')),
+      ...(await t.dataSource.query('SELECT token_hash AS h FROM sessions')),
+      ...(await t.dataSource.query('SELECT token_hash AS h FROM api_tokens')),
+      ...(await t.dataSource.query('SELECT token_hash AS h FROM account_tokens')),
+      ...(await t.dataSource.query('SELECT secret AS h FROM webhook_endpoints')),
+    ].map((r: { h: string }) => r.h);
+    expect(hashes.length).toBeGreaterThan(5);
+    for (const h of hashes) secrets.add(h);
     await run(
       'deleteActiveUser',
       `mutation($p: String!) { deleteActiveUser(password: $p) }`,
@@ -299,18 +311,6 @@ describe('the audit trail holds no secret (SPEC §9)', () => {
     );
     await t.app.get(AuditService).flush();
     expect(SCHEMA_MUTATIONS.filter((name) => !exercised.has(name))).toEqual([]);
-
-    // every hash the database now holds is a secret too
-    const hashes = [
-      ...(await t.dataSource.query('SELECT password_hash AS h FROM users WHERE password_hash IS NOT NULL')),
-      ...(await t.dataSource.query('SELECT customer_token_hash AS h FROM users WHERE customer_token_hash IS NOT NULL')),
-      ...(await t.dataSource.query('SELECT token_hash AS h FROM sessions')),
-      ...(await t.dataSource.query('SELECT token_hash AS h FROM api_tokens')),
-      ...(await t.dataSource.query('SELECT token_hash AS h FROM account_tokens')),
-      ...(await t.dataSource.query('SELECT secret AS h FROM webhook_endpoints')),
-    ].map((r: { h: string }) => r.h);
-    expect(hashes.length).toBeGreaterThan(5);
-    for (const h of hashes) secrets.add(h);
 
     const rows: Record<string, unknown>[] = await t.dataSource.query('SELECT * FROM audit_events');
     expect(rows.length).toBeGreaterThan(SCHEMA_MUTATIONS.length);
