@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
+import { AuditEntry, AuditService, RecordOptions } from '../audit/audit.service';
 import { Actor } from '../auth/actor';
 import { AppError } from '../common/app-error';
 import { newId } from '../database/columns';
@@ -131,6 +131,8 @@ export class IdentityMergeService {
     reason: string | null,
     /** who asked, for the audit entry (null: the system) */
     auditActor: Actor | null = null,
+    /** the partner API's: its entries are buffered like its writes', and `skip_hook` holds for the merge too */
+    audit: RecordOptions & { buffered?: boolean } = {},
   ): Promise<IdentityMergeEntity> {
     const all = [intoId, ...fromIds];
     const profiles = new Map((await this.merges.profileRows(manager, all)).map((row) => [row.id, row]));
@@ -218,7 +220,7 @@ export class IdentityMergeService {
     });
     await this.merges.insertMerge(manager, merge);
     // audited, and the `identity.merged` webhook event queued, in the merge's transaction
-    await this.audit.record(manager, {
+    const entry: AuditEntry = {
       action: 'identity.merged',
       actor: auditActor,
       resource: { type: 'identity', id: intoId },
@@ -228,7 +230,9 @@ export class IdentityMergeService {
         { field: 'mergeId', old: null, new: mergeId },
         { field: 'mergedIds', old: null, new: [...fromIds] },
       ],
-    });
+    };
+    if (audit.buffered) await this.audit.buffer(manager, [entry], audit);
+    else await this.audit.record(manager, entry);
     return merge;
   }
 

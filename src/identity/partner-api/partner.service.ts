@@ -339,7 +339,7 @@ export class PartnerService {
   /** One user, in its own transaction (with mergeOnUpsert, the profiles it spans merged first, in it). */
   private async upsertOne(plan: UpsertPlan, writer: Writer, merge = false): Promise<void> {
     const names = await this.tx.run(async (manager) => {
-      if (merge) await this.mergeProfilesOf(manager, plan, writer.actor);
+      if (merge) await this.mergeProfilesOf(manager, plan, writer);
       const one = await this.writer.writeOne(manager, plan);
       await this.audit.buffer(manager, upsertEntries(one.writes, writer.actor), writer);
       return this.writer.recordNames(manager, one.names);
@@ -372,7 +372,7 @@ export class PartnerService {
    * transaction, by the one merge there is (recorded; unmergeIdentity undoes it). Profiles of two
    * accounts are never merged: the user fails.
    */
-  private async mergeProfilesOf(manager: EntityManager, plan: UpsertPlan, actor: Actor): Promise<void> {
+  private async mergeProfilesOf(manager: EntityManager, plan: UpsertPlan, writer: Writer): Promise<void> {
     const owners = await this.store.ownersOf(manager, plan.identifiers);
     const ids = [...this.profilesOf(plan, owners)];
     if (ids.length < 2) return;
@@ -392,7 +392,10 @@ export class PartnerService {
     }
     rows.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1));
     const [oldest, ...others] = rows.map((row) => row.id);
-    await this.merges.mergeLocked(manager, oldest, others, UPSERT_MERGE_ACTOR, 'mergeOnUpsert', actor);
+    await this.merges.mergeLocked(manager, oldest, others, UPSERT_MERGE_ACTOR, 'mergeOnUpsert', writer.actor, {
+      buffered: true,
+      skipWebhooks: writer.skipWebhooks,
+    });
   }
 
   // ---- lookups ----------------------------------------------------------------------------------
