@@ -4,14 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrowserContext, chromium, Locator, Page } from 'playwright-core';
 import { Permission } from '../../src/auth/permissions';
-import { AUTH_FAILED } from '../../src/auth/auth.service';
+import { AUTH_FAILED, AuthService } from '../../src/auth/auth.service';
 import { SessionEntity } from '../../src/auth/session.entity';
 import { CONSOLE_NOT_BUILT, consoleDir, repositoryRoot } from '../../src/console/console.module';
 import { newId } from '../../src/database/columns';
+import { OutboxWorker } from '../../src/outbox/outbox.worker';
 import { UserEntity } from '../../src/user/user.entity';
 import { seedRole, seedUser } from '../helpers/factories';
 import { startTestApp, TestApp } from '../helpers/test-app';
-import { verifyEmail } from '../helpers/account-mail';
+import { linkOf, verifyEmail } from '../helpers/account-mail';
+import { TestSmtp } from '../helpers/smtp';
 
 /**
  * The admin console (SPEC §11) in a real browser: Debian's Chromium driven by playwright-core, against
@@ -31,6 +33,7 @@ const ci = !!process.env.CI;
 if (missing.length > 0 && !ci)
   process.stderr.write(`\nThe console's browser test is skipped: ${missing.join('; ')}\n\n`);
 
+const PUBLIC_URL = 'https://accounts.shop.example';
 const ADMIN = { email: 'admin@console.test', password: 'a long admin passphrase 42' };
 const JANE = { email: 'jane.doe@example.com', password: 'jane has a long passphrase' };
 const TOKENS_ONLY = { email: 'integrations@console.test', password: 'integrations passphrase 42' };
@@ -39,6 +42,7 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
 
 (missing.length > 0 && !ci ? describe.skip : describe)('the admin console in a browser (SPEC §11)', () => {
   let t: TestApp;
+  let smtp: TestSmtp;
   let base: string;
   let profile: string;
   let context: BrowserContext;
@@ -62,6 +66,26 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     await page.getByRole('button', { name: 'Sign in' }).click();
   }
 
+  /** Presses Tab until the focus is on `name` (a control's text or label): what a keyboard user does. */
+  async function tabTo(name: string, limit = 60) {
+    for (let i = 0; i < limit; i++) {
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(() => {
+        const el = document.activeElement;
+        return (el?.labels?.[0]?.textContent ?? el?.textContent ?? '').trim();
+      });
+      if (focused === name) return;
+    }
+    throw new Error(`${limit} presses of Tab did not reach "${name}"`);
+  }
+
+  /** The focused control's outline: the visible focus ring. */
+  const focusRing = () =>
+    page.evaluate(() => {
+      const style = getComputedStyle(document.activeElement);
+      return `${style.outlineStyle} ${style.outlineWidth}`;
+    });
+
   async function signOut() {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to the console' }).waitFor();
@@ -74,7 +98,16 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
       : mkdtempSync(join(tmpdir(), 'console-screens-'));
     mkdirSync(shots, { recursive: true });
 
-    t = await startTestApp({ env: { BOOTSTRAP_ADMIN_EMAIL: ADMIN.email, BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password } });
+    smtp = await TestSmtp.start();
+    t = await startTestApp({
+      env: {
+        BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
+        BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
+        SMTP_URL: smtp.url,
+        PUBLIC_URL,
+        MAIL_FROM: 'Shop <accounts@shop.example>',
+      },
+    });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
 
@@ -207,6 +240,7 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     if (profile) rmSync(profile, { recursive: true, force: true });
     if (shots && !process.env.UPDATE_SCREENSHOTS) rmSync(shots, { recursive: true, force: true });
     await t?.close();
+    await smtp?.close();
   });
 
   it('refuses a customer at sign-in, says why, ends the session it was given and keeps what was typed', async () => {
@@ -228,11 +262,21 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     await expectText(page.getByRole('alert'), AUTH_FAILED);
   });
 
-  it('signs the admin in (token in sessionStorage, no cookie) and pages 10,000 customers 25 at a time', async () => {
+  it('signs the admin in with the keyboard alone (token in sessionStorage, no cookie) and pages 10,000 customers 25 at a time', async () => {
+    await page.reload(); // a fresh form, the focus at the top of the page
+    await page.getByRole('heading', { name: 'Sign in to the console' }).waitFor();
+    expect(await page.getByLabel('Email').inputValue()).toBe('');
+    await tabTo('Email', 3);
+    await page.keyboard.type(ADMIN.email);
+    await tabTo('Password', 1);
+    expect(await focusRing()).toBe('solid 3px');
+    await page.keyboard.type(ADMIN.password);
+    await tabTo('Sign in', 1);
+    expect(await focusRing()).toBe('solid 3px');
     const firstPage = page.waitForResponse(
       (r) => r.url().endsWith('/graphql') && (r.request().postData() ?? '').includes('ConsoleCustomers'),
     );
-    await signIn(ADMIN.email, ADMIN.password);
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Customers' }).waitFor();
     const answer = (await (await firstPage).json()) as { data: { users: unknown[]; usersCount: number } };
     expect(answer.data.users).toHaveLength(25);
@@ -285,6 +329,66 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     await shoot('customer', { fullPage: true });
   });
 
+  it("shows the customer's sessions and signs them out of every one", async () => {
+    // Jane signs in on her phone
+    const signedIn = await t
+      .http()
+      .post('/graphql')
+      .set({ 'content-type': 'application/json', 'user-agent': 'ShopApp/2.1 (iPhone; iOS 18.1)' })
+      .send({
+        query: `mutation($e: String!, $p: String!) { authenticateUserWithPassword(email: $e, password: $p) {
+          ... on UserAuthenticationWithPasswordSuccess { sessionToken } } }`,
+        variables: { e: JANE.email, p: JANE.password },
+      });
+    const janeSession = signedIn.body.data.authenticateUserWithPassword.sessionToken as string;
+    expect((await t.gql('{ authenticatedItem { id } }', {}, janeSession)).data.authenticatedItem).toEqual({
+      id: janeId,
+    });
+    await page.reload();
+    const account = page.getByRole('region', { name: 'Account' });
+    await expectText(account, 'Email verified');
+    expect(await account.locator('dt:has-text("Email verified") + dd').textContent()).toBe('Yes');
+
+    const sessions = page.getByRole('region', { name: /^Sessions/ });
+    await expectText(sessions, 'Sessions (1)');
+    expect(await sessions.getByRole('list', { name: 'Sessions of this user' }).textContent()).toContain(
+      'ShopApp/2.1 (iPhone; iOS 18.1)',
+    );
+    await sessions.getByRole('button', { name: 'Sign out of every session' }).click();
+    await expectText(sessions, 'End 1 session?');
+    await sessions.getByRole('button', { name: 'Yes, sign out everywhere' }).click();
+    await expectText(sessions.getByRole('status'), 'Signed out of 1 session.');
+    await expectText(sessions, 'Not signed in anywhere.');
+    expect((await t.gql('{ authenticatedItem { id } }', {}, janeSession)).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('sends the customer a reset link, with the keyboard, and the mail arrives', async () => {
+    await page.getByRole('button', { name: 'Sign out of every session' }).waitFor({ state: 'detached' });
+    await page.getByRole('heading', { level: 1, name: 'Jane Doe' }).focus();
+    await tabTo('Send reset link');
+    expect(await focusRing()).toBe('solid 3px');
+    await page.keyboard.press('Enter');
+    const password = page.getByRole('region', { name: 'Password' });
+    await expectText(password.getByRole('status'), `A reset link is on its way to ${JANE.email}.`);
+
+    // the mail goes out through the outbox (the test app does not poll it) to the test SMTP server
+    await t.app.get(AuthService).idle();
+    const before = smtp.mails.length;
+    const delivered = await t.app.get(OutboxWorker).runOnce();
+    await smtp.waitFor(before + delivered.sent);
+    const mails = smtp.mails.slice(before).filter((m) => m.to === JANE.email && m.subject === 'Reset your password');
+    expect(mails).toHaveLength(1);
+    const link = linkOf(mails[0].text!);
+    expect(`${link.origin}${link.pathname}`).toBe(`${PUBLIC_URL}/account/reset-password`);
+    expect(link.searchParams.get('email')).toBe(JANE.email);
+    const check = await t.gql(
+      `query($e: String!, $k: String!) { validateUserPasswordResetToken(email: $e, token: $k) { code } }`,
+      { e: JANE.email, k: link.searchParams.get('token') },
+    );
+    expect(check.errors).toBeUndefined();
+    expect(check.data.validateUserPasswordResetToken).toBeNull(); // the link works
+  });
+
   it("shows the API's error next to the field and keeps what was typed", async () => {
     const phone = page.getByLabel('Phone');
     await phone.fill('12ab');
@@ -302,6 +406,24 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     await page.getByRole('button', { name: 'Save account' }).click();
     await expectText(status(), 'The account was saved.');
     await waitForValue(phone, '+358507654321'); // the form shows what the service stored
+  });
+
+  it('keeps what was typed when the service cannot be reached, and saves it once it can', async () => {
+    const name = page.getByLabel('Name', { exact: true });
+    await page.route('**/graphql', (route) =>
+      (route.request().postData() ?? '').includes('ConsoleUpdateCustomer') ? route.abort() : route.continue(),
+    );
+    await name.fill('Jane Q. Doe');
+    await page.getByRole('button', { name: 'Save account' }).click();
+    await expectText(page.getByRole('alert'), 'The service could not be reached. Check the connection and try again.');
+    expect(await name.inputValue()).toBe('Jane Q. Doe');
+    await page.unroute('**/graphql');
+
+    await page.getByRole('button', { name: 'Save account' }).click();
+    await expectText(status(), 'The account was saved.');
+    await page.getByRole('heading', { level: 1, name: 'Jane Q. Doe' }).waitFor();
+    const api = await t.gql(`{ user(where: { email: "${JANE.email}" }) { name } }`, {}, adminToken);
+    expect(api.data.user.name).toBe('Jane Q. Doe');
   });
 
   it('shows a group with its members and checks its metadata JSON before sending it', async () => {
@@ -333,6 +455,30 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     expect(await page.locator('tbody').getByRole('link').allTextContents()).toEqual([JANE.email]);
     await page.getByLabel('Customer group').selectOption({ label: 'Wholesale' });
     await expectText(page.locator('tbody'), 'No one matches these filters.');
+    await page.getByLabel('Customer group').selectOption({ label: 'Any group' });
+    await expectText(pagerRange(), `1–25 of ${TOTAL}`);
+  });
+
+  it('shows whether each email is verified, and filters by it', async () => {
+    await page.getByLabel('Verification').selectOption({ label: 'Email verified' });
+    await expectText(pagerRange(), '1–1 of 1');
+    await settled();
+    expect(page.url()).toContain('verified=yes');
+    const row = page.locator('tbody tr');
+    expect(await row.getByRole('link').allTextContents()).toEqual([JANE.email]);
+    expect(await row.locator('td[data-label="Email verified"]').allTextContents()).toEqual(['Verified']);
+
+    await page.getByLabel('Verification').selectOption({ label: 'Email not verified' });
+    await expectText(pagerRange(), `1–25 of ${(BULK + 2).toLocaleString('en')}`);
+    await settled();
+    expect(new Set(await row.locator('td[data-label="Email verified"]').allTextContents())).toEqual(
+      new Set(['Not verified']),
+    );
+    // with a group chosen too
+    await page.getByLabel('Customer group').selectOption({ label: 'VIP' });
+    await expectText(page.locator('tbody'), 'No one matches these filters.');
+    await page.getByLabel('Verification').selectOption({ label: 'Verified or not' });
+    await expectText(pagerRange(), '1–1 of 1');
     await page.getByLabel('Customer group').selectOption({ label: 'Any group' });
     await expectText(pagerRange(), `1–25 of ${TOTAL}`);
   });
@@ -418,7 +564,16 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
 
     await page.setViewportSize({ width: 390, height: 844 });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await expectText(page.locator('tbody tr td[data-label="Email"]').first(), '@');
     await shoot('customers-390');
+
+    await page.getByRole('searchbox', { name: 'Search' }).fill(JANE.email);
+    await expectText(pagerRange(), '1–1 of 1');
+    await page.getByRole('link', { name: JANE.email }).click();
+    await page.getByRole('heading', { level: 1, name: 'Jane Q. Doe' }).waitFor();
+    await expectText(page.getByRole('region', { name: /^Sessions/ }), 'Not signed in anywhere.');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shoot('customer-390', { fullPage: true });
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 

@@ -21,6 +21,7 @@ graphql(`
     email
     name
     hasAccount
+    emailVerified
     createdAt
     role {
       id
@@ -39,9 +40,9 @@ const GroupOptions = graphql(`
 `);
 
 /**
- * The members of one group. CustomerGroup.users has no paging or filter in today's schema, so with a
- * group chosen the members are loaded in one request and searched and paged here; once the field takes
- * `where`/`take`/`skip` (as Openfront's does), this becomes a server-side page like the list above.
+ * The members of one group. CustomerGroup.users takes `where`/`take`/`skip` but CustomerGroup.usersCount
+ * takes no `where`, so a filtered page could not say how many match: with a group chosen the members
+ * (at most 1,000, the field's cap) are loaded in one request and searched, filtered and paged here.
  */
 const GroupMembers = graphql(`
   query ConsoleGroupMembers($id: ID!) {
@@ -66,6 +67,11 @@ const SEARCH_IN = [
   { value: 'email', label: 'Email' },
   { value: 'name', label: 'Name' },
 ];
+const VERIFICATION = [
+  { value: '', label: 'Verified or not' },
+  { value: 'yes', label: 'Email verified' },
+  { value: 'no', label: 'Email not verified' },
+];
 const KINDS = [
   { value: '', label: 'Everyone' },
   { value: 'customers', label: 'Customers (no role)' },
@@ -76,6 +82,7 @@ interface Filters {
   q: string;
   in: 'email' | 'name';
   kind: '' | 'customers' | 'staff';
+  verified: '' | 'yes' | 'no';
   group: string;
   sort: string;
   size: number;
@@ -86,10 +93,12 @@ function readFilters(query: URLSearchParams): Filters {
   const size = query.get('size') ?? '25';
   const page = Number.parseInt(query.get('page') ?? '1', 10);
   const kind = query.get('kind');
+  const verified = query.get('verified');
   return {
     q: query.get('q') ?? '',
     in: query.get('in') === 'name' ? 'name' : 'email',
     kind: kind === 'customers' || kind === 'staff' ? kind : '',
+    verified: verified === 'yes' || verified === 'no' ? verified : '',
     group: query.get('group') ?? '',
     sort: query.get('sort') && query.get('sort')! in SORTS ? query.get('sort')! : 'newest',
     size: PAGE_SIZES.includes(size) ? Number(size) : 25,
@@ -102,6 +111,7 @@ function toQuery(f: Filters) {
     q: f.q.trim(),
     in: f.in === 'email' ? undefined : f.in,
     kind: f.kind,
+    verified: f.verified,
     group: f.group,
     sort: f.sort === 'newest' ? undefined : f.sort,
     size: f.size === 25 ? undefined : f.size,
@@ -135,8 +145,9 @@ export function CustomersPage() {
     const text = filters.q.trim();
     if (text) w[filters.in] = { contains: text };
     if (filters.kind) w.hasRole = filters.kind === 'staff';
+    if (filters.verified) w.emailVerified = filters.verified === 'yes';
     return w;
-  }, [filters.q, filters.in, filters.kind]);
+  }, [filters.q, filters.in, filters.kind, filters.verified]);
 
   const groups = useQuery(GroupOptions, {});
   const list = useQuery(
@@ -155,7 +166,8 @@ export function CustomersPage() {
     const kept = all.filter(
       (u) =>
         (!text || (u[filters.in] ?? '').toLowerCase().includes(text)) &&
-        (!filters.kind || (filters.kind === 'staff') === !!u.role),
+        (!filters.kind || (filters.kind === 'staff') === !!u.role) &&
+        (!filters.verified || (filters.verified === 'yes') === u.emailVerified),
     );
     const [key] = Object.entries(SORTS[filters.sort].orderBy[0])[0] as [keyof (typeof kept)[number], string];
     const direction = SORTS[filters.sort].orderBy[0][key as keyof UserOrderByInput] === 'desc' ? -1 : 1;
@@ -167,6 +179,7 @@ export function CustomersPage() {
     filters.q,
     filters.in,
     filters.kind,
+    filters.verified,
     filters.sort,
     filters.page,
     filters.size,
@@ -216,6 +229,12 @@ export function CustomersPage() {
           options={KINDS}
         />
         <SelectField
+          label="Verification"
+          value={filters.verified}
+          onValue={(v) => set({ verified: v as Filters['verified'] })}
+          options={VERIFICATION}
+        />
+        <SelectField
           label="Order"
           value={filters.sort}
           onValue={(sort) => set({ sort })}
@@ -248,13 +267,14 @@ export function CustomersPage() {
                   <th scope="col">Name</th>
                   <th scope="col">Role</th>
                   <th scope="col">Can sign in</th>
+                  <th scope="col">Email verified</th>
                   <th scope="col">Created</th>
                 </tr>
               </thead>
               <tbody>
                 {rows.users.length === 0 ? (
                   <tr>
-                    <td colSpan={5}>No one matches these filters.</td>
+                    <td colSpan={6}>No one matches these filters.</td>
                   </tr>
                 ) : (
                   rows.users.map((u) => (
@@ -265,6 +285,7 @@ export function CustomersPage() {
                       <td data-label="Name">{u.name || '—'}</td>
                       <td data-label="Role">{u.role?.name ?? 'Customer'}</td>
                       <td data-label="Can sign in">{u.hasAccount ? 'Yes' : 'No (no password)'}</td>
+                      <td data-label="Email verified">{u.emailVerified ? 'Verified' : 'Not verified'}</td>
                       <td data-label="Created">{formatDate(u.createdAt)}</td>
                     </tr>
                   ))
