@@ -79,6 +79,20 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     throw new Error(`${limit} presses of Tab did not reach "${name}"`);
   }
 
+  /** Form controls and buttons of the page that have no accessible name (label, aria-label, text). */
+  const unlabelled = () =>
+    page.evaluate(() =>
+      [...document.querySelectorAll('input, select, textarea, button')]
+        .filter(
+          (el: any) =>
+            !(el.labels?.length > 0) &&
+            !el.getAttribute('aria-label') &&
+            !el.getAttribute('aria-labelledby') &&
+            !(el.tagName === 'BUTTON' && el.textContent.trim()),
+        )
+        .map((el: any) => el.outerHTML),
+    );
+
   /** The focused control's outline: the visible focus ring. */
   const focusRing = () =>
     page.evaluate(() => {
@@ -247,6 +261,7 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     await page.goto(`${base}/admin`);
     await expect(page.getByRole('heading', { name: 'Sign in to the console' }).isVisible()).resolves.toBe(true);
     await shoot('sign-in');
+    expect(await unlabelled()).toEqual([]);
 
     await signIn(JANE.email, JANE.password);
     const alert = page.getByRole('alert');
@@ -326,7 +341,6 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     expect(await groups.getByRole('link').allTextContents()).toEqual(['VIP']);
     const api = await t.gql(`{ user(where: { email: "${JANE.email}" }) { customerGroups { name } } }`, {}, adminToken);
     expect(api.data.user.customerGroups).toEqual([{ name: 'VIP' }]);
-    await shoot('customer', { fullPage: true });
   });
 
   it("shows the customer's sessions and signs them out of every one", async () => {
@@ -354,6 +368,7 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     expect(await sessions.getByRole('list', { name: 'Sessions of this user' }).textContent()).toContain(
       'ShopApp/2.1 (iPhone; iOS 18.1)',
     );
+    await shoot('customer', { fullPage: true });
     await sessions.getByRole('button', { name: 'Sign out of every session' }).click();
     await expectText(sessions, 'End 1 session?');
     await sessions.getByRole('button', { name: 'Yes, sign out everywhere' }).click();
@@ -460,7 +475,7 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
   });
 
   it('shows whether each email is verified, and filters by it', async () => {
-    await page.getByLabel('Verification').selectOption({ label: 'Email verified' });
+    await page.getByLabel('Verification').selectOption({ label: 'Verified' });
     await expectText(pagerRange(), '1–1 of 1');
     await settled();
     expect(page.url()).toContain('verified=yes');
@@ -468,7 +483,7 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     expect(await row.getByRole('link').allTextContents()).toEqual([JANE.email]);
     expect(await row.locator('td[data-label="Email verified"]').allTextContents()).toEqual(['Verified']);
 
-    await page.getByLabel('Verification').selectOption({ label: 'Email not verified' });
+    await page.getByLabel('Verification').selectOption({ label: 'Not verified' });
     await expectText(pagerRange(), `1–25 of ${(BULK + 2).toLocaleString('en')}`);
     await settled();
     expect(new Set(await row.locator('td[data-label="Email verified"]').allTextContents())).toEqual(
@@ -477,7 +492,7 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     // with a group chosen too
     await page.getByLabel('Customer group').selectOption({ label: 'VIP' });
     await expectText(page.locator('tbody'), 'No one matches these filters.');
-    await page.getByLabel('Verification').selectOption({ label: 'Verified or not' });
+    await page.getByLabel('Verification').selectOption({ label: 'Any' });
     await expectText(pagerRange(), '1–1 of 1');
     await page.getByLabel('Customer group').selectOption({ label: 'Any group' });
     await expectText(pagerRange(), `1–25 of ${TOTAL}`);
@@ -548,7 +563,7 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     });
   });
 
-  it('is keyboard-usable (skip link, visible focus) and readable at 390 px', async () => {
+  it('is keyboard-usable (skip link, visible focus), every control labelled, and readable at 390 px', async () => {
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Customers' }).click();
     await expectText(pagerRange(), `of ${TOTAL}`);
     await page.reload(); // the focus starts at the top of the page, as for someone arriving
@@ -562,6 +577,8 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     });
     expect(ring).toBe('solid 3px');
 
+    expect(await unlabelled()).toEqual([]);
+
     await page.setViewportSize({ width: 390, height: 844 });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await expectText(page.locator('tbody tr td[data-label="Email"]').first(), '@');
@@ -573,6 +590,7 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     await page.getByRole('heading', { level: 1, name: 'Jane Q. Doe' }).waitFor();
     await expectText(page.getByRole('region', { name: /^Sessions/ }), 'Not signed in anywhere.');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await unlabelled()).toEqual([]);
     await shoot('customer-390', { fullPage: true });
     await page.setViewportSize({ width: 1280, height: 900 });
   });

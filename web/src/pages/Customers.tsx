@@ -68,9 +68,9 @@ const SEARCH_IN = [
   { value: 'name', label: 'Name' },
 ];
 const VERIFICATION = [
-  { value: '', label: 'Verified or not' },
-  { value: 'yes', label: 'Email verified' },
-  { value: 'no', label: 'Email not verified' },
+  { value: '', label: 'Any' },
+  { value: 'yes', label: 'Verified' },
+  { value: 'no', label: 'Not verified' },
 ];
 const KINDS = [
   { value: '', label: 'Everyone' },
@@ -204,7 +204,7 @@ export function CustomersPage() {
           type="search"
           value={typed}
           onValue={setTyped}
-          placeholder={filters.in === 'email' ? 'part of an email address' : 'part of a name'}
+          placeholder={filters.in === 'email' ? 'part of an email' : 'part of a name'}
           hint="Ignores case."
         />
         <SelectField
