@@ -39,19 +39,21 @@ const GroupOptions = graphql(`
   }
 `);
 
-/**
- * The members of one group. CustomerGroup.users takes `where`/`take`/`skip` but CustomerGroup.usersCount
- * takes no `where`, so a filtered page could not say how many match: with a group chosen the members
- * (at most 1,000, the field's cap) are loaded in one request and searched, filtered and paged here.
- */
+/** With a group chosen: one page of its members matching the same filters, and how many match. */
 const GroupMembers = graphql(`
-  query ConsoleGroupMembers($id: ID!) {
+  query ConsoleGroupMembers(
+    $id: ID!
+    $where: UserWhereInput!
+    $take: Int!
+    $skip: Int!
+    $orderBy: [UserOrderByInput!]
+  ) {
     customerGroup(where: { id: $id }) {
       id
-      usersCount
-      users {
+      users(where: $where, take: $take, skip: $skip, orderBy: $orderBy) {
         ...ConsoleCustomerRow
       }
+      usersCount(where: $where)
     }
   }
 `);
@@ -150,42 +152,18 @@ export function CustomersPage() {
   }, [filters.q, filters.in, filters.kind, filters.verified]);
 
   const groups = useQuery(GroupOptions, {});
-  const list = useQuery(
-    Customers,
-    { where, take: filters.size, skip: (filters.page - 1) * filters.size, orderBy: SORTS[filters.sort].orderBy },
-    { skip: !!filters.group },
-  );
-  const members = useQuery(GroupMembers, { id: filters.group }, { skip: !filters.group });
+  const page = {
+    where,
+    take: filters.size,
+    skip: (filters.page - 1) * filters.size,
+    orderBy: SORTS[filters.sort].orderBy,
+  };
+  const list = useQuery(Customers, page, { skip: !!filters.group });
+  const members = useQuery(GroupMembers, { id: filters.group, ...page }, { skip: !filters.group });
 
-  // with a group chosen: the same filters, applied to its members here (see GroupMembers)
-  const rows = useMemo(() => {
-    if (!filters.group) return { users: list.data?.users, total: list.data?.usersCount };
-    const all = members.data?.customerGroup?.users;
-    if (!all) return { users: undefined, total: undefined };
-    const text = filters.q.trim().toLowerCase();
-    const kept = all.filter(
-      (u) =>
-        (!text || (u[filters.in] ?? '').toLowerCase().includes(text)) &&
-        (!filters.kind || (filters.kind === 'staff') === !!u.role) &&
-        (!filters.verified || (filters.verified === 'yes') === u.emailVerified),
-    );
-    const [key] = Object.entries(SORTS[filters.sort].orderBy[0])[0] as [keyof (typeof kept)[number], string];
-    const direction = SORTS[filters.sort].orderBy[0][key as keyof UserOrderByInput] === 'desc' ? -1 : 1;
-    kept.sort((a, b) => String(a[key] ?? '').localeCompare(String(b[key] ?? '')) * direction);
-    const start = (filters.page - 1) * filters.size;
-    return { users: kept.slice(start, start + filters.size), total: kept.length };
-  }, [
-    filters.group,
-    filters.q,
-    filters.in,
-    filters.kind,
-    filters.verified,
-    filters.sort,
-    filters.page,
-    filters.size,
-    list.data,
-    members.data,
-  ]);
+  const rows = filters.group
+    ? { users: members.data?.customerGroup?.users ?? undefined, total: members.data?.customerGroup?.usersCount }
+    : { users: list.data?.users ?? undefined, total: list.data?.usersCount };
 
   const active = filters.group ? members : list;
   const groupMissing = !!filters.group && members.data && !members.data.customerGroup;
@@ -254,7 +232,7 @@ export function CustomersPage() {
           That customer group no longer exists.
         </p>
       )}
-      {rows.users === undefined && !active.error ? (
+      {rows.users === undefined && !active.error && !groupMissing ? (
         <Loading what="Loading customers" />
       ) : rows.users ? (
         <>
