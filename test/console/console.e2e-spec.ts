@@ -473,6 +473,27 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     await shoot('customer-group');
   });
 
+  it('pages the members of a group of 10,000 on the service', async () => {
+    await page.getByRole('link', { name: 'Customer groups' }).first().click();
+    await page.getByRole('heading', { level: 1, name: 'Customer groups' }).waitFor();
+    const newsletter = page.waitForResponse(
+      (r) => r.url().endsWith('/graphql') && (r.request().postData() ?? '').includes('ConsoleGroup('),
+    );
+    await page.getByRole('link', { name: 'Newsletter' }).click();
+    const answer = (await (await newsletter).json()) as { data: { customerGroup: { users: unknown[] } } };
+    expect(answer.data.customerGroup.users).toHaveLength(25); // one page asked for, not the 10,000
+    const members = page.getByRole('region', { name: /Members/ });
+    await expectText(members.getByRole('heading'), `Members (${BULK.toLocaleString('en')})`);
+    await expectText(pagerRange(), `1–25 of ${BULK.toLocaleString('en')}`);
+    expect(await members.locator('tbody').getByRole('link').first().textContent()).toBe('customer00000@shop.example');
+    await members.getByRole('button', { name: 'Last page' }).click();
+    await expectText(pagerRange(), `9,976–10,000 of ${BULK.toLocaleString('en')}`);
+    await settled();
+    const last = await members.locator('tbody').getByRole('link').allTextContents();
+    expect(last).toHaveLength(25);
+    expect([last[0], last.at(-1)]).toEqual(['customer09975@shop.example', 'customer09999@shop.example']);
+  });
+
   it('filters the customers by group', async () => {
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Customers' }).click();
     await page.getByLabel('Customer group').selectOption({ label: 'VIP' });
