@@ -37,9 +37,10 @@ if (missing.length > 0 && !ci)
 const PUBLIC_URL = 'https://accounts.shop.example';
 const ADMIN = { email: 'admin@console.test', password: 'a long admin passphrase 42' };
 const JANE = { email: 'jane.doe@example.com', password: 'jane has a long passphrase' };
+const READER = { email: 'reader@console.test', password: 'a reader passphrase 42' };
 const TOKENS_ONLY = { email: 'integrations@console.test', password: 'integrations passphrase 42' };
 const BULK = 10_000;
-const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin, Jane, the integrations user
+const TOTAL = (BULK + 4).toLocaleString('en'); // the bulk customers, the admin, Jane, the integrations user, the reader
 
 (missing.length > 0 && !ci ? describe.skip : describe)('the admin console in a browser (SPEC §11)', () => {
   let t: TestApp;
@@ -226,6 +227,12 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     await verifyEmail(t, JANE.email, janeSession);
     await t.gql(`mutation { endSession }`, {}, janeSession);
     await seedUser(t, {
+      email: READER.email,
+      name: 'Read-only support',
+      password: READER.password,
+      role: await seedRole(t, [Permission.CanReadUsers], 'Read-only support'),
+    });
+    await seedUser(t, {
       email: TOKENS_ONLY.email,
       name: 'Integrations',
       password: TOKENS_ONLY.password,
@@ -306,7 +313,7 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     await page.getByRole('heading', { name: 'Customers' }).waitFor();
     const answer = (await (await firstPage).json()) as { data: { users: unknown[]; usersCount: number } };
     expect(answer.data.users).toHaveLength(25);
-    expect(answer.data.usersCount).toBe(BULK + 3);
+    expect(answer.data.usersCount).toBe(BULK + 4);
 
     expect(await page.evaluate(() => document.cookie)).toBe('');
     expect(await page.evaluate(() => Object.keys(window.sessionStorage))).toEqual(['identity-hub.console.session']);
@@ -326,7 +333,7 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     await jump.press('Enter');
     await expectText(pagerRange(), `10,001–${TOTAL} of ${TOTAL}`);
     await settled();
-    expect(await page.locator('tbody tr').count()).toBe(3);
+    expect(await page.locator('tbody tr').count()).toBe(4);
   });
 
   it('finds a customer by email (any case) and opens their page', async () => {
@@ -531,7 +538,7 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     expect(await row.locator('td[data-label="Email verified"]').allTextContents()).toEqual(['Verified']);
 
     await page.getByLabel('Verification').selectOption({ label: 'Not verified' });
-    await expectText(pagerRange(), `1–25 of ${(BULK + 2).toLocaleString('en')}`);
+    await expectText(pagerRange(), `1–25 of ${(BULK + 3).toLocaleString('en')}`);
     await settled();
     expect(new Set(await row.locator('td[data-label="Email verified"]').allTextContents())).toEqual(
       new Set(['Not verified']),
@@ -654,6 +661,19 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     expect(navigation).toEqual(['API tokens']);
     await page.goto(`${base}/admin/customers`);
     await page.getByRole('heading', { level: 1, name: 'Not available to your role' }).waitFor();
+    await signOut();
+
+    // canReadUsers alone: the customer's page, without any action
+    await signIn(READER.email, READER.password);
+    await page.getByRole('heading', { level: 1, name: 'Customers' }).waitFor();
+    await page.goto(`${base}/admin/customers/${janeId}`);
+    await page.getByRole('heading', { level: 1, name: 'Jane Q. Doe' }).waitFor();
+    const email = page.getByRole('region', { name: 'Account' }).getByLabel('Email');
+    await waitForValue(email, JANE.email);
+    expect(await email.getAttribute('readonly')).not.toBeNull(); // shown, not editable
+    const sections = await page.getByRole('heading', { level: 2 }).allTextContents();
+    expect(sections).toEqual(['Account', 'Addresses (1)', 'Role', 'Customer groups']);
+    expect(await page.getByRole('button').allTextContents()).toEqual(['Sign out']);
     await signOut();
   });
 
