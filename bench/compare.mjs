@@ -13,6 +13,9 @@ if (!fileA || !fileB) {
 const read = (file) => {
   const result = JSON.parse(readFileSync(file, 'utf8'));
   if (result.version !== 1 || !Array.isArray(result.scenarios)) throw new Error(`${file} is not a bench result`);
+  for (const s of result.scenarios) {
+    if (s.cpuMsPerRequest === undefined && s.cpu?.server && s.rps) s.cpuMsPerRequest = (s.cpu.server * 1000) / s.rps;
+  }
   return result;
 };
 const a = read(fileA);
@@ -20,6 +23,8 @@ const b = read(fileB);
 
 const num = (n) => (n === null || n === undefined ? '—' : Math.round(n).toLocaleString('en-US'));
 const ms = (n) => (n === null || n === undefined ? '—' : n < 10 ? n.toFixed(1) : String(Math.round(n)));
+/** server CPU ms per request (older results have none: computed from the CPU share and req/s when there) */
+const cpu = (n) => (n === null || n === undefined ? '—' : n.toFixed(2));
 const pct = (r) => (r === null || r === undefined ? '—' : `${(r * 100).toFixed(1)} %`);
 function change(x, y, lowerIsBetter = false) {
   if (!x || y === null || y === undefined) return '';
@@ -42,8 +47,8 @@ for (const key of ['profiles', 'connections', 'engine']) {
   if (a[key] !== b[key]) lines.push(`Note: the runs differ in ${key} (${a[key]} vs ${b[key]}).`);
 }
 lines.push(
-  '| scenario | req/s A → B | p50 ms A → B | p99 ms A → B | vs PATCH floor A → B | vs GraphQL floor A → B | errors A / B |',
-  '| --- | --- | --- | --- | --- | --- | ---: |',
+  '| scenario | req/s A → B | p50 ms A → B | p99 ms A → B | vs PATCH floor A → B | vs GraphQL floor A → B | server CPU ms per request A → B | errors A / B |',
+  '| --- | --- | --- | --- | --- | --- | --- | ---: |',
 );
 const ids = [...new Set([...a.scenarios, ...b.scenarios].map((s) => s.id))];
 for (const id of ids) {
@@ -54,7 +59,7 @@ for (const id of ids) {
   if ((x ?? y).batch) {
     lines.push(
       `| ${name} | — | ${ms(x?.medianMs)} → ${ms(y?.medianMs)}${change(x?.medianMs, y?.medianMs, true)} (median) | ` +
-        `${ms(x?.maxMs)} → ${ms(y?.maxMs)} (slowest) | — | — | ${errors} |`,
+        `${ms(x?.maxMs)} → ${ms(y?.maxMs)} (slowest) | — | — | ${cpu(x?.cpuMsPerRequest)} → ${cpu(y?.cpuMsPerRequest)}${change(x?.cpuMsPerRequest, y?.cpuMsPerRequest, true)} | ${errors} |`,
     );
     continue;
   }
@@ -64,6 +69,7 @@ for (const id of ids) {
       `${ms(x?.latencyMs.p99)} → ${ms(y?.latencyMs.p99)}${change(x?.latencyMs.p99, y?.latencyMs.p99, true)} | ` +
       `${(x ?? y).floor ? '' : `${pct(x?.ratio?.patchFloor)} → ${pct(y?.ratio?.patchFloor)}${points(x?.ratio?.patchFloor, y?.ratio?.patchFloor)}`} | ` +
       `${(x ?? y).graphql ? `${pct(x?.ratio?.graphqlFloor)} → ${pct(y?.ratio?.graphqlFloor)}${points(x?.ratio?.graphqlFloor, y?.ratio?.graphqlFloor)}` : ''} | ` +
+      `${cpu(x?.cpuMsPerRequest)} → ${cpu(y?.cpuMsPerRequest)}${change(x?.cpuMsPerRequest, y?.cpuMsPerRequest, true)} | ` +
       `${errors} |`,
   );
 }

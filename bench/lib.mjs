@@ -27,13 +27,13 @@ export function freePort() {
 
 /**
  * Starts `script` as a separate Node process with an IPC channel (the guard makes it exit when this
- * process dies) and keeps the tail of its output for error messages.
+ * process dies), `preload` files required before it, and keeps the tail of its output for error messages.
  */
-export function startChild(name, script, args, env) {
+export function startChild(name, script, args, env, preload = []) {
   const child = fork(script, args, {
     cwd: ROOT,
     env,
-    execArgv: ['--require', GUARD],
+    execArgv: ['--require', GUARD, ...preload.flatMap((file) => ['--require', file])],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let tail = '';

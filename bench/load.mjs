@@ -274,6 +274,7 @@ async function batch() {
   let failures = 0;
   let sample = null;
   for (let run = 0; run < spec.warmupRuns + spec.runs; run++) {
+    if (run === spec.warmupRuns) process.send?.({ type: 'measuring' });
     const payload = body(run);
     const started = performance.now();
     const res = await fetch(`${spec.url}${spec.path}`, { method: 'POST', headers, body: payload });
@@ -293,6 +294,7 @@ async function batch() {
       sample ??= `${res.status} ${text.slice(0, 300)}`;
     }
   }
+  process.send?.({ type: 'measured' });
   const sorted = [...timesMs].sort((a, b) => a - b);
   const median =
     sorted.length % 2

@@ -11,12 +11,19 @@
 //   BENCH_PROFILES     seeded profiles (default 100000; 1000000 for the million)
 //   BENCH_SECONDS      measured seconds per scenario (default 10), after BENCH_WARMUP (default 2)
 //   BENCH_CONNECTIONS  concurrent connections (default 32); as many customers for the session scenarios
+//   BENCH_SEGMENT_CONNECTIONS  connections of the segment scenarios (default 2: their targets are latencies)
 //   BENCH_BATCH_RUNS   timed /upsert requests of 1,000 new users (default 5, after one warm-up request)
 //   BENCH_ROUNDS       times the whole list runs (default 1); each figure is then the median of the rounds,
 //                      each ratio the median of the rounds' ratios (on a busy machine, use 3)
 //   BENCH_ONLY         comma-separated scenario ids to run (floors are only needed for their ratios)
 //   BENCH_OUT          the JSON results (default bench/results/latest.json); compare two with
 //                      node bench/compare.mjs before.json after.json
+//   BENCH_ANALYZE=0    no VACUUM (ANALYZE) after seeding: the statistics a bulk load leaves when nothing
+//                      refreshes them (autovacuum is off on these machines), to see which plans depend on them
+//   BENCH_DIST         the service build to run (default dist/), e.g. a build of another commit to compare
+//   BENCH_CPU_PROF     a folder: a CPU profile of the service per scenario's measured period,
+//                      <folder>/<scenario>.cpuprofile (node bench/profile-summary.mjs <file>); the
+//                      profiler slows the service, so such a run's figures are not for comparison
 // Every other variable of the environment (REDIS_URL, PARTNER_NAME, a RATE_LIMIT_*) reaches the service.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,6 +59,9 @@ const ONLY = process.env.BENCH_ONLY?.split(',')
   .map((s) => s.trim())
   .filter(Boolean);
 const PG_URL = postgresUrl(process.env.DATABASE_URL);
+const CPU_PROF = process.env.BENCH_CPU_PROF ? resolve(ROOT, process.env.BENCH_CPU_PROF) : null;
+const DIST = resolve(ROOT, process.env.BENCH_DIST || 'dist');
+const ANALYZE = process.env.BENCH_ANALYZE !== '0';
 const RUN_ID = `${Date.now().toString(36)}_${process.pid}`;
 /** Addresses a bench customer may hold is capped at 100 (MAX_ADDRESSES_PER_USER): windows stay below. */
 const ADDRESSES_PER_WINDOW = 90;
@@ -179,11 +189,18 @@ async function startService() {
     REDIS_KEY_PREFIX: `bench-${RUN_ID}:`,
   };
   log(`starting the service (${db.engine}${process.env.REDIS_URL ? ' + Redis' : ''}) on ${base}`);
-  const service = startChild('the service', join(ROOT, 'dist/main.js'), [], env);
+  const preload = CPU_PROF ? [join(ROOT, 'bench/profile.cjs')] : [];
+  const service = startChild(
+    'the service',
+    join(DIST, 'main.js'),
+    [],
+    { ...env, BENCH_CPU_PROF: CPU_PROF ?? '' },
+    preload,
+  );
   await waitForHttp(service, `${base}/health`);
 
   let started = performance.now();
-  log(`seeding ${PROFILES.toLocaleString('en-US')} profiles (2 identifiers and 4 attributes each)`);
+  log(`seeding ${PROFILES.toLocaleString('en-US')} profiles (2 identifiers and 5 attributes each)`);
   await db.seed(PROFILES);
   log(`  seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
@@ -213,8 +230,11 @@ async function startService() {
   // connection while waiting for that read, and nothing moves again. One request first, as a running
   // service has had; without it, the scenario stalls (load.mjs reports it).
   await gql('{ countries { id } }');
-  await db.analyze();
-  return { service, base, token: createApiToken.token, customers };
+  if (ANALYZE) await db.analyze();
+  else log('no VACUUM (ANALYZE) after seeding (BENCH_ANALYZE=0)');
+  // A client that paged 30 % into the Silver segment holds this cursor.
+  const segmentCursor = await db.segmentCursor('c_tier', 'Silver', 0.3);
+  return { service, base, token: createApiToken.token, customers, segmentCursor };
 }
 
 // ---- scenarios ---------------------------------------------------------------------------------------
@@ -228,12 +248,15 @@ const CREATE_ADDRESS = JSON.stringify({
     country: { connect: { iso2: "FI" } } }) { id } }`,
 });
 const JSON_HEADERS = { 'content-type': 'application/json' };
+const SILVER = '{ attributes: { some: { name: "tier", value: "Silver" } } }';
+const SILVER_NORTH = `{ AND: [${SILVER}, { attributes: { some: { name: "region", value: "North" } } }] }`;
+const SEGMENT_CONNECTIONS = int('BENCH_SEGMENT_CONNECTIONS', 2);
 
 /**
  * Every scenario, in the order run: each floor right before the paths measured against it. `target` is
  * issue 14's, as a ratio to the node:http + pg PATCH floor of the same run (or a time, for the batch).
  */
-function scenarios({ base, token, customers }, round) {
+function scenarios({ base, token, customers, segmentCursor }, round) {
   // Each round moves its own slice of the seeded uuids, so every PATCH names a value that is there.
   const half = Math.floor(PROFILES / 2);
   const serviceSlice = Math.floor(half / ROUNDS);
@@ -387,6 +410,43 @@ function scenarios({ base, token, customers }, round) {
         prefix: `n${RUN_ID}-${round}-`,
       }),
     },
+    // Segments (issue 14 item 4): latency with few connections, flat from 10,000 to 1,000,000 profiles.
+    ...[
+      [
+        'segment',
+        'GraphQL `identities`: one condition, first 100',
+        `{ identities(where: ${SILVER}, take: 100) { id } }`,
+        50,
+      ],
+      [
+        'segment-and',
+        'GraphQL `identities`: AND of two, first 100',
+        `{ identities(where: ${SILVER_NORTH}, take: 100) { id } }`,
+        100,
+      ],
+      [
+        'segment-deep',
+        'GraphQL `identities`: one condition, 100 after a cursor 30 % deep',
+        `{ identities(where: ${SILVER}, take: 100, after: "${segmentCursor}") { id } }`,
+        50,
+      ],
+      ['segment-count', 'GraphQL `identitiesCount`: one condition', `{ identitiesCount(where: ${SILVER}) }`, null],
+    ].map(([id, name, query, maxP50Ms]) => ({
+      id,
+      name,
+      graphql: true,
+      ...(maxP50Ms ? { target: { maxP50Ms } } : {}),
+      load: () => ({
+        ...common,
+        connections: SEGMENT_CONNECTIONS,
+        url: base,
+        method: 'POST',
+        path: '/graphql',
+        headers: nosto,
+        body: JSON.stringify({ query }),
+        check: 'graphql',
+      }),
+    })),
     // Both floors again: how far the machine's load moved during the run (the ratios use their mean).
     patchFloor(
       'floor-patch-end',
@@ -425,13 +485,23 @@ async function run(scenario, setup) {
   const load = startChild('the load generator', join(ROOT, 'bench/load.mjs'), [JSON.stringify(spec)], process.env);
   // The server's CPU time over the measured period (the load generator says when it starts and ends).
   const serverCpu = { start: null, end: null, from: 0, to: 0 };
+  const profiling = CPU_PROF && !scenario.floor;
+  let profileWritten = null;
   load.on('message', async (message) => {
     if (message?.type === 'measuring') {
       serverCpu.start = cpuSeconds(server.pid);
       serverCpu.from = performance.now();
+      if (profiling) server.send({ type: 'profile-start', name: scenario.id });
     } else if (message?.type === 'measured') {
       serverCpu.end = cpuSeconds(server.pid);
       serverCpu.to = performance.now();
+      if (profiling) {
+        profileWritten = new Promise((resolve) => {
+          const done = (m) => m?.type === 'profile-written' && (server.off('message', done), resolve());
+          server.on('message', done);
+        });
+        server.send({ type: 'profile-stop' });
+      }
     } else if (message?.type === 'window') {
       await scenario.onWindow?.();
       load.send({ type: 'continue' });
@@ -439,6 +509,7 @@ async function run(scenario, setup) {
   });
   const { code, signal } = await load.exited;
   const rssMaxMiB = rss?.stop() ?? null;
+  await profileWritten;
   if (floor) await stopChild(floor);
   if (code !== 0) throw new Error(`the load generator failed on ${scenario.id} (${signal ?? code})\n${load.output()}`);
   const measured = JSON.parse(load.stdoutText().trim().split('\n').at(-1));
@@ -446,7 +517,13 @@ async function run(scenario, setup) {
     serverCpu.start === null || serverCpu.end === null || serverCpu.to <= serverCpu.from
       ? null
       : (serverCpu.end - serverCpu.start) / ((serverCpu.to - serverCpu.from) / 1000);
-  return { ...measured, rssMaxMiB, cpu: { server: serverShare, loadGenerator: measured.cpu ?? null } };
+  const serverCpuSeconds = serverCpu.start === null || serverCpu.end === null ? null : serverCpu.end - serverCpu.start;
+  return {
+    ...measured,
+    rssMaxMiB,
+    serverCpuSeconds,
+    cpu: { server: serverShare, loadGenerator: measured.cpu ?? null },
+  };
 }
 
 // ---- report ------------------------------------------------------------------------------------------
@@ -466,6 +543,7 @@ function targetCell(s, floors) {
   const t = s.target;
   if (!t) return '';
   if (t.maxMs) return `≤ ${t.maxMs} ms ${s.medianMs <= t.maxMs ? '✓' : '✗'}`;
+  if (t.maxP50Ms) return `p50 ≤ ${t.maxP50Ms} ms ${s.latencyMs.p50 <= t.maxP50Ms ? '✓' : '✗'}`;
   if (s.ratio?.patchFloor === undefined || s.ratio.patchFloor === null) return `≥ ${t.ratio * 100} % (no floor)`;
   let ok = s.ratio.patchFloor >= t.ratio;
   let text = `≥ ${t.ratio * 100} %`;
@@ -495,21 +573,21 @@ function report(result) {
   }
   lines.push(
     '',
-    '| scenario | req/s | p50 ms | p99 ms | errors | vs PATCH floor | vs GraphQL floor | service RSS MiB | CPU: server / load gen. | target (issue 14) |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| scenario | req/s | p50 ms | p99 ms | errors | vs PATCH floor | vs GraphQL floor | service RSS MiB | CPU: server / load gen. | server CPU ms per request | target (issue 14) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   );
   for (const s of rows) {
     const flag = s.errors.total ? ' ⚠' : '';
     if (s.batch) {
       lines.push(
-        `| ${s.name}${flag} | — | ${fmtMs(s.medianMs)} | ${fmtMs(s.maxMs)} | ${errorCell(s.errors)} | — | — | ${fmtInt(s.rssMaxMiB)} | | ${targetCell(s, result.floors)} |`,
+        `| ${s.name}${flag} | — | ${fmtMs(s.medianMs)} | ${fmtMs(s.maxMs)} | ${errorCell(s.errors)} | — | — | ${fmtInt(s.rssMaxMiB)} | | ${s.cpuMsPerRequest ? s.cpuMsPerRequest.toFixed(1) : '—'} | ${targetCell(s, result.floors)} |`,
       );
       continue;
     }
     lines.push(
       `| ${s.name}${flag} | ${fmtInt(s.rps)} | ${fmtMs(s.latencyMs.p50)} | ${fmtMs(s.latencyMs.p99)} | ${errorCell(s.errors)} | ` +
         `${s.floor ? '' : fmtPct(s.ratio?.patchFloor)} | ${s.graphql ? fmtPct(s.ratio?.graphqlFloor) : ''} | ` +
-        `${s.floor ? '' : fmtInt(s.rssMaxMiB)} | ${cpuCell(s.cpu)} | ${targetCell(s, result.floors)} |`,
+        `${s.floor ? '' : fmtInt(s.rssMaxMiB)} | ${cpuCell(s.cpu)} | ${s.cpuMsPerRequest ? s.cpuMsPerRequest.toFixed(2) : '—'} | ${targetCell(s, result.floors)} |`,
     );
   }
   const spread = [
@@ -543,7 +621,8 @@ function report(result) {
   lines.push(
     'CPU is the share of one core each process used while measuring (100 % = one core: a Node process is ' +
       'CPU-bound there); the machine has ' +
-      `${result.cpus} cores for the server, the load generator and PostgreSQL together.`,
+      `${result.cpus} cores for the server, the load generator and PostgreSQL together. Server CPU per request ` +
+      "(the server's CPU time over the requests it answered) moves far less with the machine's load than req/s.",
   );
   if (result.rssMaxMiB !== null) {
     lines.push(
@@ -601,8 +680,10 @@ function aggregate(scenario, runs, floors) {
   if (scenario.batch) {
     const timesMs = runs.flatMap((m) => m.timesMs);
     const sorted = [...timesMs].sort((a, b) => a - b);
+    const cpuMs = runs.map((m) => (m.serverCpuSeconds === null ? null : (m.serverCpuSeconds * 1000) / m.runs));
     return {
       ...meta,
+      cpuMsPerRequest: median(cpuMs),
       runs: timesMs.length,
       timesMs,
       medianMs: median(timesMs),
@@ -630,6 +711,7 @@ function aggregate(scenario, runs, floors) {
       server: median(runs.map((m) => m.cpu.server)),
       loadGenerator: median(runs.map((m) => m.cpu.loadGenerator)),
     },
+    cpuMsPerRequest: median(runs.map((m) => (m.cpu.server === null || !m.rps ? null : (m.cpu.server * 1000) / m.rps))),
     ...(scenario.floor || !floors
       ? {}
       : {
@@ -645,8 +727,8 @@ function aggregate(scenario, runs, floors) {
 // ---- main --------------------------------------------------------------------------------------------
 
 async function main() {
-  if (!existsSync(join(ROOT, 'dist/main.js')))
-    throw new Error('dist/main.js is missing: run `npm run bench` (it builds first)');
+  if (!existsSync(join(DIST, 'main.js')))
+    throw new Error(`${join(DIST, 'main.js')} is missing: run \`npm run bench\` (it builds first)`);
   const before = loadavg().map((l) => l.toFixed(2));
   const setup = await startService();
   const ids = scenarios(setup, 0).map((s) => s.id);

@@ -10,12 +10,18 @@ const require = createRequire(import.meta.url);
 /**
  * Profile i of the seed (0 ≤ i < n), as the partner API would have stored it (identity-codec.ts):
  *   identifiers  uuid `b<i>` (moved by the PATCH scenarios) and email `u<i>@bench.example` (the upserts);
- *   attributes   name "Bench", age 20–79, email_optin, and the custom c_tier Gold (10 %), Silver (30 %),
- *                Bronze (60 %); `value` is the JSON encoding, `value_key` the SHA-256 hex of the text form.
+ *   attributes   name "Bench", age 20–79, email_optin, the custom c_tier Gold (10 %), Silver (30 %),
+ *                Bronze (60 %), and the custom c_region, one of seven (1/7 each, independent of the tier:
+ *                Silver AND North is 4.3 %); `value` is the JSON encoding, `value_key` the SHA-256 hex of
+ *                the text form.
  * Ids are random UUIDs, as newId() makes them. `uuid()` and `hash(text)` are the engine's SQL for both.
  */
+/** The seven values of c_region: profile i has REGIONS[i % 7]. */
+export const REGIONS = ['North', 'South', 'East', 'West', 'Central', 'Islands', 'Abroad'];
+
 function seedStatements(uuid, hash) {
   const tier = "CASE WHEN i % 10 = 0 THEN 'Gold' WHEN i % 10 < 4 THEN 'Silver' ELSE 'Bronze' END";
+  const region = `CASE i % 7 ${REGIONS.map((r, k) => `WHEN ${k} THEN '${r}'`).join(' ')} END`;
   const age = 'CAST(20 + i % 60 AS TEXT)';
   const optin = "CASE WHEN i % 2 = 0 THEN 'true' ELSE 'false' END";
   return [
@@ -29,6 +35,7 @@ function seedStatements(uuid, hash) {
          UNION ALL SELECT id, 'age', ${age}, ${age} FROM bench_seed
          UNION ALL SELECT id, 'email_optin', ${optin}, ${optin} FROM bench_seed
          UNION ALL SELECT id, 'c_tier', '"' || ${tier} || '"', ${tier} FROM bench_seed
+         UNION ALL SELECT id, 'c_region', '"' || ${region} || '"', ${region} FROM bench_seed
        ) AS a`,
   ];
 }
@@ -80,12 +87,30 @@ export class PostgresBenchDb {
     await c.query('COMMIT');
   }
 
+  /**
+   * VACUUM (ANALYZE) of the bench schema's tables (a bare ANALYZE would read every schema of the
+   * database): statistics, and the visibility map a production database's autovacuum keeps after bulk
+   * inserts (autovacuum is off on these machines), which index-only scans (segment counts) rely on.
+   */
   async analyze() {
-    await this.client.query('ANALYZE');
+    const { rows } = await this.client.query(
+      'SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename',
+    );
+    for (const { tablename } of rows) await this.client.query(`VACUUM (ANALYZE) "${tablename}"`);
   }
 
   async deleteAddresses(userIds) {
     await this.client.query('DELETE FROM addresses WHERE user_id = ANY($1)', [userIds]);
+  }
+
+  /** The id of the profile at `fraction` of the custom attribute's segment (a cursor deep in it). */
+  async segmentCursor(key, value, fraction) {
+    const { rows } = await this.client.query(
+      `SELECT profile_id FROM identity_attributes WHERE key = $1 AND value_key = $2 ORDER BY profile_id
+       OFFSET (SELECT floor(count(*) * $3::float8)::bigint FROM identity_attributes WHERE key = $1 AND value_key = $2) LIMIT 1`,
+      [key, sha256(value), fraction],
+    );
+    return rows[0]?.profile_id ?? null;
   }
 
   /** Drops the schema; safe to call more than once, and after a failed start. */
@@ -151,6 +176,20 @@ export class SqliteBenchDb {
     const db = this.open();
     try {
       db.prepare(`DELETE FROM addresses WHERE user_id IN (${userIds.map(() => '?').join(', ')})`).run(...userIds);
+    } finally {
+      db.close();
+    }
+  }
+
+  async segmentCursor(key, value, fraction) {
+    const db = this.open();
+    try {
+      const where = 'FROM identity_attributes WHERE key = ? AND value_key = ?';
+      const { n } = db.prepare(`SELECT count(*) AS n ${where}`).get(key, sha256(value));
+      const row = db
+        .prepare(`SELECT profile_id ${where} ORDER BY profile_id LIMIT 1 OFFSET ?`)
+        .get(key, sha256(value), Math.floor(n * fraction));
+      return row?.profile_id ?? null;
     } finally {
       db.close();
     }

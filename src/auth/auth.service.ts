@@ -5,6 +5,7 @@ import { AppError } from '../common/app-error';
 import { normaliseEmail, parseEmail } from '../common/normalise';
 import { RateLimitService } from '../common/rate-limit.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { query } from '../database/sql';
 import { TransactionService } from '../database/transaction.service';
 import { emailChangedMail, emailVerificationMail, passwordResetMail } from '../mail/mail-templates';
 import { isMailbox, MailService } from '../mail/mail.service';
@@ -79,10 +80,26 @@ export class AuthService implements BeforeApplicationShutdown {
     return { sessionToken, item: user };
   }
 
-  /** `authenticatedItem`: the signed-in user, or null when anonymous (or an API token). */
+  /** `SELECT <every column> FROM users WHERE id = $1`, written once from the entity's metadata (see `me`). */
+  private userByIdSql: string | null = null;
+
+  /**
+   * `authenticatedItem`: the signed-in user, or null when anonymous (or an API token). One primary-key
+   * read, as findOne made it, without building, rendering and parsing a query builder on every call
+   * (TypeORM's part was 14 % of the service's CPU for `{ authenticatedItem { id } }` under the bench's
+   * load): the statement is written once, the row hydrated column by column from the same metadata.
+   */
   async me(actor: Actor): Promise<UserEntity | null> {
     if (!actor.userId) return null;
-    return this.users.findOne({ where: { id: actor.userId } });
+    const { columns, tableName } = this.users.metadata;
+    this.userByIdSql ??= `SELECT ${columns.map((c) => `"${c.databaseName}"`).join(', ')} FROM "${tableName}" WHERE "id" = $1`;
+    const [row] = await query<Record<string, unknown>>(this.users.manager, this.userByIdSql, [actor.userId]);
+    if (!row) return null;
+    const driver = this.users.manager.connection.driver;
+    const user = this.users.create();
+    for (const column of columns)
+      column.setEntityValue(user, driver.prepareHydratedValue(row[column.databaseName], column));
+    return user;
   }
 
   /**

@@ -85,9 +85,9 @@ describe('countNodes', () => {
       (_, i) =>
         `fragment F${i} on User { a: role { id } ${i < 39 ? `...F${i + 1} b: identity { user { ...F${i + 1} } }` : ''} }`,
     );
-    const started = Date.now();
+    // Each fragment is spread twice by the one before it: a walk that followed every spread would take
+    // 2^40 steps and never return (the test would time out); counting each fragment once returns at once.
     const total = nodes(`{ authenticatedItem { ...F0 } } ${fragments.join(' ')}`);
-    expect(Date.now() - started).toBeLessThan(100);
     expect(total).toBeGreaterThan(2 ** 39);
   });
 

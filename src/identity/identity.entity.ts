@@ -1,15 +1,16 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, OneToOne, PrimaryColumn } from 'typeorm';
 import { CreatedAt, DateTimeColumn, IdColumn, UpdatedAt } from '../database/columns';
 import { UserEntity } from '../user/user.entity';
+import { SEGMENT_INDEX_WHERE } from './segment-query';
 
 /**
  * An identity profile: one person as the marketing APIs see them. Its `id` is Insider's `insider_id`
- * and the GraphQL `Identity.id`. A profile may be linked to one account (`user_id`).
+ * and the GraphQL `Identity.id` (time-ordered: time-ordered-id.ts). A profile may be linked to one
+ * account (`user_id`, unique through the one-to-one relation's constraint).
  */
 @Entity('identity_profiles')
 export class IdentityProfileEntity {
   @IdColumn() id!: string;
-  @Index('uq_identity_profiles_user', { unique: true })
   @Column({ name: 'user_id', type: 'varchar', length: 36, nullable: true })
   userId!: string | null;
   @OneToOne(() => UserEntity, { onDelete: 'SET NULL', nullable: true })
@@ -43,9 +44,12 @@ export class IdentityIdentifierEntity {
  * `c_<name>` for custom ones (the same prefix Insider's /profile uses). `value` is the JSON encoding of
  * the value (types are kept); `value_key` is the SHA-256 of its string form, so segment lookups by
  * name and value use an index whatever the value's length.
+ *
+ * The segment index holds custom attributes only (segments name nothing else), each value's profiles
+ * in id order: a page of a segment is a range of it, an AND a merge of ranges (segment-query.ts).
  */
 @Entity('identity_attributes')
-@Index('ix_identity_attributes_key_value', ['key', 'valueKey'])
+@Index('ix_identity_attributes_segment', ['key', 'valueKey', 'profileId'], { where: SEGMENT_INDEX_WHERE })
 export class IdentityAttributeEntity {
   @PrimaryColumn({ name: 'profile_id', type: 'varchar', length: 36 }) profileId!: string;
   @PrimaryColumn({ type: 'varchar', length: 130 }) key!: string;

@@ -14,6 +14,7 @@ import { IdentitySettingsService } from './identity-settings.service';
 import { IdentityResolver, UserIdentityResolver } from './identity.resolver';
 import { IdentityService } from './identity.service';
 import { ProfileStore } from './profile-store';
+import { TableStatistics } from './table-statistics';
 
 /**
  * Identity profiles: every SQL statement on their tables (ProfileStore), the Nosto-compatible GraphQL API
@@ -38,7 +39,8 @@ import { ProfileStore } from './profile-store';
     IdentityResolver,
     UserIdentityResolver,
     IdentitySettingsResolver,
+    TableStatistics,
   ],
-  exports: [ProfileStore, IdentityService, IdentitySettingsService],
+  exports: [ProfileStore, IdentityService, IdentitySettingsService, TableStatistics],
 })
 export class IdentityModule {}

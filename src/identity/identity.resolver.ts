@@ -1,11 +1,11 @@
-import { Args, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { Allow } from '../auth/decorators';
 import { Permission, Scope } from '../auth/permissions';
 import { LoaderRegistry, Loaders } from '../common/loaders';
 import { toUser } from '../user/user.mapper';
 import { User } from '../user/user.model';
 import { UserService } from '../user/user.service';
-import { IdentitiesArgs, IdentityInput } from './dto/identity.input';
+import { IdentitiesArgs, IdentitiesCountArgs, IdentityInput } from './dto/identity.input';
 import { IdentityProfileEntity } from './identity.entity';
 import { toIdentity } from './identity.mapper';
 import { Identifier, Identity, IdentityAttribute } from './identity.model';
@@ -34,10 +34,20 @@ export class IdentityResolver {
     return found && toIdentity(found);
   }
 
-  @Query(() => [Identity], { name: 'identities' })
+  @Query(() => [Identity], {
+    name: 'identities',
+    description:
+      'A segment: the identities having every attribute condition, in id order (new ids are time-ordered: oldest first)',
+  })
   @Allow(...READ)
   async list(@Args() args: IdentitiesArgs) {
     return (await this.identities.list(args)).map(toIdentity);
+  }
+
+  @Query(() => Int, { description: 'How many identities `identities(where)` would list in all' })
+  @Allow(...READ)
+  identitiesCount(@Args() args: IdentitiesCountArgs) {
+    return this.identities.count(args.where);
   }
 
   @ResolveField(() => [IdentityAttribute])

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { SelectQueryBuilder } from 'typeorm';
 import { AppError } from '../common/app-error';
 import { checkEmail } from '../common/normalise';
 import { TransactionService } from '../database/transaction.service';
 import {
   ATTRIBUTE_NAME_MAX,
   ATTRIBUTE_VALUE_MAX,
+  DEFAULT_TAKE,
   IdentitiesArgs,
   IdentityInput,
   IdentityWhereInput,
@@ -22,9 +22,10 @@ import {
 } from './identity-codec';
 import { Identifier, IdentityAttribute } from './identity.model';
 import { ProfileStore } from './profile-store';
+import { SegmentCondition } from './segment-query';
 
 const CONTROL_CHARACTERS = /\p{Cc}/u;
-/** attribute conditions one `identities` query may combine (each is one indexed join) */
+/** attribute conditions one `identities` query may combine (each is one range of the segment index) */
 export const MAX_SEGMENT_CONDITIONS = 10;
 
 const IDENTIFIER_ORDER = new Map<string, number>(DEFAULT_IDENTIFIER_TYPES.map((type, i) => [type, i]));
@@ -52,20 +53,28 @@ export class IdentityService {
 
   /**
    * Creates the identity when the email (normalised by the DTO) is unknown; given attributes overwrite,
-   * others are kept.
+   * others are kept. A known email with attribute names the catalogue has (the common case) is one
+   * statement on PostgreSQL; otherwise one transaction (where a concurrent creator of the same email
+   * wins and its profile gets the attributes), which records new names last.
    */
   async upsert(input: IdentityInput): Promise<IdentityProfileEntity> {
     const email = input.email;
     const attributes = this.checkAttributes(input.attributes ?? []);
     const names = this.store.unrecordedNames(attributes, []);
-    const profileId = await this.tx.run(async (manager) => {
-      const { id } = await this.store.ensureProfile(manager, 'email', email);
-      await this.store.upsertAttributes(manager, id, attributes);
+    if (!names.length) {
+      const known = await this.tx.single((m) => this.store.writeByIdentifier(m, 'email', email, attributes));
+      if (known) return known;
+    }
+    const profile = await this.tx.run(async (manager) => {
+      await this.store.ensureProfile(manager, 'email', email);
+      const written = await this.store.writeByIdentifier(manager, 'email', email, attributes);
+      // ensureProfile made it, or a concurrent creator did, and then someone deleted it meanwhile
+      if (!written) throw AppError.conflict('the identity was deleted while it was being written; try again');
       await this.store.recordNames(manager, names); // custom attributes new to the metadata catalogue
-      return id;
+      return written;
     });
     this.store.rememberNames(names);
-    return this.store.profile(this.tx.manager, profileId);
+    return profile;
   }
 
   async byEmail(emailInput: string): Promise<IdentityProfileEntity | null> {
@@ -75,33 +84,44 @@ export class IdentityService {
     return this.store.profileByIdentifier(this.tx.manager, 'email', checked.email);
   }
 
-  /** Segments: profiles having every attribute condition, oldest first. */
+  /**
+   * Segments: the profiles having every attribute condition, by id (time-ordered ids: oldest first), a
+   * page after the cursor `after` (the id of the last profile of the previous page) and `skip`.
+   */
   async list(args: IdentitiesArgs): Promise<IdentityProfileEntity[]> {
-    const query = this.segmentQuery(args); // validates the conditions first
-    return args.take === 0 ? [] : query.getMany(); // (LIMIT 0 would mean no limit to TypeORM)
+    const conditions = this.segmentConditions(args.where); // checked before any query
+    return this.store.segment(this.tx.manager, conditions, {
+      take: args.take ?? DEFAULT_TAKE,
+      skip: args.skip ?? 0,
+      after: args.after ?? null,
+    });
   }
 
-  /** The `identities` query, its conditions checked (ProfileStore builds it on the (key, value_key) index). */
-  segmentQuery(args: IdentitiesArgs): SelectQueryBuilder<IdentityProfileEntity> {
+  /** How many profiles a segment holds, without reading them. */
+  async count(where?: IdentityWhereInput | null): Promise<number> {
+    return this.store.segmentCount(this.tx.manager, this.segmentConditions(where));
+  }
+
+  /** The attribute conditions of a `where` (nested ANDs flattened), checked, as stored keys. */
+  private segmentConditions(where?: IdentityWhereInput | null): SegmentCondition[] {
     const conditions: { name: string; value: string }[] = [];
-    const collect = (where?: IdentityWhereInput | null) => {
-      if (!where) return;
-      if (where.attributes) conditions.push(where.attributes.some);
-      for (const nested of where.AND ?? []) collect(nested);
+    const collect = (w?: IdentityWhereInput | null) => {
+      if (!w) return;
+      if (w.attributes) conditions.push(w.attributes.some);
+      for (const nested of w.AND ?? []) collect(nested);
     };
-    collect(args.where);
+    collect(where);
     if (conditions.length > MAX_SEGMENT_CONDITIONS) {
       throw AppError.badInput(`where: at most ${MAX_SEGMENT_CONDITIONS} attribute conditions in one query`, {
         field: 'where',
       });
     }
-    const keys = conditions.map((c) => {
+    return conditions.map((c) => {
       const name = c.name.trim();
       const problem = attributeNameProblem(name);
       if (problem) throw AppError.badInput(`where: attribute ${label(c.name)}: ${problem}`, { attribute: c.name });
       return { key: customAttributeKey(name), valueKey: attributeValueKey(c.value) };
     });
-    return this.store.segmentQuery(this.tx.manager, keys, args.take ?? 50, args.skip ?? 0);
   }
 
   // ---- batch loaders for the Identity fields ----------------------------------------------------

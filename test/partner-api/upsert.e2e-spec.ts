@@ -291,7 +291,8 @@ describe('POST /upsert', () => {
     const logger = t.dataSource.logger;
     const original = logger.logQuery.bind(logger);
     logger.logQuery = (q, parameters, runner) => {
-      statements.push(q);
+      // not the request's: the background statistics refresh a bulk write may start (TableStatistics)
+      if (!/^(ANALYZE |SELECT sum\(greatest\(reltuples)/.test(q)) statements.push(q);
       return original(q, parameters, runner);
     };
     const batch = async (n: number, tag: string) => {

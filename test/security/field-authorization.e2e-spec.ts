@@ -426,32 +426,37 @@ describe('per-field authorization (SPEC §6)', () => {
     it.each([
       ['a session', () => aSession],
       ['a customer token', () => aCustomerToken],
-    ])('with %s: only their own data or FORBIDDEN', async (who, credential) => {
-      const queries = querySteps();
-      // sanity: the walk is deep and big enough to mean something
-      expect(queries.length).toBeGreaterThan(20);
-      expect(
-        queries.some((q) => /users[^{]*\{[^]*customerGroups[^{]*\{[^]*users[^{]*\{[^]*identity \{/.test(q.document)),
-      ).toBe(true);
-      const steps = [...queries, ...mutationSteps()];
-      const signed = await walk(
-        who,
-        credential(),
-        steps.filter((s) => !s.anonymous),
-      );
-      const anonymous = await walk(
-        'anonymous sign-in',
-        undefined,
-        steps.filter((s) => s.anonymous),
-      );
+    ])(
+      'with %s: only their own data or FORBIDDEN',
+      async (who, credential) => {
+        const queries = querySteps();
+        // sanity: the walk is deep and big enough to mean something
+        expect(queries.length).toBeGreaterThan(20);
+        expect(
+          queries.some((q) => /users[^{]*\{[^]*customerGroups[^{]*\{[^]*users[^{]*\{[^]*identity \{/.test(q.document)),
+        ).toBe(true);
+        const steps = [...queries, ...mutationSteps()];
+        const signed = await walk(
+          who,
+          credential(),
+          steps.filter((s) => !s.anonymous),
+        );
+        const anonymous = await walk(
+          'anonymous sign-in',
+          undefined,
+          steps.filter((s) => s.anonymous),
+        );
 
-      expect([...signed.findings, ...anonymous.findings]).toEqual([]);
-      // Refusals are the guard's (operations a customer may not call) or the per-field rule's.
-      expect([...signed.messages].sort()).toEqual([GUARD_MESSAGE, MEMBERS_MESSAGE, MEMBER_COUNT_MESSAGE].sort());
-      expect([...anonymous.messages].sort()).toEqual([MEMBERS_MESSAGE, MEMBER_COUNT_MESSAGE].sort());
-      // ...and the customer did see all of their own data on the way.
-      expect(a.markers.filter((m) => !signed.seen.has(m))).toEqual([]);
-    });
+        expect([...signed.findings, ...anonymous.findings]).toEqual([]);
+        // Refusals are the guard's (operations a customer may not call) or the per-field rule's.
+        expect([...signed.messages].sort()).toEqual([GUARD_MESSAGE, MEMBERS_MESSAGE, MEMBER_COUNT_MESSAGE].sort());
+        expect([...anonymous.messages].sort()).toEqual([MEMBERS_MESSAGE, MEMBER_COUNT_MESSAGE].sort());
+        // ...and the customer did see all of their own data on the way.
+        expect(a.markers.filter((m) => !signed.seen.has(m))).toEqual([]);
+        // a few hundred requests: ~30 s on an idle machine, more when the machine is shared
+      },
+      300_000,
+    );
   });
 
   describe('the queries of the review', () => {

@@ -1,4 +1,4 @@
-import { ArgsType, Field, InputType, Int } from '@nestjs/graphql';
+import { ArgsType, Field, ID, InputType, Int } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { NormalisedEmail } from '../../common/field-rules';
@@ -6,6 +6,8 @@ import { NormalisedEmail } from '../../common/field-rules';
 export const ATTRIBUTE_NAME_MAX = 128;
 export const ATTRIBUTE_VALUE_MAX = 4096;
 export const ATTRIBUTES_PER_CALL = 100;
+/** `identities` without `take` */
+export const DEFAULT_TAKE = 50;
 
 /** Checked in the service, so that every error names the attribute. */
 @InputType('IdentityAttributeInput')
@@ -71,21 +73,34 @@ export class IdentityWhereInput {
 }
 
 @ArgsType()
-export class IdentitiesArgs {
+export class IdentitiesCountArgs {
   @Field(() => IdentityWhereInput, { nullable: true })
   @IsOptional()
   @ValidateNested()
   @Type(() => IdentityWhereInput)
   where?: IdentityWhereInput | null;
+}
 
-  @Field(() => Int, { nullable: true, description: 'Default 50, at most 1000' })
+@ArgsType()
+export class IdentitiesArgs extends IdentitiesCountArgs {
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'A cursor: the id of the last identity of the previous page. The page starts after it (in id order), as fast at any depth as the first page.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  after?: string | null;
+
+  @Field(() => Int, { nullable: true, description: `Default ${DEFAULT_TAKE}, at most 1000` })
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(1000)
   take?: number | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'Identities to skip (after the cursor, when one is given)' })
   @IsOptional()
   @IsInt()
   @Min(0)

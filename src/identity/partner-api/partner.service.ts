@@ -7,6 +7,7 @@ import { TransactionService } from '../../database/transaction.service';
 import { CatalogueEntry, identifierKey } from '../identity-codec';
 import { IdentitySettingsService } from '../identity-settings.service';
 import { ProfileStore } from '../profile-store';
+import { TableStatistics } from '../table-statistics';
 import { PERSONAL_ATTRIBUTES } from './partner-attributes';
 import {
   badRequest,
@@ -62,6 +63,7 @@ export class PartnerService {
     private readonly settingsService: IdentitySettingsService,
     private readonly limiter: RateLimitService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly statistics: TableStatistics,
   ) {}
 
   /** PATCH /identity: replace one identifier value of one profile, in one statement (no BEGIN/COMMIT on PostgreSQL). */
@@ -247,7 +249,9 @@ export class PartnerService {
     const ready = readyUsers(groups, owners, held, failures);
     if (!ready.length) return groups.oneByOne;
     try {
-      this.store.rememberNames(await this.tx.run((m) => this.writeTogether(m, ready)));
+      const { names, written } = await this.tx.run((m) => this.writeTogether(m, ready));
+      this.store.rememberNames(names);
+      this.statistics.noteWrites(written); // committed: an ANALYZE now sees them
     } catch (error) {
       this.logger.warn(
         { err: error, users: ready.length },
@@ -260,9 +264,13 @@ export class PartnerService {
 
   /**
    * The writes of standalone users, in a handful of multi-row statements (one transaction); the names
-   * new to the catalogue are recorded last and answered, to be remembered once committed.
+   * new to the catalogue are recorded last and answered, to be remembered once committed, with the
+   * number of rows written (for the statistics).
    */
-  private async writeTogether(manager: EntityManager, ready: ReadyUser[]): Promise<CatalogueEntry[]> {
+  private async writeTogether(
+    manager: EntityManager,
+    ready: ReadyUser[],
+  ): Promise<{ names: CatalogueEntry[]; written: number }> {
     await this.store.takeProfiles(
       manager,
       ready.flatMap((r) => (r.profileId ? [r.profileId] : [])),
@@ -273,11 +281,12 @@ export class PartnerService {
     const now = new Date();
     await this.store.insertProfiles(manager, rows.profiles, now);
     await this.store.insertIdentifiers(manager, rows.identifiers);
-    await this.store.writeAttributes(manager, rows.attributes);
+    await this.store.writeAttributes(manager, rows.attributes, new Set(rows.profiles));
     await this.store.insertEvents(manager, rows.events, now);
     const names = this.store.unrecordedNames(rows.attributes, rows.events);
     await this.store.recordNames(manager, names);
-    return names;
+    const written = rows.profiles.length + rows.identifiers.length + rows.attributes.length + rows.events.length;
+    return { names, written };
   }
 
   /** One user, in its own transaction: the profile is taken first, so concurrent writers queue on it. */
@@ -301,7 +310,7 @@ export class PartnerService {
       const stored = keys.length && !created ? await this.store.attributeValues(manager, [profileId], keys) : null;
       const attributes = attributeRows(plan, profileId, stored);
       const events = eventRows(plan, profileId);
-      await this.store.writeAttributes(manager, attributes);
+      await this.store.writeAttributes(manager, attributes, created ? new Set([profileId]) : undefined);
       await this.store.insertEvents(manager, events, new Date());
       const unrecorded = this.store.unrecordedNames(attributes, events);
       await this.store.recordNames(manager, unrecorded);

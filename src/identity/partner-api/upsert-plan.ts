@@ -1,5 +1,5 @@
 import { AppError, ErrorCode } from '../../common/app-error';
-import { newId } from '../../database/columns';
+import { timeOrderedId } from '../time-ordered-id';
 import { identifierKey, pairKey } from '../identity-codec';
 import { IdentitySettings } from '../identity-settings.service';
 import { StoredAttribute, StoredEvent, StoredIdentifier } from '../profile-store';
@@ -430,7 +430,7 @@ export function batchRows(ready: readonly ReadyUser[], stored: ReadonlyMap<strin
   const attributes: StoredAttribute[] = [];
   const events: (StoredEvent & { profileId: string })[] = [];
   for (const { plan, profileId: found, missing } of ready) {
-    const profileId = found ?? newId();
+    const profileId = found ?? timeOrderedId();
     if (!found) profiles.push(profileId);
     for (const identifier of missing) identifiers.push({ profileId, type: identifier.type, value: identifier.value });
     attributes.push(...attributeRows(plan, profileId, stored));
