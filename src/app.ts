@@ -4,9 +4,10 @@ import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
 import { Logger } from 'pino';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { PartnerApiModule } from './identity/partner-api/partner-api.module';
+import { partnerOpenApiDocument } from './identity/partner-api/partner-openapi';
 import { createLogger, PinoNestLogger } from './common/logger';
 import { registerCors } from './common/cors';
 import { registerSecurityHeaders } from './common/security-headers';
@@ -60,14 +61,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   registerRequestObservability(fastify, app.get(MetricsService));
 
   // The OpenAPI document of the REST partner API: /docs (UI) and /docs-json.
-  const openApi = new DocumentBuilder()
-    .setTitle('Identity Hub: Insider-compatible partner API')
-    .setDescription(
-      "Wire-compatible with Insider One's Unification API (the README's 'The partner API' section). GraphQL is at /graphql (schema.graphql).",
-    )
-    .setVersion('1')
-    .build();
-  SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, openApi, { include: [PartnerApiModule] }));
+  SwaggerModule.setup('docs', app, partnerOpenApiDocument(app, [PartnerApiModule]));
 
   // GraphQL documents sent raw (`Content-Type: application/graphql`, as in Nosto's curl example).
   fastify.addContentTypeParser('application/graphql', { parseAs: 'string' }, (request, body, done) => {

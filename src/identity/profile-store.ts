@@ -180,6 +180,16 @@ export class ProfileStore {
     return found;
   }
 
+  /** Up to `limit` profile ids after `after`, in id order: keyset paging over every profile (the export). */
+  async profileIdsAfter(manager: EntityManager, after: string, limit: number): Promise<string[]> {
+    const rows = await query<{ id: string }>(
+      manager,
+      `SELECT id FROM identity_profiles WHERE id > $1 ORDER BY id LIMIT ${Math.floor(limit)}`,
+      [after],
+    );
+    return rows.map((row) => row.id);
+  }
+
   /**
    * Takes the profiles for this transaction and marks them updated, in id order: on PostgreSQL several
    * rows are locked first in one `SELECT … ORDER BY id FOR UPDATE` (an UPDATE of many rows locks them

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { query } from '../database/sql';
+import { fromSqlDate, query } from '../database/sql';
 import { TransactionService } from '../database/transaction.service';
 import { OutboxKind } from './outbox.entity';
 
@@ -20,6 +20,15 @@ export interface ClaimedRow {
   payload: unknown;
   /** the attempt this claim is (also the fencing token of the claim: see `finish`) */
   attempts: number;
+}
+
+/** The rows of one kind not yet delivered (`pending` or `sending`) and those given up (`failed`). */
+export interface Backlog {
+  kind: OutboxKind;
+  waiting: number;
+  /** when the oldest waiting row was queued (null: none waits) */
+  oldestWaiting: Date | null;
+  failed: number;
 }
 
 export type Outcome =
@@ -107,5 +116,32 @@ export class OutboxStore {
   async deleteBySubject(manager: EntityManager, subjectKey: string): Promise<number> {
     const rows = await query(manager, 'DELETE FROM outbox WHERE subject_key = $1 RETURNING id', [subjectKey]);
     return rows.length;
+  }
+
+  /**
+   * The backlog by kind (every kind, zero when it has no rows), for the metrics: one grouped read of the
+   * rows that are not sent, through the status index.
+   */
+  async backlog(kinds: readonly OutboxKind[]): Promise<Backlog[]> {
+    const rows = await query<{ kind: OutboxKind; status: string; n: number | string; oldest: string | Date | null }>(
+      this.tx.manager,
+      `SELECT kind, status, COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox
+       WHERE status IN ('pending', 'sending', 'failed') GROUP BY kind, status`,
+    );
+    const byKind = new Map<OutboxKind, Backlog>(
+      kinds.map((kind) => [kind, { kind, waiting: 0, oldestWaiting: null, failed: 0 }]),
+    );
+    for (const row of rows) {
+      const entry = byKind.get(row.kind);
+      if (!entry) continue;
+      if (row.status === 'failed') {
+        entry.failed += Number(row.n);
+        continue;
+      }
+      entry.waiting += Number(row.n);
+      const oldest = row.oldest === null ? null : fromSqlDate(row.oldest);
+      if (oldest && (!entry.oldestWaiting || oldest < entry.oldestWaiting)) entry.oldestWaiting = oldest;
+    }
+    return [...byKind.values()];
   }
 }

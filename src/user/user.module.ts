@@ -5,6 +5,7 @@ import { AddressModule } from '../address/address.module';
 import { CustomerGroupModule } from '../customer-group/customer-group.module';
 import { AccountHooks } from './account-hooks';
 import { AdminBootstrapService } from './admin-bootstrap.service';
+import { OperatorService } from './operator.service';
 import { RoleEntity } from './role.entity';
 import { RoleResolver } from './role.resolver';
 import { RoleService } from './role.service';
@@ -25,6 +26,7 @@ import { UserStorefrontResolver } from './user-storefront.resolver';
     RoleService,
     AccountHooks,
     AdminBootstrapService,
+    OperatorService,
     UserResolver,
     UserStorefrontResolver,
     RoleResolver,

@@ -1,5 +1,10 @@
 import { Scope } from '../../src/auth/permissions';
 import { MetricsService } from '../../src/common/metrics.service';
+import { TransactionService } from '../../src/database/transaction.service';
+import { emailVerificationMail } from '../../src/mail/mail-templates';
+import { MailService } from '../../src/mail/mail.service';
+import { OutboxEntity } from '../../src/outbox/outbox.entity';
+import { OutboxWorker } from '../../src/outbox/outbox.worker';
 import { seedApiToken } from '../helpers/factories';
 import { isPostgres, startTestApp, TestApp } from '../helpers/test-app';
 
@@ -122,6 +127,38 @@ describe('GET /metrics', () => {
       expect([...m.keys()].some((k) => k.startsWith('identity_hub_db_pool'))).toBe(false);
     }
     expect(m.get('identity_hub_redis_up')).toBe(process.env.REDIS_URL ? 1 : undefined);
+  });
+
+  it('has the outbox backlog by kind: rows waiting, the age of the oldest, rows given up', async () => {
+    const backlog = (m: Map<string, number>, kind = 'mail') => [
+      m.get(`identity_hub_outbox_pending_rows{kind="${kind}"}`),
+      m.get(`identity_hub_outbox_oldest_pending_age_seconds{kind="${kind}"}`),
+      m.get(`identity_hub_outbox_failed_rows{kind="${kind}"}`),
+    ];
+    const outbox = t.dataSource.getRepository(OutboxEntity);
+    // earlier tests may have queued mails (a registration): start from no row waiting
+    await outbox.clear();
+    expect(backlog(await scrape())).toEqual([0, 0, 0]);
+    expect(backlog(await scrape(), 'webhook')).toEqual([0, 0, 0]);
+
+    // two mails queued (no worker polls in this app: OUTBOX_POLL_MS=0), the first of them an hour ago
+    const mail = t.app.get(MailService);
+    for (const to of ['backlog-1@example.com', 'backlog-2@example.com']) {
+      const link = mail.link('/account/verify-email', { token: `token-${to}` });
+      await t.app
+        .get(TransactionService)
+        .run((m) => mail.enqueue(m, to, emailVerificationMail({ link, expiresInHours: 48 })));
+    }
+    const first = await outbox.findOneByOrFail({ status: 'pending' });
+    await outbox.update({ id: first.id }, { createdAt: new Date(Date.now() - 3_600_000) });
+    const [waiting, age, failed] = backlog(await scrape());
+    expect([waiting, failed]).toEqual([2, 0]);
+    expect(age).toBeGreaterThanOrEqual(3600);
+    expect(age).toBeLessThan(7200);
+
+    // delivered without SMTP_URL, both are given up at once: nothing waits, two failed
+    await t.app.get(OutboxWorker).runOnce();
+    expect(backlog(await scrape())).toEqual([0, 0, 2]);
   });
 
   it('takes gauges from other modules, read at scrape time (as the outbox backlog is)', async () => {

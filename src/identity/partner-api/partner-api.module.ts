@@ -7,15 +7,25 @@ import { IdentityModule } from '../identity.module';
 import { badRequestBody, PARTNER_API_PREFIX, PARTNER_BODIES, partnerErrorBody } from './partner-errors';
 import { PartnerRateLimitGuard } from './partner-rate-limit.guard';
 import { PartnerController, PartnerMetadataController } from './partner.controller';
+import { IdentityExportService } from './identity-export.service';
+import { IdentityImportService } from './identity-import.service';
 import { PartnerService } from './partner.service';
+import { UpsertWriter } from './upsert-writer';
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
 
-/** The Insider-compatible REST partner API (SPEC §4); it obeys the identity settings of IdentityModule. */
+/** The Insider-compatible REST partner API (SPEC §4), which obeys the identity settings of IdentityModule, and its bulk import and export. */
 @Module({
   imports: [IdentityModule],
   controllers: [PartnerController, PartnerMetadataController],
-  providers: [PartnerService, PartnerRateLimitGuard],
+  providers: [
+    PartnerService,
+    UpsertWriter,
+    PartnerRateLimitGuard,
+    // the bulk import and export of the CLI (identities:import / identities:export): /upsert's rules, in files
+    IdentityImportService,
+    IdentityExportService,
+  ],
 })
 export class PartnerApiModule implements OnModuleInit {
   constructor(

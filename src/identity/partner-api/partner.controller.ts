@@ -1,19 +1,8 @@
 import { Body, Controller, Delete, HttpCode, Patch, Post, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Allow } from '../../auth/decorators';
 import { Scope } from '../../auth/permissions';
-import {
-  BATCH_FAILED,
-  BATCH_OK,
-  badExample,
-  EMPTY_OBJECT_SCHEMA,
-  IDENTIFIERS_SCHEMA,
-  METADATA_REQUEST_SCHEMA,
-  METADATA_RESPONSE_SCHEMA,
-  PartnerErrors,
-  PartnerOk,
-  PROFILE_TARGET_SCHEMA,
-} from './partner-openapi';
+import { BATCH_FAILED, BATCH_OK, badExample, PartnerBody, PartnerErrors, PartnerOk } from './partner-openapi';
 import { PartnerRateLimitGuard, RateFamily } from './partner-rate-limit.guard';
 import { PartnerService } from './partner.service';
 
@@ -24,8 +13,12 @@ import { PartnerService } from './partner.service';
  * token and its scope (the global guard), the rate limit of the endpoint family, then the body.
  */
 @ApiTags('Insider-compatible partner API')
-@ApiHeader({ name: 'X-PARTNER-NAME', required: true, description: 'Your partner name, lowercase (PARTNER_NAME)' })
-@ApiHeader({ name: 'X-REQUEST-TOKEN', required: true, description: 'An API token with the identities:write scope' })
+@ApiHeader({
+  name: 'X-PARTNER-NAME',
+  required: true,
+  description: "The instance's partner name, lowercase (PARTNER_NAME)",
+  schema: { type: 'string', example: 'default' },
+})
 @Controller('api/user/v1')
 @Allow(Scope.IdentitiesWrite)
 @UseGuards(PartnerRateLimitGuard)
@@ -41,18 +34,13 @@ export class PartnerController {
       'Exactly one identifier on each side, of the same type; custom identifiers nested in custom. The change is ' +
       "effective at once; the profile's attributes and events are kept.",
   })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      required: ['old_identifier', 'new_identifier'],
-      properties: { old_identifier: IDENTIFIERS_SCHEMA, new_identifier: IDENTIFIERS_SCHEMA },
-      example: {
-        old_identifier: { email: 'sample@useinsider.com' },
-        new_identifier: { email: 'sample1@useinsider.com' },
-      },
-    },
+  @PartnerBody('IdentityUpdateRequest', {
+    email: [
+      'Change an email',
+      { old_identifier: { email: 'sample@useinsider.com' }, new_identifier: { email: 'sample1@useinsider.com' } },
+    ],
   })
-  @PartnerOk('Updated', {})
+  @PartnerOk('Updated', 'Empty', {})
   @PartnerErrors({
     same: badExample('The old and new values are the same', 'identifier values are the same'),
     entries: badExample(
@@ -71,15 +59,10 @@ export class PartnerController {
   @HttpCode(200)
   @RateFamily('partnerIdentityDelete')
   @ApiOperation({ summary: 'Remove one identifier from its profile; never the sole one (1,000/min)' })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      required: ['identifiers'],
-      properties: { identifiers: IDENTIFIERS_SCHEMA },
-      example: { identifiers: { custom: { user_loyalty_id: 'xyz123' } } },
-    },
+  @PartnerBody('IdentityDeleteRequest', {
+    custom: ['Remove a custom identifier', { identifiers: { custom: { user_loyalty_id: 'xyz123' } } }],
   })
-  @PartnerOk('Removed', {})
+  @PartnerOk('Removed', 'Empty', {})
   @PartnerErrors({
     sole: badExample(
       'The only identifier of its profile',
@@ -110,16 +93,10 @@ export class PartnerController {
       'user. A field a user or an event does not have fails the user rather than being dropped. Each user is ' +
       'validated whole and written all or nothing.',
   })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      required: ['users'],
-      properties: {
-        users: { type: 'array', maxItems: 1000, items: { type: 'object' } },
-        not_append: { type: 'boolean' },
-        append: { type: 'boolean' },
-      },
-      example: {
+  @PartnerBody('UpsertRequest', {
+    insider: [
+      "Insider's sample: identifiers, attributes and a purchase",
+      {
         users: [
           {
             identifiers: { email: 'sample@useinsider.com', uuid: '1x2y3z', custom: { user_loyalty_id: 'xyz123' } },
@@ -150,9 +127,9 @@ export class PartnerController {
           },
         ],
       },
-    },
+    ],
   })
-  @PartnerOk('Every user written', BATCH_OK, BATCH_FAILED)
+  @PartnerOk('Every user written', 'BatchResult', BATCH_OK, BATCH_FAILED)
   @PartnerErrors(
     {
       noUsers: badExample('No users array', 'users must be defined'),
@@ -173,11 +150,10 @@ export class PartnerController {
       'whole / partial name default attributes (locale is lo), custom: { whole, partial } custom ones. email, phone_number ' +
       'and uuid name the contact attributes of those names: an identifier is never deleted here (DELETE /identity does).',
   })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      required: ['users'],
-      example: {
+  @PartnerBody('AttributeDeleteRequest', {
+    insider: [
+      "Insider's sample: whole and partial, default and custom",
+      {
         users: [
           {
             identifiers: { email: 'sample@useinsider.com' },
@@ -190,9 +166,9 @@ export class PartnerController {
           },
         ],
       },
-    },
+    ],
   })
-  @PartnerOk('Every user done', BATCH_OK, BATCH_FAILED)
+  @PartnerOk('Every user done', 'BatchResult', BATCH_OK, BATCH_FAILED)
   @PartnerErrors({ noUsers: badExample('No users array', 'users must be defined') }, false)
   deleteAttributes(@Body() body: unknown) {
     return this.partner.deleteAttributes(body);
@@ -210,10 +186,10 @@ export class PartnerController {
       'created_date (at most 1,000); quota: true adds this minute’s use of the /profile limit. Beyond Insider, ' +
       'iid and identifiers are also answered at the top level.',
   })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      example: {
+  @PartnerBody('ProfileRequest', {
+    insider: [
+      'Attributes and the items added to the cart in a date range, with the quota',
+      {
         identifiers: { email: 'sample@useinsider.com' },
         attributes: ['email', 'name', 'surname', 'c_member_code'],
         events: {
@@ -223,15 +199,20 @@ export class PartnerController {
         },
         quota: true,
       },
-    },
+    ],
   })
-  @PartnerOk('The profile', {
-    attributes: { email: 'sample@useinsider.com', name: 'John', c_member_code: 'M-77', iid: '0b6a6c1e-…' },
+  @PartnerOk('The profile', 'ProfileResponse', {
+    attributes: {
+      email: 'sample@useinsider.com',
+      name: 'John',
+      c_member_code: 'M-77',
+      iid: '0b6a6c1e-5b1a-4f55-9a43-3f0c2a9c8d11',
+    },
     events: {
       item_added_to_cart: [{ product_id: '3254634', name: 'Blue Shirt', created_date: '2021-01-04T15:04:34Z' }],
     },
     quota: { cost: 1, used: 12, total: 1000 },
-    iid: '0b6a6c1e-…',
+    iid: '0b6a6c1e-5b1a-4f55-9a43-3f0c2a9c8d11',
     identifiers: { email: 'sample@useinsider.com' },
   })
   @PartnerErrors({
@@ -246,14 +227,10 @@ export class PartnerController {
   @HttpCode(200)
   @RateFamily('partnerDelete')
   @ApiOperation({ summary: 'Delete a whole profile: identifiers, attributes and events (10,000/min)' })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      description: 'identifiers, or insider_id',
-      example: { identifiers: { email: 'example@useinsider.com' } },
-    },
+  @PartnerBody('ProfileDeleteRequest', {
+    email: ['By email', { identifiers: { email: 'example@useinsider.com' } }],
   })
-  @PartnerOk('Deleted', {})
+  @PartnerOk('Deleted', 'Empty', {})
   @PartnerErrors({
     notEnabled: badExample('A type the identity settings do not enable, or a blocked value', 'no valid identifier'),
   })
@@ -272,8 +249,11 @@ export class PartnerController {
       'language, locale, list ids, custom attributes) and its events; delete those with /attribute/delete, or the whole ' +
       'profile with /delete.',
   })
-  @ApiBody({ schema: { ...PROFILE_TARGET_SCHEMA, example: { identifiers: { email: 'sample@useinsider.com' } } } })
-  @PartnerOk('Anonymized', {}, {}, EMPTY_OBJECT_SCHEMA)
+  @PartnerBody('AnonymizeRequest', {
+    email: ['By email', { identifiers: { email: 'sample@useinsider.com' } }],
+    iid: ['By insider_id', { insider_id: '0190f5d2-7d51-7c3a-9d5e-7a1f0b2c3d4e' }],
+  })
+  @PartnerOk('Anonymized', 'Empty', {})
   @PartnerErrors({
     notEnabled: badExample('A type the identity settings do not enable, or a blocked value', 'no valid identifier'),
     target: badExample('Neither identifiers nor insider_id', 'either insider_id or identifiers must be specified'),
@@ -289,7 +269,6 @@ export class PartnerController {
  */
 @ApiTags('Insider-compatible partner API')
 @ApiHeader({ name: 'X-PARTNER-NAME', required: true, description: 'Your partner name, lowercase (PARTNER_NAME)' })
-@ApiHeader({ name: 'X-REQUEST-TOKEN', required: true, description: 'An API token with the identities:write scope' })
 @Controller('api/user/v3/metadata')
 @Allow(Scope.IdentitiesWrite)
 @UseGuards(PartnerRateLimitGuard)
@@ -306,9 +285,13 @@ export class PartnerMetadataController {
       '(array for the array ones). events: every event name written so far, each with the parameters seen on it ' +
       '(custom ones as c_<name>, the names /profile takes). Read from a catalogue of names kept as data is written.',
   })
-  @ApiBody({ schema: METADATA_REQUEST_SCHEMA })
+  @PartnerBody('MetadataColumnsRequest', {
+    contacts: ['The attribute columns', { table: 'contacts' }],
+    events: ['The events and their parameters', { table: 'events' }],
+  })
   @PartnerOk(
     'The columns',
+    'MetadataColumns',
     [
       { key: 'name', display_name: 'Name', type: 'string' },
       { key: 'list_id', display_name: 'List IDs', type: 'array' },
@@ -329,7 +312,6 @@ export class PartnerMetadataController {
         ],
       ],
     },
-    METADATA_RESPONSE_SCHEMA,
   )
   @PartnerErrors(
     { table: badExample('A table other than contacts or events', 'table must be "contacts" or "events"') },

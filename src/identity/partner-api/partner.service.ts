@@ -4,7 +4,6 @@ import { isUniqueViolation } from '../../common/app-error';
 import { RateLimitService } from '../../common/rate-limit.service';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { TransactionService } from '../../database/transaction.service';
-import { CatalogueEntry, identifierKey } from '../identity-codec';
 import { IdentitySettingsService } from '../identity-settings.service';
 import { ProfileStore } from '../profile-store';
 import { TableStatistics } from '../table-statistics';
@@ -21,30 +20,18 @@ import {
 import { contactColumns, eventColumns, parseMetadataTable } from './partner-metadata';
 import { eventRange, parseProfileQuery, ProfileTarget, profileTarget, shapeProfile } from './profile-query';
 import {
-  appendKeys,
-  appendReads,
-  attributeRows,
   BatchResult,
   batchResult,
-  batchRows,
-  bringsNew,
-  checkInsiderId,
-  eventRows,
-  groupBatch,
-  identifiersToAdd,
   planAttributeDelete,
   planUpsert,
   partialDeleteRows,
-  readyUsers,
-  ReadyUser,
   requestNotAppend,
   requireUsers,
-  targetOf,
   UpsertPlan,
   UserFailure,
   userProblems,
-  UserRef,
 } from './upsert-plan';
+import { UpsertWriter } from './upsert-writer';
 
 const TAKEN = 'new identifier already has a user assigned to it';
 
@@ -60,6 +47,7 @@ export class PartnerService {
   constructor(
     private readonly tx: TransactionService,
     private readonly store: ProfileStore,
+    private readonly writer: UpsertWriter,
     private readonly settingsService: IdentitySettingsService,
     private readonly limiter: RateLimitService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -141,7 +129,7 @@ export class PartnerService {
       try {
         const plan = planAttributeDelete(users[i], i, settings);
         await this.tx.run(async (manager) => {
-          const { profileId } = await this.resolve(manager, plan);
+          const { profileId } = await this.writer.resolve(manager, plan);
           if (!profileId) throw UserFailure.at(`${plan.path}.identifiers`, 'no such user for these identifiers');
           await this.store.takeProfiles(manager, [profileId]);
           await this.store.deleteAttributes(manager, profileId, plan.deletes.whole);
@@ -228,28 +216,13 @@ export class PartnerService {
    */
   private async upsertTogether(plans: UpsertPlan[], failures: Map<number, Problems>): Promise<UpsertPlan[]> {
     if (!plans.length) return [];
-    const manager = this.tx.manager;
-    const owners = await this.store.ownersOf(
-      manager,
-      plans.flatMap((plan) => plan.identifiers),
-    );
-    const existing = await this.store.existingProfiles(
-      manager,
-      plans.flatMap((plan) => (plan.insiderId ? [plan.insiderId] : [])),
-    );
-    const groups = groupBatch(plans, owners, existing, failures);
-    // What the existing profiles hold, only for users that bring identifiers no profile has.
-    const held = await this.heldIdentifiers(
-      manager,
-      groups.together.flatMap((plan) => {
-        const target = groups.targets.get(plan);
-        return target && bringsNew(plan, owners) ? [target] : [];
-      }),
-    );
-    const ready = readyUsers(groups, owners, held, failures);
-    if (!ready.length) return groups.oneByOne;
+    const { ready, oneByOne } = await this.writer.prepare(this.tx.manager, plans, failures);
+    if (!ready.length) return oneByOne;
     try {
-      const { names, written } = await this.tx.run((m) => this.writeTogether(m, ready));
+      const { names, written } = await this.tx.run(async (m) => {
+        const together = await this.writer.writeTogether(m, ready);
+        return { names: await this.writer.recordNames(m, together.names), written: together.written };
+      });
       this.store.rememberNames(names);
       this.statistics.noteWrites(written); // committed: an ANALYZE now sees them
     } catch (error) {
@@ -257,120 +230,20 @@ export class PartnerService {
         { err: error, users: ready.length },
         'bulk upsert met a concurrent writer (or failed); writing its users one by one',
       );
-      return [...groups.oneByOne, ...ready.map((r) => r.plan)].sort((a, b) => a.index - b.index);
+      return [...oneByOne, ...ready.map((r) => r.plan)].sort((a, b) => a.index - b.index);
     }
-    return groups.oneByOne;
+    return oneByOne;
   }
 
-  /**
-   * The writes of standalone users, in a handful of multi-row statements (one transaction); the names
-   * new to the catalogue are recorded last and answered, to be remembered once committed, with the
-   * number of rows written (for the statistics).
-   */
-  private async writeTogether(
-    manager: EntityManager,
-    ready: ReadyUser[],
-  ): Promise<{ names: CatalogueEntry[]; written: number }> {
-    await this.store.takeProfiles(
-      manager,
-      ready.flatMap((r) => (r.profileId ? [r.profileId] : [])),
-    );
-    const reads = appendReads(ready);
-    const stored = await this.store.attributeValues(manager, reads.profileIds, reads.keys);
-    const rows = batchRows(ready, stored);
-    const now = new Date();
-    await this.store.insertProfiles(manager, rows.profiles, now);
-    await this.store.insertIdentifiers(manager, rows.identifiers);
-    await this.store.writeAttributes(manager, rows.attributes, new Set(rows.profiles));
-    await this.store.insertEvents(manager, rows.events, now);
-    const names = this.store.unrecordedNames(rows.attributes, rows.events);
-    await this.store.recordNames(manager, names);
-    const written = rows.profiles.length + rows.identifiers.length + rows.attributes.length + rows.events.length;
-    return { names, written };
-  }
-
-  /** One user, in its own transaction: the profile is taken first, so concurrent writers queue on it. */
+  /** One user, in its own transaction. */
   private async upsertOne(plan: UpsertPlan): Promise<void> {
-    const keys = appendKeys(plan);
-    const names = await this.tx.run(async (manager) => {
-      const { profileId: found, owners } = await this.resolve(manager, plan);
-      let profileId = found;
-      let created = false;
-      if (profileId) {
-        await this.store.takeProfiles(manager, [profileId]);
-        await this.addIdentifiers(manager, plan, profileId, owners);
-      } else {
-        const [first] = plan.identifiers;
-        const ensured = await this.store.ensureProfile(manager, first.type, first.value);
-        profileId = ensured.id;
-        created = ensured.created;
-        if (!created) await this.store.takeProfiles(manager, [profileId]);
-        await this.addIdentifiers(manager, plan, profileId, new Map([[identifierKey(first), profileId]]));
-      }
-      const stored = keys.length && !created ? await this.store.attributeValues(manager, [profileId], keys) : null;
-      const attributes = attributeRows(plan, profileId, stored);
-      const events = eventRows(plan, profileId);
-      await this.store.writeAttributes(manager, attributes, created ? new Set([profileId]) : undefined);
-      await this.store.insertEvents(manager, events, new Date());
-      const unrecorded = this.store.unrecordedNames(attributes, events);
-      await this.store.recordNames(manager, unrecorded);
-      return unrecorded;
-    });
+    const names = await this.tx.run(async (manager) =>
+      this.writer.recordNames(manager, (await this.writer.writeOne(manager, plan)).names),
+    );
     this.store.rememberNames(names);
   }
 
-  /**
-   * Adds the identifiers a user brings that its profile lacks (one statement); the profile's identifiers
-   * are read only when the user brings one no profile holds (`owners`).
-   */
-  private async addIdentifiers(
-    manager: EntityManager,
-    plan: UpsertPlan,
-    profileId: string,
-    owners: ReadonlyMap<string, string>,
-  ): Promise<void> {
-    const unknown = plan.identifiers.filter((identifier) => !owners.has(identifierKey(identifier)));
-    if (!unknown.length) return;
-    const held = (await this.heldIdentifiers(manager, [profileId])).get(profileId) ?? new Map<string, string>();
-    const missing = identifiersToAdd(unknown, held, plan.path);
-    try {
-      // a violation (another user took the value meanwhile) fails this user; its transaction is rolled back
-      await this.store.insertIdentifiers(
-        manager,
-        missing.map((i) => ({ profileId, type: i.type, value: i.value })),
-      );
-    } catch (e) {
-      if (isUniqueViolation(e)) {
-        throw UserFailure.at(`${plan.path}.identifiers`, 'an identifier already belongs to another user');
-      }
-      throw e;
-    }
-  }
-
   // ---- lookups ----------------------------------------------------------------------------------
-
-  /** The identifiers some profiles hold: profile id → type → value. */
-  private async heldIdentifiers(manager: EntityManager, profileIds: string[]) {
-    const held = new Map<string, Map<string, string>>();
-    if (!profileIds.length) return held;
-    for (const row of await this.store.identifiers(manager, profileIds)) {
-      if (!held.has(row.profileId)) held.set(row.profileId, new Map());
-      held.get(row.profileId)!.set(row.type, row.value);
-    }
-    return held;
-  }
-
-  /**
-   * The profile a user of a batch names (null: a new user) and which profile holds each of its
-   * identifiers; a UserFailure for an unknown insider_id (its identifiers are then not read) or
-   * identifiers of two profiles.
-   */
-  private async resolve(manager: EntityManager, user: UserRef) {
-    const existing = await this.store.existingProfiles(manager, user.insiderId ? [user.insiderId] : []);
-    checkInsiderId(user, existing);
-    const owners = await this.store.ownersOf(manager, user.identifiers);
-    return { profileId: targetOf(user, owners, existing), owners };
-  }
 
   /** The profile a `/profile` or `/delete` body names, or null. */
   private async locate(manager: EntityManager, target: ProfileTarget): Promise<string | null> {

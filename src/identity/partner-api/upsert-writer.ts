@@ -1,0 +1,193 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { isUniqueViolation } from '../../common/app-error';
+import { CatalogueEntry, catalogueKey, identifierKey } from '../identity-codec';
+import { ProfileStore } from '../profile-store';
+import { Problems } from './partner-input';
+import {
+  appendKeys,
+  appendReads,
+  attributeRows,
+  batchRows,
+  bringsNew,
+  checkInsiderId,
+  eventRows,
+  groupBatch,
+  identifiersToAdd,
+  readyUsers,
+  ReadyUser,
+  targetOf,
+  UpsertPlan,
+  UserFailure,
+  UserRef,
+} from './upsert-plan';
+
+/** What a batch of upsert plans will do, read before it is written (`UpsertWriter.prepare`). */
+export interface PreparedBatch {
+  /** users standing alone, ready to be written together (`profileId` null: a new profile) */
+  ready: ReadyUser[];
+  /** users sharing an identifier or a profile with another of the batch: written one by one, in order */
+  oneByOne: UpsertPlan[];
+  /** each valid user's profile as it stands (null: a new one) */
+  targets: Map<UpsertPlan, string | null>;
+}
+
+/**
+ * The writes of `/upsert` plans (upsert-plan.ts) through ProfileStore, in the caller's transaction:
+ * the partner API's `/upsert` (a batch together, then users one by one, each in its own
+ * transaction) and the bulk import (a chunk of a file, all in one transaction) decide the
+ * transactions; the reads, the grouping and the rows are the same.
+ */
+@Injectable()
+export class UpsertWriter {
+  constructor(private readonly store: ProfileStore) {}
+
+  /**
+   * Reads which profile each plan names and what the existing ones hold, and splits the plans into
+   * those written together and those written one by one; users that fail (an unknown insider_id,
+   * identifiers of two profiles, a different identifier of a type the profile has) go to `failures`.
+   */
+  async prepare(
+    manager: EntityManager,
+    plans: readonly UpsertPlan[],
+    failures: Map<number, Problems>,
+  ): Promise<PreparedBatch> {
+    if (!plans.length) return { ready: [], oneByOne: [], targets: new Map() };
+    const owners = await this.store.ownersOf(
+      manager,
+      plans.flatMap((plan) => plan.identifiers),
+    );
+    const existing = await this.store.existingProfiles(
+      manager,
+      plans.flatMap((plan) => (plan.insiderId ? [plan.insiderId] : [])),
+    );
+    const groups = groupBatch(plans, owners, existing, failures);
+    // What the existing profiles hold, only for users that bring identifiers no profile has.
+    const held = await this.heldIdentifiers(
+      manager,
+      groups.together.flatMap((plan) => {
+        const target = groups.targets.get(plan);
+        return target && bringsNew(plan, owners) ? [target] : [];
+      }),
+    );
+    return { ready: readyUsers(groups, owners, held, failures), oneByOne: groups.oneByOne, targets: groups.targets };
+  }
+
+  /**
+   * The writes of standalone users, in a handful of multi-row statements. Answers the names they bring
+   * that are new to the catalogue (metadata columns), for the caller to record as the last statement of
+   * its transaction (recordNames), and the number of rows written (for TableStatistics).
+   */
+  async writeTogether(
+    manager: EntityManager,
+    ready: readonly ReadyUser[],
+  ): Promise<{ names: CatalogueEntry[]; written: number }> {
+    if (!ready.length) return { names: [], written: 0 };
+    await this.store.takeProfiles(
+      manager,
+      ready.flatMap((r) => (r.profileId ? [r.profileId] : [])),
+    );
+    const reads = appendReads(ready);
+    const stored = await this.store.attributeValues(manager, reads.profileIds, reads.keys);
+    const rows = batchRows(ready, stored);
+    const now = new Date();
+    await this.store.insertProfiles(manager, rows.profiles, now);
+    await this.store.insertIdentifiers(manager, rows.identifiers);
+    // attributes of the new profiles are plain INSERTs (nothing to overwrite)
+    await this.store.writeAttributes(manager, rows.attributes, new Set(rows.profiles));
+    await this.store.insertEvents(manager, rows.events, now);
+    const written = rows.profiles.length + rows.identifiers.length + rows.attributes.length + rows.events.length;
+    return { names: this.store.unrecordedNames(rows.attributes, rows.events), written };
+  }
+
+  /**
+   * One user: its profile is found (or created) and taken first, so concurrent writers queue on it.
+   * A UserFailure is thrown before anything of the user is written but the profile's updated_at.
+   * Answers whether the profile is new, and the names new to the catalogue (to record, as writeTogether's).
+   */
+  async writeOne(manager: EntityManager, plan: UpsertPlan): Promise<{ created: boolean; names: CatalogueEntry[] }> {
+    const keys = appendKeys(plan);
+    const { profileId: found, owners } = await this.resolve(manager, plan);
+    let profileId = found;
+    let created = false;
+    if (profileId) {
+      await this.store.takeProfiles(manager, [profileId]);
+      await this.addIdentifiers(manager, plan, profileId, owners);
+    } else {
+      const [first] = plan.identifiers;
+      const ensured = await this.store.ensureProfile(manager, first.type, first.value);
+      profileId = ensured.id;
+      created = ensured.created;
+      if (!created) await this.store.takeProfiles(manager, [profileId]);
+      await this.addIdentifiers(manager, plan, profileId, new Map([[identifierKey(first), profileId]]));
+    }
+    const stored = keys.length && !created ? await this.store.attributeValues(manager, [profileId], keys) : null;
+    const attributes = attributeRows(plan, profileId, stored);
+    const events = eventRows(plan, profileId);
+    await this.store.writeAttributes(manager, attributes, created ? new Set([profileId]) : undefined);
+    await this.store.insertEvents(manager, events, new Date());
+    return { created, names: this.store.unrecordedNames(attributes, events) };
+  }
+
+  /**
+   * Records catalogue entries (each once) and answers them: the last statement of the writing
+   * transaction, so concurrent writers of a new name wait on it only at their commit, in one order. The
+   * caller remembers them once committed (ProfileStore.rememberNames), so known names cost no statement.
+   */
+  async recordNames(manager: EntityManager, names: readonly CatalogueEntry[]): Promise<CatalogueEntry[]> {
+    const unique = [...new Map(names.map((entry) => [catalogueKey(entry), entry])).values()];
+    if (unique.length) await this.store.recordNames(manager, unique);
+    return unique;
+  }
+
+  /**
+   * The profile a user names (null: a new user) and which profile holds each of its identifiers; a
+   * UserFailure for an unknown insider_id (its identifiers are then not read) or identifiers of two
+   * profiles.
+   */
+  async resolve(manager: EntityManager, user: UserRef) {
+    const existing = await this.store.existingProfiles(manager, user.insiderId ? [user.insiderId] : []);
+    checkInsiderId(user, existing);
+    const owners = await this.store.ownersOf(manager, user.identifiers);
+    return { profileId: targetOf(user, owners, existing), owners };
+  }
+
+  /**
+   * Adds the identifiers a user brings that its profile lacks (one statement); the profile's identifiers
+   * are read only when the user brings one no profile holds (`owners`).
+   */
+  private async addIdentifiers(
+    manager: EntityManager,
+    plan: UpsertPlan,
+    profileId: string,
+    owners: ReadonlyMap<string, string>,
+  ): Promise<void> {
+    const unknown = plan.identifiers.filter((identifier) => !owners.has(identifierKey(identifier)));
+    if (!unknown.length) return;
+    const held = (await this.heldIdentifiers(manager, [profileId])).get(profileId) ?? new Map<string, string>();
+    const missing = identifiersToAdd(unknown, held, plan.path);
+    try {
+      // a violation (another user took the value meanwhile) fails this user; its transaction is rolled back
+      await this.store.insertIdentifiers(
+        manager,
+        missing.map((i) => ({ profileId, type: i.type, value: i.value })),
+      );
+    } catch (e) {
+      if (isUniqueViolation(e)) {
+        throw UserFailure.at(`${plan.path}.identifiers`, 'an identifier already belongs to another user');
+      }
+      throw e;
+    }
+  }
+
+  /** The identifiers some profiles hold: profile id → type → value. */
+  private async heldIdentifiers(manager: EntityManager, profileIds: string[]) {
+    const held = new Map<string, Map<string, string>>();
+    if (!profileIds.length) return held;
+    for (const row of await this.store.identifiers(manager, profileIds)) {
+      if (!held.has(row.profileId)) held.set(row.profileId, new Map());
+      held.get(row.profileId)!.set(row.type, row.value);
+    }
+    return held;
+  }
+}
