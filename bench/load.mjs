@@ -163,11 +163,15 @@ function requests() {
 
 // ---- running -----------------------------------------------------------------------------------------
 
-function instance(headers, connections, limit) {
+const RATE = Number(process.env.BENCH_RATE) || 0;
+
+function instance(headers, connections, limit, rate) {
   const run = autocannon({
     url: spec.url,
     connections,
     ...(limit ? { amount: limit * connections } : { duration: spec.runSeconds }),
+    // BENCH_RATE: a fixed rate (requests per second over all connections) instead of as fast as it goes
+    ...(rate ? { overallRate: rate } : {}),
     headers: { ...spec.headers, ...headers },
     requests: requests(),
     timeout: 10,
@@ -188,8 +192,8 @@ async function runOnce(seconds, limit) {
   const started = performance.now();
   lastResponseAt = started;
   const runs = spec.clients
-    ? spec.clients.map((client) => instance(client.headers, 1, limit))
-    : [instance({}, spec.connections, limit)];
+    ? spec.clients.map((client) => instance(client.headers, 1, limit, RATE / spec.clients.length))
+    : [instance({}, spec.connections, limit, RATE)];
   active = runs;
   const results = await Promise.all(runs);
   active = [];

@@ -15,6 +15,9 @@
 //   BENCH_BATCH_RUNS   timed /upsert requests of 1,000 new users (default 5, after one warm-up request)
 //   BENCH_ROUNDS       times the whole list runs (default 1); each figure is then the median of the rounds,
 //                      each ratio the median of the rounds' ratios (on a busy machine, use 3)
+//   BENCH_RATE         requests per second of every scenario (autocannon's overallRate) instead of as many
+//                      as the server answers: then req/s and their ratios mean nothing, but each process's
+//                      CPU ms per request is measured unsaturated (on a loaded machine, the steadier figure)
 //   BENCH_ONLY         comma-separated scenario ids to run (floors are only needed for their ratios)
 //   BENCH_OUT          the JSON results (default bench/results/latest.json); compare two with
 //                      node bench/compare.mjs before.json after.json

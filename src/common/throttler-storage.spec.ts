@@ -79,3 +79,57 @@ withRedis('RedisThrottlerStorage', () => {
     },
   };
 });
+
+/** Two instances on one Redis: batches of parallel hits, each hit its own place in the count. */
+(process.env.REDIS_URL ? describe : describe.skip)('RedisThrottlerStorage batches', () => {
+  const prefix = `ih-test-${randomBytes(4).toString('hex')}:`;
+  const clients = [
+    new Redis(process.env.REDIS_URL!, { keyPrefix: prefix }),
+    new Redis(process.env.REDIS_URL!, { keyPrefix: prefix }),
+  ];
+  let trips = 0;
+  let failNext = false;
+  const storages = clients.map(
+    (client) =>
+      new RedisThrottlerStorage(client, async (op) => {
+        trips++;
+        if (failNext) {
+          failNext = false;
+          throw new Error('Redis is unavailable; try again shortly');
+        }
+        return op(client);
+      }),
+  );
+  afterAll(async () => {
+    const keys = await clients[0].keys(`${prefix}*`);
+    if (keys.length) await clients[0].del(...keys.map((k) => k.slice(prefix.length)));
+    await Promise.all(clients.map((c) => c.quit()));
+  });
+
+  it('counts parallel hits of two instances in a few round trips: every count once, exactly `limit` allowed', async () => {
+    trips = 0;
+    const records = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => storages[i % 2].increment('b1', 60_000, 25, 0, 'n')),
+    );
+    expect(records.map((r) => r.totalHits).sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(records.filter((r) => !r.isBlocked)).toHaveLength(25);
+    expect(trips).toBeLessThanOrEqual(4); // per instance: the first hit alone, then the others together
+    expect(await storages[0].peek('b1')).toBe(200);
+  });
+
+  it('the hits that came first are the ones allowed', async () => {
+    const records = await Promise.all(Array.from({ length: 10 }, () => storages[0].increment('b2', 60_000, 3, 0, 'n')));
+    expect(records.map((r) => r.isBlocked)).toEqual([false, false, false, true, true, true, true, true, true, true]);
+  });
+
+  it('a failed round trip fails every hit of its batch, counts none of them, and the next batch counts again', async () => {
+    failNext = true;
+    const failed = await Promise.allSettled(
+      Array.from({ length: 5 }, () => storages[0].increment('b3', 60_000, 9, 0, 'n')),
+    );
+    // the first hit went alone and failed; the four that waited for it went in the next round trip
+    expect(failed.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect((failed[0] as PromiseRejectedResult).reason).toEqual(new Error('Redis is unavailable; try again shortly'));
+    expect((await storages[0].increment('b3', 60_000, 9, 0, 'n')).totalHits).toBe(5);
+  });
+});

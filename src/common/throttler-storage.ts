@@ -70,12 +70,14 @@ export class MemoryThrottlerStorage implements RateLimitStorage {
 }
 
 /**
- * One round trip, one atomic step: INCR, PEXPIRE on the window's first hit (or when the key somehow has no
- * expiry), PTTL. Every instance on the same Redis (and REDIS_KEY_PREFIX) shares the counts.
+ * One round trip, one atomic step for `ARGV[2]` hits of one key: INCRBY, PEXPIRE when they opened the
+ * window (or when the key somehow has no expiry), PTTL. Every instance on the same Redis (and
+ * REDIS_KEY_PREFIX) shares the counts.
  */
 const HIT_SCRIPT = `
-local hits = redis.call('INCR', KEYS[1])
-if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local n = tonumber(ARGV[2])
+local hits = redis.call('INCRBY', KEYS[1], n)
+if hits == n then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
@@ -83,38 +85,90 @@ if ttl < 0 then
 end
 return {hits, ttl}`;
 
-type HitCommand = (key: string, ttlMs: number) => Promise<[number, number]>;
+type HitCommand = (key: string, ttlMs: number, hits: number) => Promise<[number, number]>;
 
 /** Runs Redis commands, turning an outage into 503 "Redis is unavailable" (RedisService.run). */
 export type RedisRunner = <T>(op: (client: Redis) => Promise<T>) => Promise<T>;
+
+/** A hit waiting for its key's round trip. */
+interface Waiter {
+  limit: number;
+  resolve: (record: ThrottlerStorageRecord) => void;
+  reject: (error: unknown) => void;
+}
+
+/** The hits of one key: the round trip in flight (if any) and those that came while it was. */
+interface KeyQueue {
+  ttl: number;
+  waiting: Waiter[];
+  inFlight: boolean;
+}
 
 /**
  * Over the shared Redis connection (REDIS_URL); keys are `rl:<name>:<tracker>` under the connection's
  * prefix. Every call goes through `run` (RedisService.run in the app), so while Redis is down a limited
  * operation is refused with 503 SERVICE_UNAVAILABLE naming Redis instead of failing with a 500.
+ *
+ * Hits of one key are counted in batches, still one by one and before the work: a key has at most one
+ * round trip in flight; the hits that come meanwhile wait for it and then go together, as one INCRBY of
+ * their number, and each gets its own place in the count (the first to come the lowest), exactly as if
+ * they had been counted one after the other. So a key at the limit admits exactly `limit` hits however
+ * many arrive in parallel, on one instance or many, while a partner's burst of requests costs a few
+ * round trips instead of one each (the Lua call was ~16 % of the REST PATCH's CPU). A lone hit goes at
+ * once (no added latency); under load a hit waits at most for the round trip before its own.
  */
 export class RedisThrottlerStorage implements RateLimitStorage {
   private readonly run: RedisRunner;
+  private readonly queues = new Map<string, KeyQueue>();
 
   constructor(client: Redis, run?: RedisRunner) {
-    this.run = run ?? (<T>(op: (c: Redis) => Promise<T>) => op(client));
+    this.run = run ?? (async <T>(op: (c: Redis) => Promise<T>) => op(client));
     // EVALSHA with the script cached by Redis, EVAL when it is not (defineCommand does both).
-    if (!('throttlerHit' in client)) {
-      client.defineCommand('throttlerHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
+    if (!('throttlerHits' in client)) {
+      client.defineCommand('throttlerHits', { numberOfKeys: 1, lua: HIT_SCRIPT });
     }
   }
 
-  async increment(
-    key: string,
-    ttl: number,
-    limit: number,
-    _blockDuration = 0,
-    _name = '',
-  ): Promise<ThrottlerStorageRecord> {
-    const [hits, msLeft] = await this.run((client) =>
-      (client as unknown as { throttlerHit: HitCommand }).throttlerHit.call(client, `rl:${key}`, ttl),
+  increment(key: string, ttl: number, limit: number, _blockDuration = 0, _name = ''): Promise<ThrottlerStorageRecord> {
+    return new Promise<ThrottlerStorageRecord>((resolve, reject) => {
+      let queue = this.queues.get(key);
+      if (!queue) {
+        queue = { ttl, waiting: [], inFlight: false };
+        this.queues.set(key, queue);
+      }
+      queue.waiting.push({ limit, resolve, reject });
+      if (!queue.inFlight) this.send(key, queue);
+    });
+  }
+
+  /** One round trip for every hit waiting on a key; then the next batch, or the key's queue is dropped. */
+  private send(key: string, queue: KeyQueue): void {
+    const batch = queue.waiting;
+    queue.waiting = [];
+    queue.inFlight = true;
+    const done = () => {
+      queue.inFlight = false;
+      if (queue.waiting.length) this.send(key, queue);
+      else this.queues.delete(key);
+    };
+    this.run((client) =>
+      (client as unknown as { throttlerHits: HitCommand }).throttlerHits.call(
+        client,
+        `rl:${key}`,
+        queue.ttl,
+        batch.length,
+      ),
+    ).then(
+      ([hits, msLeft]) => {
+        done();
+        const first = Number(hits) - batch.length + 1;
+        batch.forEach((waiter, i) => waiter.resolve(record(first + i, waiter.limit, Number(msLeft))));
+      },
+      (error: unknown) => {
+        done();
+        for (const waiter of batch) waiter.reject(error);
+      },
     );
-    return record(Number(hits), limit, Number(msLeft));
   }
 
   async reset(key: string): Promise<void> {

@@ -1,6 +1,6 @@
-import { ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPlugin, BaseContext, GraphQLRequestListener } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { GraphQLError, ParseOptions, ValidationContext, ValidationRule } from 'graphql';
+import { GraphQLError, OperationDefinitionNode, ParseOptions, ValidationContext, ValidationRule } from 'graphql';
 import { ErrorCode } from '../common/app-error';
 import { GraphqlLimits } from '../config/app-config';
 import { countNodes } from './query-nodes';
@@ -75,28 +75,36 @@ export function graphqlLimits(limits: GraphqlLimits): GraphqlLimitOptions {
     blockFieldSuggestion: { enabled: false },
   }).protect();
 
+  // Apollo keeps a parsed document per query text, so an operation node is met again and again: the
+  // count of one without variables (it cannot change) is kept with it.
+  const counted = new WeakMap<OperationDefinitionNode, number>();
+  const listener: GraphQLRequestListener<BaseContext> = {
+    async didResolveOperation({ schema, document, operation, request }) {
+      if (!operation || limits.maxNodes === 0) return; // 0: the operator turned the object count off
+      let nodes = counted.get(operation);
+      if (nodes === undefined) {
+        nodes = countNodes(schema, document, operation, request.variables ?? {});
+        if (!operation.variableDefinitions?.length) counted.set(operation, nodes);
+      }
+      if (nodes > limits.maxNodes) {
+        throw new GraphQLError(
+          `Query can return ${count(nodes)} objects, more than the maximum of ${count(limits.maxNodes)} ` +
+            '(GRAPHQL_MAX_NODES): ' +
+            'a list counts as its take (or its cap) times the lists around it; ask for smaller pages',
+          { extensions: { code: ErrorCode.BadUserInput, http: { status: 400 } } },
+        );
+      }
+    },
+    async didEncounterErrors({ errors }) {
+      for (const error of errors) {
+        const limit = TOKEN_LIMIT.exec(error.message)?.[1];
+        if (limit) error.message = `Query has more than ${limit} tokens, the maximum (GRAPHQL_MAX_TOKENS)`;
+      }
+    },
+  };
   const nodeLimit: ApolloServerPlugin = {
     async requestDidStart() {
-      return {
-        async didResolveOperation({ schema, document, operation, request }) {
-          if (!operation || limits.maxNodes === 0) return; // 0: the operator turned the object count off
-          const nodes = countNodes(schema, document, operation, request.variables ?? {});
-          if (nodes > limits.maxNodes) {
-            throw new GraphQLError(
-              `Query can return ${count(nodes)} objects, more than the maximum of ${count(limits.maxNodes)} ` +
-                '(GRAPHQL_MAX_NODES): ' +
-                'a list counts as its take (or its cap) times the lists around it; ask for smaller pages',
-              { extensions: { code: ErrorCode.BadUserInput, http: { status: 400 } } },
-            );
-          }
-        },
-        async didEncounterErrors({ errors }) {
-          for (const error of errors) {
-            const limit = TOKEN_LIMIT.exec(error.message)?.[1];
-            if (limit) error.message = `Query has more than ${limit} tokens, the maximum (GRAPHQL_MAX_TOKENS)`;
-          }
-        },
-      };
+      return listener; // nothing per request in it
     },
   };
 
