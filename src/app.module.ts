@@ -18,6 +18,7 @@ import { AppGraphqlModule } from './graphql/graphql.module';
 import { HealthModule } from './health/health.module';
 import { IdentityModule } from './identity/identity.module';
 import { PartnerApiModule } from './identity/partner-api/partner-api.module';
+import { PrivacyModule } from './privacy/privacy.module';
 import { MailModule } from './mail/mail.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { MetricsModule } from './common/metrics.module';
@@ -44,6 +45,7 @@ export class AppModule {
         ApiTokenModule,
         IdentityModule,
         PartnerApiModule,
+        PrivacyModule,
         OutboxModule,
         MailModule,
         ConsoleModule,

@@ -16,6 +16,9 @@ import { AppConfig } from './config/app-config';
 import { registerGraphqlExplorer } from './graphql/explorer';
 import { registerRequestObservability } from './observability/http-observability';
 import { MetricsService } from './common/metrics.service';
+import { CredentialService } from './auth/credential.service';
+import { registerReadRouting } from './database/replica-routing';
+import { ReplicaService } from './database/replicas';
 
 export const BODY_LIMIT_BYTES = 5_000_000;
 const REQUEST_ID = /^[\w.:@-]{1,128}$/;
@@ -72,6 +75,12 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     void reply.header('X-Request-Id', request.id);
     done();
   });
+  const replicas = app.get(ReplicaService);
+  if (replicas.enabled) {
+    registerReadRouting(fastify, replicas, app.get(CredentialService));
+    app.get(MetricsService).registry.registerMetric(replicas.reads);
+    app.get(MetricsService).registry.registerMetric(replicas.routing);
+  }
   // No enableShutdownHooks(): main.ts handles SIGTERM/SIGINT itself (app.close(), bounded, logged, exit 0).
   await app.init();
   return app;

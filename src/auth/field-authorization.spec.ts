@@ -20,6 +20,8 @@ const SDL = `
   type ApiToken { id: ID! }
   type CreatedApiToken { token: String!  apiToken: ApiToken! }
   type IdentitySettings { blockedValues: [String!]! }
+  type IdentityMerge { id: ID!  survivor: Identity }
+  type ErasureReceipt { id: ID! }
   type CustomerTokenResult { success: Boolean! }
   type UserAuthenticationWithPasswordSuccess { sessionToken: String!  item: User! }
   type UserAuthenticationWithPasswordFailure { message: String! }

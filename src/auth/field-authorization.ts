@@ -52,6 +52,12 @@ export const PERSONAL_TYPES: Readonly<Record<string, PersonalType>> = {
     readers: [Scope.IdentitiesRead, Scope.IdentitiesWrite, Permission.CanManageIdentities],
     what: "another person's identity profile",
   },
+  // A merge record names profiles and holds the values the survivor did not keep: identity managers only.
+  IdentityMerge: {
+    ownerKey: 'ownerUserId',
+    readers: [Scope.IdentitiesWrite, Permission.CanManageIdentities],
+    what: 'identity merges',
+  },
 };
 
 export const PART_OF: Readonly<Record<string, string>> = {
@@ -67,6 +73,7 @@ export const NON_PERSONAL: Readonly<Record<string, string>> = {
   ApiToken: 'integration credentials metadata, canManageApiTokens only; the token itself is never stored',
   CreatedApiToken: 'the one-time answer of createApiToken (canManageApiTokens)',
   IdentitySettings: 'service-wide identifier settings (canManageIdentities)',
+  ErasureReceipt: 'an erasure receipt: an id, a time and counts, never personal data',
   CustomerTokenResult: "the caller's own new customer token, answered only to the caller",
   UserAuthenticationWithPasswordSuccess: 'a wrapper: its `item` is a User (@ReturnsOwnAccount)',
   UserAuthenticationWithPasswordFailure: 'a fixed failure message',

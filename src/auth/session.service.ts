@@ -5,6 +5,7 @@ import { AppError } from '../common/app-error';
 import { normaliseEmail } from '../common/normalise';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { newId } from '../database/columns';
+import { ReplicaService } from '../database/replicas';
 import { TransactionService } from '../database/transaction.service';
 import { UserWhereUniqueInput } from '../user/dto/user-where-unique.input';
 import { UserEntity } from '../user/user.entity';
@@ -39,6 +40,7 @@ export class SessionService implements OnModuleInit, BeforeApplicationShutdown {
     private readonly cache: CredentialCacheService,
     private readonly tx: TransactionService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly replicas: ReplicaService,
   ) {}
 
   onModuleInit() {
@@ -80,6 +82,7 @@ export class SessionService implements OnModuleInit, BeforeApplicationShutdown {
       return this.store.evict(manager, userId, id, MAX_SESSIONS_PER_USER - 1, now);
     });
     for (const hash of evicted) await this.cache.invalidateToken(hash);
+    await this.replicas.wrote({ kind: 'session', userId, permissions: new Set(), scopes: new Set() });
     return token;
   }
 

@@ -11,6 +11,9 @@ describe('loadConfig', () => {
       poolSize: 20,
       poolTimeoutMs: 5000,
       idleInTransactionTimeoutMs: 30_000,
+      replicaUrls: [],
+      replicaStickyMs: 2000,
+      replicaMaxLagMs: 5000,
     });
     expect(c.partnerName).toBe('default');
     expect(c.sessionTtlHours).toBe(720);
@@ -78,6 +81,40 @@ describe('loadConfig', () => {
   it('reads a postgres URL and its schema parameter', () => {
     const c = loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db?schema=s1' });
     expect(c.database).toMatchObject({ engine: 'postgres', url: 'postgres://u@h:5432/db', schema: 's1' });
+  });
+
+  it('reads the migration URL and the replicas, which share the schema of DATABASE_URL', () => {
+    const c = loadConfig({
+      DATABASE_URL: 'postgres://u@bouncer:6432/db?schema=s1',
+      DATABASE_MIGRATION_URL: 'postgres://u@primary:5432/db',
+      DATABASE_REPLICA_URLS: ' postgres://u@r1:5432/db , postgresql://u@r2:5432/db?schema=s1,',
+      REPLICA_STICKY_MS: '500',
+      REPLICA_MAX_LAG_MS: '100',
+    });
+    expect(c.database).toMatchObject({
+      url: 'postgres://u@bouncer:6432/db',
+      schema: 's1',
+      migrationUrl: 'postgres://u@primary:5432/db',
+      replicaUrls: ['postgres://u@r1:5432/db', 'postgresql://u@r2:5432/db'],
+      replicaStickyMs: 500,
+      replicaMaxLagMs: 100,
+    });
+  });
+
+  it.each([
+    [{ DATABASE_MIGRATION_URL: 'postgres://u@h/db' }, 'DATABASE_MIGRATION_URL', /needs a postgres/],
+    [{ DATABASE_REPLICA_URLS: 'postgres://u@h/db' }, 'DATABASE_REPLICA_URLS', /needs a postgres/],
+    [
+      { DATABASE_URL: 'postgres://u@h/db?schema=a', DATABASE_REPLICA_URLS: 'postgres://u@r/db?schema=b' },
+      'DATABASE_REPLICA_URLS',
+      /same \?schema=/,
+    ],
+    [{ DATABASE_URL: 'postgres://u@h/db', DATABASE_REPLICA_URLS: 'mysql://r/db' }, 'DATABASE_REPLICA_URLS', /postgres/],
+    [{ DATABASE_URL: 'postgres://u@h/db', DATABASE_MIGRATION_URL: 'x' }, 'DATABASE_MIGRATION_URL', /postgres/],
+    [{ REPLICA_STICKY_MS: '-1' }, 'REPLICA_STICKY_MS', /whole number/],
+  ])('refuses %j', (env, variable, reason) => {
+    expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
+    expect(() => loadConfig(env)).toThrow(reason);
   });
 
   it('reads the pool settings', () => {

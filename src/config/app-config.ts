@@ -25,6 +25,17 @@ export interface AppConfig {
     poolTimeoutMs: number;
     /** PostgreSQL ends a session left idle inside a transaction for this long */
     idleInTransactionTimeoutMs: number;
+    /**
+     * DATABASE_MIGRATION_URL: a direct connection (not through a pooler) that runs the migrations at
+     * start; its `?schema=` defaults to DATABASE_URL's. Unset: migrations run over DATABASE_URL.
+     */
+    migrationUrl?: string;
+    /** DATABASE_REPLICA_URLS: streaming replicas that serve read-only requests (empty: none) */
+    replicaUrls: string[];
+    /** REPLICA_STICKY_MS: after an actor writes, that actor's reads stay on the primary this long */
+    replicaStickyMs: number;
+    /** REPLICA_MAX_LAG_MS: a replica further behind than this is skipped */
+    replicaMaxLagMs: number;
   };
   redisUrl?: string;
   /** prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis */
@@ -126,31 +137,64 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `must be true or false, got "${raw}"`);
 }
 
+/** A postgres:// URL: its `?schema=` is taken out (it becomes the search_path) and checked. */
+function parsePostgresUrl(variable: string, url: string): { url: string; schema?: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(variable, 'is not a valid postgres:// URL');
+  }
+  const schema = parsed.searchParams.get('schema') ?? undefined;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new ConfigError(variable, 'has an invalid schema parameter');
+  }
+  parsed.searchParams.delete('schema');
+  return { url: parsed.toString(), schema };
+}
+
+const isPostgresUrl = (url: string) => url.startsWith('postgres://') || url.startsWith('postgresql://');
+
 function parseDatabase(env: Env): AppConfig['database'] {
   const url = str(env, 'DATABASE_URL', 'sqlite:./data/identity-hub.sqlite')!;
   const limits = {
     poolSize: int(env, 'DATABASE_POOL_SIZE', 20, 1, 1000),
     poolTimeoutMs: int(env, 'DATABASE_POOL_TIMEOUT_MS', 5000, 100, 600_000),
     idleInTransactionTimeoutMs: int(env, 'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', 30_000, 1000, 3_600_000),
+    replicaStickyMs: int(env, 'REPLICA_STICKY_MS', 2000, 0, 3_600_000),
+    replicaMaxLagMs: int(env, 'REPLICA_MAX_LAG_MS', 5000, 0, 3_600_000),
   };
+  const migration = str(env, 'DATABASE_MIGRATION_URL');
+  const replicas = (str(env, 'DATABASE_REPLICA_URLS', '') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\//, '');
     if (!path) throw new ConfigError('DATABASE_URL', 'must name a file after "sqlite:"');
-    return { engine: 'sqlite', url, sqlitePath: path, ...limits };
+    if (migration !== undefined) throw new ConfigError('DATABASE_MIGRATION_URL', 'needs a postgres:// DATABASE_URL');
+    if (replicas.length) throw new ConfigError('DATABASE_REPLICA_URLS', 'needs a postgres:// DATABASE_URL');
+    return { engine: 'sqlite', url, sqlitePath: path, replicaUrls: [], ...limits };
   }
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new ConfigError('DATABASE_URL', 'is not a valid postgres:// URL');
+  if (isPostgresUrl(url)) {
+    const primary = parsePostgresUrl('DATABASE_URL', url);
+    let migrationUrl: string | undefined;
+    if (migration !== undefined) {
+      if (!isPostgresUrl(migration)) throw new ConfigError('DATABASE_MIGRATION_URL', 'must start with "postgres://"');
+      const parsed = parsePostgresUrl('DATABASE_MIGRATION_URL', migration);
+      if ((parsed.schema ?? primary.schema) !== primary.schema)
+        throw new ConfigError('DATABASE_MIGRATION_URL', 'must name the same ?schema= as DATABASE_URL');
+      migrationUrl = parsed.url;
     }
-    const schema = parsed.searchParams.get('schema') ?? undefined;
-    if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
-      throw new ConfigError('DATABASE_URL', 'has an invalid schema parameter');
-    }
-    parsed.searchParams.delete('schema');
-    return { engine: 'postgres', url: parsed.toString(), schema, ...limits };
+    const replicaUrls = replicas.map((replica) => {
+      if (!isPostgresUrl(replica))
+        throw new ConfigError('DATABASE_REPLICA_URLS', 'must be comma-separated postgres:// URLs');
+      const parsed = parsePostgresUrl('DATABASE_REPLICA_URLS', replica);
+      if ((parsed.schema ?? primary.schema) !== primary.schema)
+        throw new ConfigError('DATABASE_REPLICA_URLS', 'must name the same ?schema= as DATABASE_URL');
+      return parsed.url;
+    });
+    return { engine: 'postgres', ...primary, migrationUrl, replicaUrls, ...limits };
   }
   throw new ConfigError('DATABASE_URL', 'must start with "sqlite:" or "postgres://"');
 }

@@ -38,10 +38,16 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
     ...(config.database.schema ? [`-c search_path=${config.database.schema}`] : []),
     `-c idle_in_transaction_session_timeout=${config.database.idleInTransactionTimeoutMs}`,
   ];
+  // DATABASE_REPLICA_URLS: TypeORM's replication with the primary as master and no slaves of its own:
+  // ReplicaService keeps the replica pools (a replica down at start must not stop the start) and routes
+  // the read-only requests to them. `defaultMode: 'master'`: nothing reads from a replica unless asked.
+  const replicated = config.database.replicaUrls.length > 0;
   return {
     ...common,
     type: 'postgres',
-    url: config.database.url,
+    ...(replicated
+      ? { replication: { master: { url: config.database.url }, slaves: [], defaultMode: 'master' as const } }
+      : { url: config.database.url }),
     extra: {
       max: config.database.poolSize,
       // A query that finds no free connection in time fails ("timeout exceeded when trying to

@@ -3,8 +3,10 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source';
-import { runMigrations } from './migrate';
+import { StartupError } from '../common/startup-error';
+import { checkSearchPath, runMigrations } from './migrate';
 import { databaseStartupError } from './startup-check';
+import { ReplicaService } from './replicas';
 import { TransactionService } from './transaction.service';
 
 /**
@@ -20,13 +22,43 @@ export async function connectAndMigrate(config: AppConfig, options: DataSourceOp
     throw databaseStartupError(config, error);
   }
   try {
-    await runMigrations(dataSource, config.database.schema);
+    if (config.database.migrationUrl) {
+      await migrateOver(config, options, config.database.migrationUrl);
+      if (config.database.schema) await checkSearchPath(dataSource, config.database.schema);
+    } else {
+      await runMigrations(dataSource, config.database.schema);
+    }
   } catch (error) {
     await dataSource.destroy().catch(() => undefined);
     if ((error as { code?: string }).code === '42501') throw databaseStartupError(config, error);
     throw error;
   }
   return dataSource;
+}
+
+/**
+ * DATABASE_MIGRATION_URL: the migrations run on one direct connection of their own (a pooler in
+ * transaction mode would do too: the lock is per transaction), which is closed before the service starts.
+ */
+async function migrateOver(config: AppConfig, options: DataSourceOptions, url: string): Promise<void> {
+  const migrator = new DataSource({
+    ...options,
+    url,
+    replication: undefined,
+    extra: { ...(options as { extra?: object }).extra, max: 1 },
+  } as DataSourceOptions);
+  try {
+    await migrator.initialize();
+  } catch (error) {
+    if (migrator.isInitialized) await migrator.destroy().catch(() => undefined);
+    const failure = databaseStartupError({ ...config, database: { ...config.database, url } }, error);
+    throw new StartupError('DATABASE_MIGRATION_URL', failure.message.replace(/^DATABASE_URL: /, ''));
+  }
+  try {
+    await runMigrations(migrator, config.database.schema);
+  } finally {
+    await migrator.destroy().catch(() => undefined);
+  }
 }
 
 @Global()
@@ -45,8 +77,8 @@ export class DatabaseModule {
           dataSourceFactory: (options) => connectAndMigrate(config, options!),
         }),
       ],
-      providers: [TransactionService],
-      exports: [TransactionService],
+      providers: [TransactionService, ReplicaService],
+      exports: [TransactionService, ReplicaService],
     };
   }
 }

@@ -5,7 +5,12 @@ import { ApiTokenEntity } from '../auth/api-token.entity';
 import { SessionEntity } from '../auth/session.entity';
 import { CustomerGroupEntity, CustomerGroupUserEntity } from '../customer-group/customer-group.entity';
 import {
+  IdentityAliasEntity,
   IdentityAttributeEntity,
+  IdentityErasureEntity,
+  IdentityMergeEntity,
+  IdentityMergeProfileEntity,
+  IdentitySuppressionEntity,
   IdentityCatalogueEntity,
   IdentityEventEntity,
   IdentityIdentifierEntity,
@@ -33,5 +38,10 @@ export const ENTITIES = [
   IdentityEventEntity,
   IdentitySettingsEntity,
   IdentityCatalogueEntity,
+  IdentityAliasEntity,
+  IdentityMergeEntity,
+  IdentityMergeProfileEntity,
+  IdentitySuppressionEntity,
+  IdentityErasureEntity,
   OutboxEntity,
 ];

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DataSource, Migration, MigrationExecutor } from 'typeorm';
+import { StartupError } from '../common/startup-error';
 
 /** The first key of the advisory lock every migration run takes ("IdHb" as a 32-bit integer). */
 export const MIGRATION_LOCK_KEY = 0x49644862;
@@ -10,6 +11,31 @@ export function migrationLockKeys(schema: string | undefined): [number, number] 
     .update(schema ?? '')
     .digest();
   return [MIGRATION_LOCK_KEY, digest.readInt32BE(0)];
+}
+
+/**
+ * A `?schema=` reaches the server as `-c search_path=…` in the `options` startup parameter. A pooler
+ * that drops that parameter (pgbouncer with `ignore_startup_parameters = options`) would silently put
+ * the tables in `public`: the first entry of the session's search_path must be the schema, or the
+ * start fails saying so.
+ */
+export async function checkSearchPath(
+  runner: { query(sql: string): Promise<{ path: string }[]> },
+  schema: string,
+  variable = 'DATABASE_URL',
+): Promise<void> {
+  const [{ path }] = await runner.query("SELECT current_setting('search_path') AS path");
+  const first = path
+    .split(',')[0]
+    .trim()
+    .replace(/^"(.*)"$/, '$1');
+  if (first !== schema) {
+    throw new StartupError(
+      variable,
+      `asks for ?schema=${schema} but the connection's search_path is ${path}: a connection pooler in between ` +
+        'dropped the options startup parameter; set the search_path on the pooler (connect_query) or on the role',
+    );
+  }
 }
 
 /**
@@ -35,7 +61,10 @@ export async function runMigrations(dataSource: DataSource, schema: string | und
     await runner.startTransaction();
     try {
       await runner.query('SELECT pg_advisory_xact_lock($1, $2)', migrationLockKeys(schema));
-      if (schema) await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      if (schema) {
+        await checkSearchPath(runner, schema);
+        await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      }
       const executor = new MigrationExecutor(dataSource, runner);
       executor.transaction = 'all'; // inside the transaction opened above: the executor opens none of its own
       const done = await executor.executePendingMigrations();

@@ -15,6 +15,9 @@ import { LoaderRegistry } from '../common/loaders';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { graphqlObservability } from '../observability/graphql-observability';
 import { MetricsService } from '../common/metrics.service';
+import { CredentialService } from '../auth/credential.service';
+import { replicaReadsPlugin } from '../database/replica-routing';
+import { ReplicaService } from '../database/replicas';
 import { graphqlLimits } from './query-limits';
 import { GraphqlInputModule } from './graphql-input';
 
@@ -47,8 +50,13 @@ const logUnexpectedErrors: ApolloServerPlugin<GraphqlContext> = {
     GraphqlInputModule,
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
-      inject: [APP_CONFIG, MetricsService],
-      useFactory: (config: AppConfig, metrics: MetricsService): ApolloDriverConfig => {
+      inject: [APP_CONFIG, MetricsService, ReplicaService, CredentialService],
+      useFactory: (
+        config: AppConfig,
+        metrics: MetricsService,
+        replicas: ReplicaService,
+        credentials: CredentialService,
+      ): ApolloDriverConfig => {
         // Depth, aliases, directives, tokens and node count (SPEC §6), refused before execution.
         const limits = graphqlLimits(config.graphqlLimits);
         return {
@@ -59,7 +67,14 @@ const logUnexpectedErrors: ApolloServerPlugin<GraphqlContext> = {
           graphiql: false,
           introspection: true,
           includeStacktraceInErrorResponses: false,
-          plugins: [logUnexpectedErrors, serviceUnavailableStatus, graphqlObservability(metrics), ...limits.plugins],
+          plugins: [
+            logUnexpectedErrors,
+            serviceUnavailableStatus,
+            graphqlObservability(metrics),
+            ...limits.plugins,
+            // DATABASE_REPLICA_URLS: queries to a replica, mutations (and the actor's next reads) to the primary
+            ...(replicas.enabled ? [replicaReadsPlugin(replicas, credentials)] : []),
+          ],
           // Nest would reset every answer that has `data` to HTTP 200: SERVICE_UNAVAILABLE must stay 503.
           preserveHttpStatusForExecutionErrors: false,
           validationRules: limits.validationRules,

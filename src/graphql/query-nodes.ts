@@ -63,6 +63,10 @@ export const LIST_SIZES: Readonly<Record<string, ListSize>> = {
   'Identity.attributes': { cap: 200 },
   /** uuid, email, phone_number and at most 100 custom identifier types */
   'Identity.identifiers': { cap: 103 },
+  /** default 50, at most 100 */
+  'Query.identityMerges': { cap: 50, take: true },
+  /** the survivor and the profiles a merge restores: at most 50 */
+  'Mutation.unmergeIdentity': { cap: 50 },
 };
 
 /** Introspection lists are bounded by the schema itself: each counts as the largest such list in it. */

@@ -3,8 +3,13 @@ import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/decorators';
 import { RedisService } from '../common/redis.module';
+import { ReplicaService } from '../database/replicas';
 
-type Component = { status: 'up'; responseTime: number } | { status: 'down' };
+type Component =
+  | { status: 'up'; responseTime: number }
+  | { status: 'down' }
+  | { status: 'up'; lagMs: number }
+  | { status: 'down'; reason: string };
 
 /** The health body (terminus' shape, kept for existing probes): no internal error text, for anyone. */
 interface HealthBody {
@@ -21,7 +26,8 @@ const CHECK_TIMEOUT_MS = 2000;
  *
  * - `GET /health/live`: the process answers (no dependency is checked; restart it when this fails).
  * - `GET /health/ready` (and `GET /health`): the database answers `SELECT 1`, and Redis a PING when
- *   REDIS_URL is set, each within 2 s; 503 otherwise (take the instance out of rotation).
+ *   REDIS_URL is set, each within 2 s; 503 otherwise (take the instance out of rotation). With
+ *   DATABASE_REPLICA_URLS, `replica_1`… say whether each replica is in use and how far behind it is.
  *
  * A failed check says only `"status":"down"`: why it failed (`connect ECONNREFUSED …`) is logged with
  * the request id, never answered.
@@ -33,6 +39,7 @@ export class HealthController {
   constructor(
     private readonly dataSource: DataSource,
     private readonly redis: RedisService,
+    private readonly replicas: ReplicaService,
   ) {}
 
   @Get('live')
@@ -63,6 +70,15 @@ export class HealthController {
       if (result.status === 'up') body.info[name] = result;
       else body.error[name] = result;
     }
+    // DATABASE_REPLICA_URLS: each replica as the monitor last saw it (`replica_1`, … in the order given).
+    // A replica down or lagging is reported, not an error: its reads go to the primary, the instance stays ready.
+    this.replicas.states.forEach((state, i) => {
+      const component: Component = state.up
+        ? { status: 'up', lagMs: state.lagMs ?? 0 }
+        : { status: 'down', reason: state.reason ?? 'down' };
+      body.details[`replica_${i + 1}`] = component;
+      if (state.up) body.info[`replica_${i + 1}`] = component;
+    });
     if (Object.keys(body.error).length > 0) {
       body.status = 'error';
       void reply.status(503);

@@ -2,6 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AccountListener, OnAccountChange } from '../user/account-hooks';
 import { UserEntity } from '../user/user.entity';
+import { IdentityMergeService } from './merge.service';
+import { PrivacyStore } from './privacy-store';
 import { ProfileStore } from './profile-store';
 
 /**
@@ -12,16 +14,28 @@ import { ProfileStore } from './profile-store';
  * whether or not a profile holds it). An email change leaves the profiles alone; its verification
  * merges the profile holding the new address into the account's own.
  */
+/** The actor of the merges email verification makes. */
+export const MERGE_ACTOR = 'system:email-verification';
+
 @Injectable()
 @OnAccountChange()
 export class AccountLinkService implements AccountListener {
   private readonly logger = new Logger('AccountLink');
 
-  constructor(private readonly store: ProfileStore) {}
+  constructor(
+    private readonly store: ProfileStore,
+    private readonly merges: IdentityMergeService,
+    private readonly privacy: PrivacyStore,
+  ) {}
 
   /** An account created with a verified email (none is, today) is linked at once. */
   async userCreated(manager: EntityManager, user: UserEntity): Promise<void> {
     if (user.emailVerified) await this.linkVerified(manager, user);
+  }
+
+  /** Signing up is new consent: it lifts an erasure's suppression of the email (SPEC §10). */
+  async userRegistered(manager: EntityManager, user: UserEntity): Promise<void> {
+    if (user.email) await this.privacy.lift(manager, { type: 'email', value: user.email });
   }
 
   emailVerified(manager: EntityManager, user: UserEntity): Promise<void> {
@@ -33,7 +47,8 @@ export class AccountLinkService implements AccountListener {
    * - no profile holds it: the account's profile takes it (its previous email identifier is replaced),
    *   or a new profile is created with it;
    * - an unlinked profile holds it: that profile becomes the account's, or, when the account has one
-   *   already, is merged into it (the account profile's own values win; see ProfileStore.mergeProfile);
+   *   already, is merged into it by the one merge there is (IdentityMergeService.mergeLocked, recorded, and
+   *   undoable with unmergeIdentity like any other: the account profile's own values win);
    * - the profile of another account holds it (an integration re-pointed an identifier): nothing moves.
    *   Profiles of two accounts are never merged (SPEC §10); the address is verified all the same, and the
    *   case is logged for an operator.
@@ -62,7 +77,7 @@ export class AccountLinkService implements AccountListener {
       // profile's email identifier, whatever the merge's "survivor wins" rule says about emails
       await this.store.takeProfiles(manager, [own, holder]);
       await this.store.deleteIdentifier(manager, holder, 'email', email);
-      await this.store.mergeProfile(manager, own, holder);
+      await this.merges.mergeLocked(manager, own, [holder], MERGE_ACTOR, 'email verified by the account');
       await this.setEmail(manager, own, email);
       return;
     }

@@ -11,12 +11,15 @@ export interface IdentitySettings {
   enabledIdentifiers: string[];
   customIdentifiers: string[];
   blockedValues: string[];
+  /** an /upsert user whose identifiers belong to several profiles merges them, the oldest surviving (SPEC §10) */
+  mergeOnUpsert: boolean;
 }
 
 export const DEFAULT_SETTINGS: IdentitySettings = {
   enabledIdentifiers: [...DEFAULT_IDENTIFIER_TYPES],
   customIdentifiers: [],
   blockedValues: ['undefined', 'anonymous', '0', '1', 'null'],
+  mergeOnUpsert: false,
 };
 const CACHE_MS = 5_000;
 const KEY = 'settings';
@@ -55,13 +58,14 @@ export class IdentitySettingsService implements OnModuleInit {
           enabledIdentifiers: row.enabledIdentifiers,
           customIdentifiers: row.customIdentifiers,
           blockedValues: row.blockedValues,
+          mergeOnUpsert: row.mergeOnUpsert,
         }
       : DEFAULT_SETTINGS;
     this.cache.set(KEY, value, { epoch });
     return value;
   }
 
-  /** Replaces each list given (the DTO has checked them: IdentitySettingsInput); keeps the others. */
+  /** Replaces each list (and mergeOnUpsert) given (the DTO has checked them: IdentitySettingsInput); keeps the others. */
   async update(data: Partial<IdentitySettings>): Promise<IdentitySettings> {
     const next = {
       ...(await this.get()),

@@ -83,6 +83,8 @@ export class IdentitySettingsEntity {
   @Column({ name: 'enabled_identifiers', type: 'simple-json' }) enabledIdentifiers!: string[];
   @Column({ name: 'custom_identifiers', type: 'simple-json' }) customIdentifiers!: string[];
   @Column({ name: 'blocked_values', type: 'simple-json' }) blockedValues!: string[];
+  /** an Insider /upsert user whose identifiers belong to several profiles merges them (SPEC §10) */
+  @Column({ name: 'merge_on_upsert', type: 'boolean', default: false }) mergeOnUpsert!: boolean;
   @UpdatedAt() updatedAt!: Date;
 }
 
@@ -100,5 +102,81 @@ export class IdentityCatalogueEntity {
   @PrimaryColumn({ name: 'event_name', type: 'varchar', length: 128 }) eventName!: string;
   @PrimaryColumn({ type: 'varchar', length: 255 }) name!: string;
   @Column({ type: 'varchar', length: 16 }) type!: string;
+  @CreatedAt() createdAt!: Date;
+}
+
+/**
+ * An identifier that was a merged profile's and now leads to the survivor (SPEC §10): a merged
+ * profile's identifier of a type the survivor already had, or `insider_id` with the merged profile's
+ * id. Every lookup by identifier or insider_id falls back to it. `merge_id` is the merge that made it
+ * (unmerge removes it). Deleted with its profile.
+ */
+@Entity('identity_aliases')
+@Index('uq_identity_aliases_type_value', ['type', 'value'], { unique: true })
+export class IdentityAliasEntity {
+  @IdColumn() id!: string;
+  @Index('ix_identity_aliases_profile')
+  @Column({ name: 'profile_id', type: 'varchar', length: 36 })
+  profileId!: string;
+  @ManyToOne(() => IdentityProfileEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'profile_id' })
+  profile?: IdentityProfileEntity;
+  @Column({ type: 'varchar', length: 72 }) type!: string;
+  @Column({ type: 'varchar', length: 255 }) value!: string;
+  @Index('ix_identity_aliases_merge')
+  @Column({ name: 'merge_id', type: 'varchar', length: 36 })
+  mergeId!: string;
+  @CreatedAt() createdAt!: Date;
+}
+
+/**
+ * A merge of profiles into a survivor (SPEC §10), with what it needs to be undone for 90 days:
+ * `snapshot` holds the merged profiles as they were (rows of every identity table) and the survivor's
+ * values the merge changed. `conflicts` lists every value dropped. Deleted when a person in it is erased.
+ */
+@Entity('identity_merges')
+export class IdentityMergeEntity {
+  @IdColumn() id!: string;
+  @Index('ix_identity_merges_survivor')
+  @Column({ name: 'survivor_id', type: 'varchar', length: 36 })
+  survivorId!: string;
+  @Column({ name: 'merged_ids', type: 'simple-json' }) mergedIds!: string[];
+  @Column({ type: 'simple-json' }) conflicts!: object[];
+  @Column({ type: 'simple-json' }) snapshot!: object;
+  /** who merged: `user:<id>`, `token:<id>`, `system:<why>` */
+  @Column({ type: 'varchar', length: 80 }) actor!: string;
+  @Column({ type: 'varchar', length: 500, nullable: true }) reason!: string | null;
+  @CreatedAt() createdAt!: Date;
+  @DateTimeColumn({ name: 'unmerged_at', nullable: true }) unmergedAt!: Date | null;
+}
+
+/** Which profiles a merge touched (survivor and merged), so `identityMerges(where: { profileId })` uses an index. */
+@Entity('identity_merge_profiles')
+export class IdentityMergeProfileEntity {
+  @PrimaryColumn({ name: 'merge_id', type: 'varchar', length: 36 }) mergeId!: string;
+  @ManyToOne(() => IdentityMergeEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'merge_id' })
+  merge?: IdentityMergeEntity;
+  @Index('ix_identity_merge_profiles_profile')
+  @PrimaryColumn({ name: 'profile_id', type: 'varchar', length: 36 })
+  profileId!: string;
+}
+
+/**
+ * An erased identifier whose later writes are refused (`eraseIdentity(suppress: true)`): only the
+ * SHA-256 of `type:value`, never the value. Registering an account with a suppressed email lifts it.
+ */
+@Entity('identity_suppressions')
+export class IdentitySuppressionEntity {
+  @PrimaryColumn({ type: 'varchar', length: 64 }) hash!: string;
+  @CreatedAt() createdAt!: Date;
+}
+
+/** The receipt of an erasure: when, and how many rows of each kind; no personal data. */
+@Entity('identity_erasures')
+export class IdentityErasureEntity {
+  @IdColumn() id!: string;
+  @Column({ type: 'simple-json' }) counts!: Record<string, number>;
+  @Column({ type: 'varchar', length: 80 }) actor!: string;
   @CreatedAt() createdAt!: Date;
 }

@@ -30,4 +30,9 @@ export class IdentitySettingsModel {
   @Field(() => [String], { description: 'Enabled custom identifier names (^[a-z][a-z0-9_]{0,63}$)' })
   customIdentifiers!: string[];
   @Field(() => [String], { description: 'Values never used as identifiers' }) blockedValues!: string[];
+  @Field({
+    description:
+      'An /upsert user whose identifiers belong to several profiles merges them, the oldest surviving (default false: the user fails)',
+  })
+  mergeOnUpsert!: boolean;
 }

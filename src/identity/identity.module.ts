@@ -13,6 +13,11 @@ import { IdentitySettingsResolver } from './identity-settings.resolver';
 import { IdentitySettingsService } from './identity-settings.service';
 import { IdentityResolver, UserIdentityResolver } from './identity.resolver';
 import { IdentityService } from './identity.service';
+import { IdentityLocator } from './identity-locator';
+import { IdentityMergeResolver } from './merge.resolver';
+import { IdentityMergeService } from './merge.service';
+import { MergeStore } from './merge-store';
+import { PrivacyStore } from './privacy-store';
 import { ProfileStore } from './profile-store';
 import { TableStatistics } from './table-statistics';
 
@@ -33,6 +38,11 @@ import { TableStatistics } from './table-statistics';
   ],
   providers: [
     ProfileStore,
+    MergeStore,
+    PrivacyStore,
+    IdentityLocator,
+    IdentityMergeService,
+    IdentityMergeResolver,
     IdentityService,
     IdentitySettingsService,
     AccountLinkService,
@@ -41,6 +51,15 @@ import { TableStatistics } from './table-statistics';
     IdentitySettingsResolver,
     TableStatistics,
   ],
-  exports: [ProfileStore, IdentityService, IdentitySettingsService, TableStatistics],
+  exports: [
+    ProfileStore,
+    MergeStore,
+    PrivacyStore,
+    IdentityLocator,
+    IdentityMergeService,
+    IdentityService,
+    IdentitySettingsService,
+    TableStatistics,
+  ],
 })
 export class IdentityModule {}

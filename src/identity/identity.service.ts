@@ -21,6 +21,7 @@ import {
   DEFAULT_IDENTIFIER_TYPES,
 } from './identity-codec';
 import { Identifier, IdentityAttribute } from './identity.model';
+import { PrivacyStore } from './privacy-store';
 import { ProfileStore } from './profile-store';
 import { SegmentCondition } from './segment-query';
 
@@ -49,6 +50,7 @@ export class IdentityService {
   constructor(
     private readonly store: ProfileStore,
     private readonly tx: TransactionService,
+    private readonly privacy: PrivacyStore,
   ) {}
 
   /**
@@ -66,6 +68,8 @@ export class IdentityService {
       if (known) return known;
     }
     const profile = await this.tx.run(async (manager) => {
+      // a new profile: not of an erased and suppressed email (a profile never holds one)
+      await this.privacy.refuseSuppressed(manager, [{ type: 'email', value: email }]);
       await this.store.ensureProfile(manager, 'email', email);
       const written = await this.store.writeByIdentifier(manager, 'email', email, attributes);
       // ensureProfile made it, or a concurrent creator did, and then someone deleted it meanwhile

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
 import { AppError, isUniqueViolation } from '../common/app-error';
 import { chunked, fromSqlDate, inList, insertRows, isPostgres, query } from '../database/sql';
-import { IdentityEventEntity, IdentityIdentifierEntity, IdentityProfileEntity } from './identity.entity';
+import { IdentityIdentifierEntity, IdentityProfileEntity } from './identity.entity';
 import {
   byText,
   CatalogueEntry,
@@ -53,27 +53,15 @@ function toProfile(row: ProfileRow): IdentityProfileEntity {
   return profile;
 }
 
-/** What `mergeProfile` did: what moved to the survivor, and what it dropped because the survivor had it. */
-export interface ProfileMerge {
-  /** identifiers that moved (their types were free on the survivor) */
-  movedIdentifiers: StoredIdentifier[];
-  /** identifiers of a type the survivor has: deleted with the merged profile */
-  droppedIdentifiers: StoredIdentifier[];
-  /** attribute keys that moved */
-  movedAttributes: string[];
-  /** attributes of a key the survivor has (the survivor's value won), with their values */
-  droppedAttributes: StoredAttribute[];
-  /** events that moved (all of them) */
-  movedEvents: number;
-}
-
 export interface StoredEvent {
   name: string;
   timestamp: Date;
   params: Record<string, unknown>;
 }
 
-/** Identifier pairs per `(type = $1 AND value = $2) OR …` statement (800 parameters): SQLite, or a few pairs. */
+/** The alias type under which a merged profile's id (its insider_id) leads to its survivor. */
+export const INSIDER_ID_ALIAS = 'insider_id';
+/** Identifier pairs per `(type = $1 AND value = $2) OR …` statement (800 parameters). */
 const PAIRS_PER_STATEMENT = 400;
 /** Catalogue entries one process remembers as stored (beyond that, a known name costs a no-op insert). */
 const RECORDED_MAX = 10_000;
@@ -258,53 +246,6 @@ export class ProfileStore {
     return { id: profileId, created: true };
   }
 
-  /**
-   * Merges profile `fromId` into `intoId` and deletes it: identifiers of a type the survivor lacks move,
-   * the others are dropped (a profile holds one value per type); attributes of a key the survivor lacks
-   * move, the survivor's value wins the others; every event moves; the merged profile's account link, if
-   * any, goes with it (the caller decides whether a linked profile may be merged). A fixed set of
-   * statements whatever the profiles hold. The caller has taken both profiles (`takeProfiles`) in its
-   * transaction. Returns what moved and what was dropped, for the caller to record.
-   */
-  async mergeProfile(manager: EntityManager, intoId: string, fromId: string): Promise<ProfileMerge> {
-    if (intoId === fromId) throw new Error('A profile cannot be merged into itself');
-    const dropped = await query<{ type: string; value: string }>(
-      manager,
-      'DELETE FROM identity_identifiers WHERE profile_id = $1 AND type IN (SELECT type FROM identity_identifiers WHERE profile_id = $2) RETURNING type, value',
-      [fromId, intoId],
-    );
-    const moved = await query<{ type: string; value: string }>(
-      manager,
-      'UPDATE identity_identifiers SET profile_id = $1 WHERE profile_id = $2 RETURNING type, value',
-      [intoId, fromId],
-    );
-    const droppedAttributes = await query<{ key: string; value: string }>(
-      manager,
-      'DELETE FROM identity_attributes WHERE profile_id = $1 AND key IN (SELECT key FROM identity_attributes WHERE profile_id = $2) RETURNING key, value',
-      [fromId, intoId],
-    );
-    const movedAttributes = await query<{ key: string }>(
-      manager,
-      'UPDATE identity_attributes SET profile_id = $1 WHERE profile_id = $2 RETURNING key',
-      [intoId, fromId],
-    );
-    // (an UPDATE's count, not its rows: a profile may have many events)
-    const events = await manager
-      .getRepository(IdentityEventEntity)
-      .update({ profileId: fromId }, { profileId: intoId });
-    await this.deleteProfile(manager, fromId);
-    const byType = (a: { type: string }, b: { type: string }) => byText(a.type, b.type);
-    return {
-      movedIdentifiers: moved.sort(byType).map((r) => ({ profileId: intoId, type: r.type, value: r.value })),
-      droppedIdentifiers: dropped.sort(byType).map((r) => ({ profileId: fromId, type: r.type, value: r.value })),
-      movedAttributes: movedAttributes.map((r) => r.key).sort(byText),
-      droppedAttributes: droppedAttributes
-        .sort((a, b) => byText(a.key, b.key))
-        .map((r) => ({ profileId: fromId, key: r.key, value: decodeAttribute(r.value) })),
-      movedEvents: events.affected ?? 0,
-    };
-  }
-
   // ---- profiles and accounts -------------------------------------------------------------------
 
   /** The account linked to a profile, or null. */
@@ -329,14 +270,20 @@ export class ProfileStore {
 
   // ---- profiles as entities (the GraphQL API maps them) -----------------------------------------
 
-  /** The profile holding an identifier, in one query. */
+  /** The profile holding an identifier, or the survivor its alias leads to, in one query. */
   profileByIdentifier(manager: EntityManager, type: string, value: string): Promise<IdentityProfileEntity | null> {
     return manager
       .getRepository(IdentityProfileEntity)
       .createQueryBuilder('p')
-      .innerJoin('identity_identifiers', 'i', 'i.profile_id = p.id')
-      .where('i.type = :type AND i.value = :value', { type, value })
+      .where(
+        'p.id IN (SELECT i.profile_id FROM identity_identifiers i WHERE i.type = :type AND i.value = :value UNION ALL SELECT a.profile_id FROM identity_aliases a WHERE a.type = :type AND a.value = :value)',
+        { type, value },
+      )
       .getOne();
+  }
+
+  profilesByIds(manager: EntityManager, ids: readonly string[]): Promise<IdentityProfileEntity[]> {
+    return manager.getRepository(IdentityProfileEntity).findBy({ id: In([...ids]) });
   }
 
   profilesOfUsers(manager: EntityManager, userIds: readonly string[]): Promise<IdentityProfileEntity[]> {
@@ -370,35 +317,83 @@ export class ProfileStore {
 
   // ---- identifiers -------------------------------------------------------------------------------
 
-  /** Which profile holds each of these identifiers (`identifierKey` → profile id), in few statements. */
-  async ownersOf(
+  /**
+   * Which profile holds each of these identifiers (`identifierKey` → profile id), in few statements:
+   * an identifier's profile, or else the survivor its alias leads to (SPEC §10: a merged profile's
+   * identifier finds its survivor) — both tables in the same statement, so aliases cost no round trip.
+   */
+  ownersOf(
     manager: EntityManager,
     identifiers: readonly { type: string; value: string }[],
+  ): Promise<Map<string, string>> {
+    return this.holdersOf(manager, identifiers, ['identity_identifiers', 'identity_aliases']);
+  }
+
+  /** Which profile an alias of each of these identifiers leads to (`identifierKey` → profile id). */
+  aliasOwners(
+    manager: EntityManager,
+    identifiers: readonly { type: string; value: string }[],
+  ): Promise<Map<string, string>> {
+    return this.holdersOf(manager, identifiers, ['identity_aliases']);
+  }
+
+  /**
+   * The profile each of these ids names now: itself when it exists, its survivor when it was merged
+   * (an `insider_id` alias); ids of neither are absent.
+   */
+  async currentProfileIds(manager: EntityManager, ids: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const existing = await this.existingProfiles(manager, ids);
+    for (const id of existing) out.set(id, id);
+    const merged = ids.filter((id) => !existing.has(id)).map((value) => ({ type: INSIDER_ID_ALIAS, value }));
+    for (const [key, profileId] of await this.aliasOwners(manager, merged)) {
+      out.set(key.slice(INSIDER_ID_ALIAS.length + 1), profileId);
+    }
+    return out;
+  }
+
+  /**
+   * Which profile holds each of these identifiers in `tables` (identifiers, aliases), in few statements;
+   * a row of an earlier table wins over one of a later table.
+   */
+  private async holdersOf(
+    manager: EntityManager,
+    identifiers: readonly { type: string; value: string }[],
+    tables: readonly ('identity_identifiers' | 'identity_aliases')[],
   ): Promise<Map<string, string>> {
     const unique = [...new Map(identifiers.map((i) => [identifierKey(i), i])).values()];
     const owners = new Map<string, string>();
     if (!unique.length) return owners;
+    const collect = (rows: { profile_id: string; type: string; value: string; rank: number | string }[]) => {
+      rows.sort((a, b) => Number(a.rank) - Number(b.rank));
+      for (const row of rows) if (!owners.has(identifierKey(row))) owners.set(identifierKey(row), row.profile_id);
+    };
     if (isPostgres(manager) && unique.length >= ARRAYS_FROM) {
       // One statement for any number: a join of the pairs (two arrays) on the unique (type, value) index.
       // Its plan costs nothing to make and does not depend on statistics, where an OR of 400 pairs took
       // ~100 ms to plan (measured at 1,000,000 profiles) and a stale estimate could turn it into a scan.
       // (A few pairs plan faster as the OR below: a single user's /upsert.)
-      const rows = await query<{ profile_id: string; type: string; value: string }>(
-        manager,
-        'SELECT i.profile_id, i.type, i.value FROM unnest($1::varchar[], $2::varchar[]) AS w(type, value) JOIN identity_identifiers i ON i.type = w.type AND i.value = w.value',
-        [unique.map((i) => i.type), unique.map((i) => i.value)],
-      );
-      for (const row of rows) owners.set(identifierKey(row), row.profile_id);
+      const sql = tables
+        .map(
+          (table, rank) =>
+            `SELECT i.profile_id, i.type, i.value, ${rank} AS rank FROM unnest($1::varchar[], $2::varchar[]) AS w(type, value) JOIN ${table} i ON i.type = w.type AND i.value = w.value`,
+        )
+        .join(' UNION ALL ');
+      collect(await query(manager, sql, [unique.map((i) => i.type), unique.map((i) => i.value)]));
       return owners;
     }
     for (const chunk of chunked(unique, PAIRS_PER_STATEMENT)) {
       const where = chunk.map((_, j) => `(type = $${2 * j + 1} AND value = $${2 * j + 2})`).join(' OR ');
-      const rows = await query<{ profile_id: string; type: string; value: string }>(
-        manager,
-        `SELECT profile_id, type, value FROM identity_identifiers WHERE ${where}`,
-        chunk.flatMap((identifier) => [identifier.type, identifier.value]),
+      const sql = tables
+        .map((table, rank) => `SELECT profile_id, type, value, ${rank} AS rank FROM ${table} WHERE ${where}`)
+        .join(' UNION ALL ');
+      collect(
+        await query(
+          manager,
+          sql,
+          chunk.flatMap((identifier) => [identifier.type, identifier.value]),
+        ),
       );
-      for (const row of rows) owners.set(identifierKey(row), row.profile_id);
     }
     return owners;
   }
@@ -441,13 +436,20 @@ export class ProfileStore {
 
   /**
    * Replaces an identifier's value wherever it is, in one statement (no transaction needed): the
-   * number of rows changed (0: nobody has it). A unique violation: another profile holds the new value.
+   * number of rows changed (0: nobody has it, or the new value is suppressed: `toHash` is its
+   * suppression hash). A unique violation: another profile holds the new value.
    */
-  async changeIdentifierValue(manager: EntityManager, type: string, from: string, to: string): Promise<number> {
+  async changeIdentifierValue(
+    manager: EntityManager,
+    type: string,
+    from: string,
+    to: string,
+    toHash: string,
+  ): Promise<number> {
     const rows = await query<{ id: string }>(
       manager,
-      'UPDATE identity_identifiers SET value = $1 WHERE type = $2 AND value = $3 RETURNING id',
-      [to, type, from],
+      'UPDATE identity_identifiers SET value = $1 WHERE type = $2 AND value = $3 AND NOT EXISTS (SELECT 1 FROM identity_suppressions WHERE hash = $4) RETURNING id',
+      [to, type, from, toHash],
     );
     return rows.length;
   }
@@ -557,7 +559,8 @@ export class ProfileStore {
     attributes: readonly { key: string; value: unknown }[],
   ): Promise<IdentityProfileEntity | null> {
     const take =
-      'UPDATE identity_profiles SET updated_at = CURRENT_TIMESTAMP WHERE id = (SELECT profile_id FROM identity_identifiers WHERE type = $1 AND value = $2) RETURNING id, user_id, created_at, updated_at';
+      // the holder of the identifier, or the survivor its alias leads to (SPEC §10; the alias is read only when no identifier is found)
+      'UPDATE identity_profiles SET updated_at = CURRENT_TIMESTAMP WHERE id = (SELECT profile_id FROM identity_identifiers WHERE type = $1 AND value = $2 UNION ALL SELECT profile_id FROM identity_aliases WHERE type = $1 AND value = $2 LIMIT 1) RETURNING id, user_id, created_at, updated_at';
     if (isPostgres(manager) && attributes.length) {
       const sorted = [...attributes].sort((a, b) => byText(a.key, b.key));
       const encoded = sorted.map((a) => encodeAttribute(a.value));

@@ -10,6 +10,11 @@ import { UserEntity } from './user.entity';
 export interface AccountListener {
   /** after a user row is inserted (registerUser, createUser, bootstrap admin, CLI) */
   userCreated?(manager: EntityManager, user: UserEntity): Promise<void>;
+  /**
+   * after a person signed up (registerUser), right after userCreated: new consent, which lifts an
+   * erasure's suppression of their email (SPEC §10)
+   */
+  userRegistered?(manager: EntityManager, user: UserEntity): Promise<void>;
   /** after a user's email changed (updateActiveUser, updateUser); `previousEmail` may be null */
   emailChanged?(manager: EntityManager, user: UserEntity, previousEmail: string | null): Promise<void>;
   /**
@@ -44,6 +49,10 @@ export class AccountHooks implements OnModuleInit {
 
   async userCreated(manager: EntityManager, user: UserEntity): Promise<void> {
     for (const listener of this.listeners) await listener.userCreated?.(manager, user);
+  }
+
+  async userRegistered(manager: EntityManager, user: UserEntity): Promise<void> {
+    for (const listener of this.listeners) await listener.userRegistered?.(manager, user);
   }
 
   async emailChanged(manager: EntityManager, user: UserEntity, previousEmail: string | null): Promise<void> {

@@ -64,9 +64,10 @@ export class UserService {
   async register(data: UserRegisterInput): Promise<UserEntity> {
     assertPasswordAllowed(data.password);
     const passwordHash = await this.hasher.hash(data.password);
-    return this.insertUser({ name: data.name ?? null, email: data.email, passwordHash }, (manager, user) =>
-      this.auth.queueEmailVerification(manager, user),
-    );
+    return this.insertUser({ name: data.name ?? null, email: data.email, passwordHash }, async (manager, user) => {
+      await this.hooks.userRegistered(manager, user);
+      await this.auth.queueEmailVerification(manager, user);
+    });
   }
 
   /**

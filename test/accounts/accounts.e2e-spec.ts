@@ -1,6 +1,6 @@
 import { Permission } from '../../src/auth/permissions';
 import { seedCustomerToken, seedRole, seedSession, seedUser } from '../helpers/factories';
-import { startTestApp, TestApp } from '../helpers/test-app';
+import { secondInstanceUrl, startTestApp, TestApp } from '../helpers/test-app';
 import { verifyEmail } from '../helpers/account-mail';
 
 const SIGN_IN = `mutation($email: String!, $password: String!) {
@@ -473,10 +473,7 @@ describe('the first admin', () => {
       ]);
       const second = await startTestApp({
         env,
-        databaseUrl:
-          t.config.database.engine === 'sqlite'
-            ? t.config.database.url
-            : `${t.config.database.url}${t.config.database.url.includes('?') ? '&' : '?'}schema=${t.config.database.schema}`,
+        databaseUrl: secondInstanceUrl(t.config),
       });
       expect((await second.gql('{ usersCount }', {}, token)).data.usersCount).toBe(1);
       await second.close();

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { seedCustomerToken, seedUser } from '../helpers/factories';
-import { startTestApp, TestApp } from '../helpers/test-app';
+import { secondInstanceUrl, startTestApp, TestApp } from '../helpers/test-app';
 
 /** SPEC §6: a customer token ends with the password it was issued under; one winner among password changes. */
 const ME = `{ authenticatedItem { id email tokenGeneratedAt } }`;
@@ -114,10 +114,7 @@ describe('credential lifetimes', () => {
   withRedis('a password change ends the customer token on every instance', async () => {
     const env = { REDIS_KEY_PREFIX: `ih-cred-${randomBytes(4).toString('hex')}:` };
     const a = await startTestApp({ env });
-    const url =
-      a.config.database.engine === 'sqlite'
-        ? a.config.database.url
-        : `${a.config.database.url}${a.config.database.url.includes('?') ? '&' : '?'}schema=${a.config.database.schema}`;
+    const url = secondInstanceUrl(a.config);
     const b = await startTestApp({ env, databaseUrl: url });
     try {
       const { user, token } = await seedUser(a, { password: GOOD_PASSWORD });

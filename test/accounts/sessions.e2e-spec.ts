@@ -7,7 +7,7 @@ import { SessionService } from '../../src/auth/session.service';
 import { randomToken, sha256 } from '../../src/auth/tokens';
 import { newId } from '../../src/database/columns';
 import { seedApiToken, seedCustomerToken, seedUser } from '../helpers/factories';
-import { Credential, freshDatabase, startTestApp, TestApp } from '../helpers/test-app';
+import { Credential, freshDatabase, secondInstanceUrl, startTestApp, TestApp } from '../helpers/test-app';
 
 /** SPEC §7, sessions: listing, revocation (own, others, admins'), the cap, lastUsedAt, the purge. */
 
@@ -87,8 +87,7 @@ async function insertSession(
 
 /** The database URL of a running test app, for a second instance on the same data. */
 function databaseUrlOf(t: TestApp): string {
-  const db = t.config.database;
-  return db.engine === 'sqlite' ? db.url : `${db.url}${db.url.includes('?') ? '&' : '?'}schema=${db.schema}`;
+  return secondInstanceUrl(t.config);
 }
 
 describe('sessions (SPEC §7)', () => {

@@ -5,7 +5,7 @@ import { Permission, Scope } from '../../src/auth/permissions';
 import { sha256 } from '../../src/auth/tokens';
 import { COMMANDS } from '../../src/cli/commands';
 import { seedApiToken, seedCustomerToken, seedUser } from '../helpers/factories';
-import { Credential, startTestApp, TestApp } from '../helpers/test-app';
+import { Credential, secondInstanceUrl, startTestApp, TestApp } from '../helpers/test-app';
 
 const CREATE = `mutation($data: ApiTokenCreateInput!) {
   createApiToken(data: $data) { token apiToken { id name scopes createdAt lastUsedAt revokedAt } }
@@ -16,8 +16,7 @@ const READ_IDENTITY = `{ identity(email: "nobody@example.com") { id } }`;
 
 /** The database URL of a running test app, for a second instance on the same data. */
 function databaseUrlOf(t: TestApp): string {
-  const db = t.config.database;
-  return db.engine === 'sqlite' ? db.url : `${db.url}${db.url.includes('?') ? '&' : '?'}schema=${db.schema}`;
+  return secondInstanceUrl(t.config);
 }
 
 /** Runs a CLI command the way `npm run cli` does, capturing what it prints. */

@@ -1,16 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { isPostgres, startTestApp, TestApp } from '../helpers/test-app';
+import { directDatabaseUrl, directUrlOf, freshDatabase, isPostgres, startTestApp, TestApp } from '../helpers/test-app';
 
 /**
  * Several instances starting at once on one empty PostgreSQL database (SQLite is one file served by
- * one instance). The `?schema=` does not exist yet either: the first instance creates it.
+ * one instance). The `?schema=` does not exist yet either: the first instance creates it. Through
+ * pgbouncer in transaction mode (scripts/pgbouncer-test.sh) it is an empty database of its own, no
+ * schema: the advisory lock is per transaction, so it holds through the pooler.
  */
 (isPostgres() ? describe : describe.skip)('instances starting at once on an empty database', () => {
-  const base = process.env.DATABASE_URL!;
-  const schema = `t_${process.pid}_${randomBytes(4).toString('hex')}_new`;
+  const pooled = directDatabaseUrl() !== undefined;
+  const base = directDatabaseUrl() ?? process.env.DATABASE_URL!;
+  const schema = pooled ? 'public' : `t_${process.pid}_${randomBytes(4).toString('hex')}_new`;
+  let db: { url: string; drop: () => Promise<void> } | undefined;
   const query = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => {
-    const client = new Client({ connectionString: base });
+    const client = new Client({ connectionString: db ? directUrlOf(db.url) : base });
     await client.connect();
     try {
       return (await client.query(sql, params)).rows as T[];
@@ -18,11 +22,12 @@ import { isPostgres, startTestApp, TestApp } from '../helpers/test-app';
       await client.end();
     }
   };
-  afterAll(() => query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
+  afterAll(() => (db ? db.drop() : query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)));
 
   it('serialise their migrations: all start, nothing is logged as an error, each migration is recorded once', async () => {
-    expect(await query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).toEqual([]);
-    const url = `${base}${base.includes('?') ? '&' : '?'}schema=${schema}`;
+    if (pooled) db = await freshDatabase();
+    else expect(await query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).toEqual([]);
+    const url = db ? db.url : `${base}${base.includes('?') ? '&' : '?'}schema=${schema}`;
     const apps: TestApp[] = [];
     try {
       const started = await Promise.allSettled(

@@ -58,9 +58,50 @@ export function authHeaders(credential: Credential): Record<string, string> {
 
 export const isPostgres = () => (process.env.DATABASE_URL ?? '').startsWith('postgres');
 
-/** A fresh, empty database for one app: a temporary SQLite file, or a new PostgreSQL schema. */
+/**
+ * Set by scripts/pgbouncer-test.sh: DATABASE_URL is a pgbouncer in transaction mode and this is the
+ * PostgreSQL behind it. Each app then gets a database of its own, created here over the direct
+ * connection, instead of a schema (a `?schema=` travels in a startup parameter pgbouncer drops).
+ */
+export const directDatabaseUrl = () => process.env.TEST_DIRECT_DATABASE_URL;
+
+/** The URL that reaches the same database as `url` without a pooler in between (for locks, pg_stat_activity). */
+export function directUrlOf(url: string): string {
+  const direct = directDatabaseUrl();
+  if (!direct) return url;
+  const to = new URL(url);
+  const via = new URL(direct);
+  to.host = via.host;
+  return to.toString();
+}
+
+/** The DATABASE_URL a second instance on the same database starts with (its `?schema=`, when it has one, put back). */
+export function secondInstanceUrl(config: AppConfig): string {
+  const db = config.database;
+  if (db.engine === 'sqlite' || !db.schema) return db.url;
+  return `${db.url}${db.url.includes('?') ? '&' : '?'}schema=${db.schema}`;
+}
+
+/** A fresh, empty database for one app: a temporary SQLite file, or a new PostgreSQL schema (or database). */
 export async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const base = process.env.DATABASE_URL;
+  const direct = directDatabaseUrl();
+  if (base && base.startsWith('postgres') && direct) {
+    const name = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
+    const admin = async (sql: string) => {
+      const client = new Client({ connectionString: direct });
+      await client.connect();
+      try {
+        await client.query(sql);
+      } finally {
+        await client.end();
+      }
+    };
+    await admin(`CREATE DATABASE ${name} TEMPLATE template0`);
+    const url = new URL(base);
+    url.pathname = `/${name}`;
+    return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  }
   if (base && base.startsWith('postgres')) {
     const schema = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
     const client = new Client({ connectionString: base });

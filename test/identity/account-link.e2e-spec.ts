@@ -7,6 +7,8 @@ import {
   IdentityIdentifierEntity,
   IdentityProfileEntity,
 } from '../../src/identity/identity.entity';
+import { MERGE_ACTOR } from '../../src/identity/account-link.service';
+import { IdentityMergeService } from '../../src/identity/merge.service';
 import { ProfileStore } from '../../src/identity/profile-store';
 import { AccountHooks } from '../../src/user/account-hooks';
 import { UserEntity } from '../../src/user/user.entity';
@@ -285,7 +287,9 @@ describe('accounts and identity profiles are one person, once the email is prove
           events: { start_date: '2024-01-01T00:00:00Z', end_date: '2024-12-31T00:00:00Z', wanted: ['page_view'] },
         },
       });
-      expect(rest.status).toBe(404); // the merged profile's uuid was dropped: the survivor has its own
+      // the merged profile's uuid (the survivor has its own) is an alias of the survivor (SPEC §10)
+      expect(rest.status).toBe(200);
+      expect(rest.body.iid).toBe(a.profileId);
       rest = await t.rest('post', '/api/user/v1/profile', {
         headers: partner(),
         body: {
@@ -446,7 +450,7 @@ describe('accounts and identity profiles are one person, once the email is prove
       ]);
     });
 
-    it('ProfileStore.mergeProfile moves what the survivor lacks, keeps its own values, moves events, and says what it dropped', async () => {
+    it('the merge of email verification (IdentityMergeService.mergeLocked) moves what the survivor lacks, keeps its own values, moves events, and records what it dropped', async () => {
       const rest = await t.rest('post', '/api/user/v1/upsert', {
         headers: partner(),
         body: {
@@ -469,21 +473,28 @@ describe('accounts and identity profiles are one person, once the email is prove
       expect(rest.status).toBe(200);
       const into = (await profile('into@example.com')).data.identity.id as string;
       const from = (await profile('from@example.com')).data.identity.id as string;
-      const store = t.app.get(ProfileStore);
       const merge = await t.app.get(TransactionService).run(async (m) => {
-        await store.takeProfiles(m, [into, from]);
-        return store.mergeProfile(m, into, from);
+        await t.app.get(ProfileStore).takeProfiles(m, [into, from]);
+        return t.app.get(IdentityMergeService).mergeLocked(m, into, [from], MERGE_ACTOR, 'test');
       });
-      expect(merge).toEqual({
-        movedIdentifiers: [{ profileId: into, type: 'phone_number', value: '+358501112222' }],
-        droppedIdentifiers: [
-          { profileId: from, type: 'email', value: 'from@example.com' },
-          { profileId: from, type: 'uuid', value: 'from-uuid' },
-        ],
-        movedAttributes: ['c_only', 'surname'],
-        droppedAttributes: [{ profileId: from, key: 'c_both', value: 'from' }],
-        movedEvents: 2,
-      });
+      expect(merge).toMatchObject({ survivorId: into, mergedIds: [from], actor: 'system:email-verification' });
+      expect(merge.conflicts).toEqual([
+        {
+          profileId: from,
+          kind: 'identifier',
+          name: 'email',
+          value: 'from@example.com',
+          kept: 'into@example.com',
+          alias: true,
+        },
+        { profileId: from, kind: 'identifier', name: 'uuid', value: 'from-uuid', kept: 'into-uuid', alias: true },
+        { profileId: from, kind: 'attribute', name: 'c_both', value: 'from', kept: 'into' },
+      ]);
+      expect((await profile('into@example.com')).data.identity.identifiers).toEqual([
+        { type: 'uuid', value: 'into-uuid' },
+        { type: 'email', value: 'into@example.com' },
+        { type: 'phone_number', value: '+358501112222' },
+      ]);
       expect(await t.dataSource.getRepository(IdentityEventEntity).countBy({ profileId: into })).toBe(2);
       expect(await t.dataSource.getRepository(IdentityProfileEntity).countBy({ id: from })).toBe(0);
       expect((await profile('into@example.com')).data.identity).toMatchObject({

@@ -112,10 +112,13 @@ describe('identity hot paths: statements per request', () => {
     });
     expect(statements).toEqual(
       postgres()
-        ? ['UPDATE identity_identifiers SET value = $1 WHERE type = $2 AND value = $3 RETURNING id']
+        ? [
+            // the suppression of the new value (SPEC §10) is checked inside the same statement
+            'UPDATE identity_identifiers SET value = $1 WHERE type = $2 AND value = $3 AND NOT EXISTS (SELECT 1 FROM identity_suppressions WHERE hash = $4) RETURNING id',
+          ]
         : [
             'BEGIN TRANSACTION',
-            'UPDATE identity_identifiers SET value = ? WHERE type = ? AND value = ? RETURNING id',
+            'UPDATE identity_identifiers SET value = ? WHERE type = ? AND value = ? AND NOT EXISTS (SELECT 1 FROM identity_suppressions WHERE hash = ?) RETURNING id',
             'COMMIT',
           ],
     );
@@ -132,8 +135,10 @@ describe('identity hot paths: statements per request', () => {
     });
     const kinds = statements.map((s) => s.split(' ').slice(0, 3).join(' '));
     expect(kinds).toEqual([
-      // 200 identifiers: one statement (on SQLite in slices of 400)
+      // 200 identifiers: one statement, identifiers and merge aliases together (on SQLite in slices of 400)
       postgres() ? 'SELECT i.profile_id, i.type,' : 'SELECT profile_id, type,',
+      // the identifiers no profile holds: are any erased and suppressed? (SPEC §10; none for known users)
+      'SELECT hash FROM',
       postgres() ? 'START TRANSACTION' : 'BEGIN TRANSACTION',
       'INSERT INTO identity_profiles',
       'INSERT INTO identity_identifiers',

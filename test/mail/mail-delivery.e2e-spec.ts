@@ -8,7 +8,7 @@ import { OutboxStore } from '../../src/outbox/outbox-store';
 import { OutboxService } from '../../src/outbox/outbox.service';
 import { OutboxWorker } from '../../src/outbox/outbox.worker';
 import { TestSmtp } from '../helpers/smtp';
-import { startTestApp, TestApp } from '../helpers/test-app';
+import { secondInstanceUrl, startTestApp, TestApp } from '../helpers/test-app';
 
 const HOUR = 3_600_000;
 const later = (ms: number) => new Date(Date.now() + ms);
@@ -24,8 +24,7 @@ function startApp(env: Record<string, string> = {}, databaseUrl?: string): Promi
 
 /** The database URL of a running test app, for a second instance on the same data. */
 function databaseUrlOf(t: TestApp): string {
-  const db = t.config.database;
-  return db.engine === 'sqlite' ? db.url : `${db.url}${db.url.includes('?') ? '&' : '?'}schema=${db.schema}`;
+  return secondInstanceUrl(t.config);
 }
 
 const worker = (t: TestApp) => t.app.get(OutboxWorker);

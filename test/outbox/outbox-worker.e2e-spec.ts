@@ -4,12 +4,11 @@ import { MailService } from '../../src/mail/mail.service';
 import { OutboxEntity } from '../../src/outbox/outbox.entity';
 import { OutboxRunResult, OutboxWorker } from '../../src/outbox/outbox.worker';
 import { TestSmtp } from '../helpers/smtp';
-import { isPostgres, startTestApp, TestApp } from '../helpers/test-app';
+import { isPostgres, secondInstanceUrl, startTestApp, TestApp } from '../helpers/test-app';
 
 /** The database URL of a running test app, for a second instance on the same data. */
 function databaseUrlOf(t: TestApp): string {
-  const db = t.config.database;
-  return db.engine === 'sqlite' ? db.url : `${db.url}${db.url.includes('?') ? '&' : '?'}schema=${db.schema}`;
+  return secondInstanceUrl(t.config);
 }
 
 function start(env: Record<string, string>, databaseUrl?: string): Promise<TestApp> {

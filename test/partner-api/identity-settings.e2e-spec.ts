@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Permission, Scope } from '../../src/auth/permissions';
 import { seedApiToken, seedUser } from '../helpers/factories';
-import { startTestApp, TestApp } from '../helpers/test-app';
+import { secondInstanceUrl, startTestApp, TestApp } from '../helpers/test-app';
 
 const BASE = '/api/user/v1';
 const NO_VALID = { error: 'no valid identifier: bad request' };
@@ -188,10 +188,7 @@ describe('identity settings (Insider IRM settings)', () => {
   withRedis('reaches another instance at once through Redis', async () => {
     const prefix = `ih-settings-${randomBytes(4).toString('hex')}:`;
     const a = await startTestApp({ env: { PARTNER_NAME: 'mybrand', REDIS_KEY_PREFIX: prefix } });
-    const url =
-      a.config.database.engine === 'sqlite'
-        ? a.config.database.url
-        : `${a.config.database.url}${a.config.database.url.includes('?') ? '&' : '?'}schema=${a.config.database.schema}`;
+    const url = secondInstanceUrl(a.config);
     const b = await startTestApp({ env: { PARTNER_NAME: 'mybrand', REDIS_KEY_PREFIX: prefix }, databaseUrl: url });
     try {
       const { token } = await seedApiToken(a, [Scope.IdentitiesWrite]);

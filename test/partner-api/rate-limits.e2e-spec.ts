@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Scope } from '../../src/auth/permissions';
 import { seedApiToken } from '../helpers/factories';
-import { startTestApp, TestApp } from '../helpers/test-app';
+import { secondInstanceUrl, startTestApp, TestApp } from '../helpers/test-app';
 
 const BASE = '/api/user/v1';
 const PATCH_BODY = { old_identifier: { uuid: 'nobody' }, new_identifier: { uuid: 'nobody-2' } };
@@ -97,10 +97,7 @@ describe('partner API rate limits', () => {
     const prefix = `ih-shared-${randomBytes(4).toString('hex')}:`;
     const env = { RATE_LIMIT_PARTNER_IDENTITY: '6', REDIS_KEY_PREFIX: prefix };
     const a = await startTestApp({ env });
-    const url =
-      a.config.database.engine === 'sqlite'
-        ? a.config.database.url
-        : `${a.config.database.url}${a.config.database.url.includes('?') ? '&' : '?'}schema=${a.config.database.schema}`;
+    const url = secondInstanceUrl(a.config);
     const b = await startTestApp({ env, databaseUrl: url });
     try {
       const headers = await partnerHeaders(a);

@@ -80,7 +80,9 @@ describe('POST /upsert', () => {
         count: 2,
         errors: {
           'users.0.identifiers': ['the user already has a different uuid; change it with PATCH /api/user/v1/identity'],
-          'users.2.identifiers': ['the identifiers belong to different users; merging profiles is not supported'],
+          'users.2.identifiers': [
+            'the identifiers belong to different users; the identity setting mergeOnUpsert merges them',
+          ],
         },
       },
     });

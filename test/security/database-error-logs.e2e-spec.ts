@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { Scope } from '../../src/auth/permissions';
 import { CUSTOMER_TOKEN_PREFIX, sha256 } from '../../src/auth/tokens';
 import { seedApiToken, seedCustomerToken, seedUser } from '../helpers/factories';
-import { isPostgres, startTestApp, TestApp } from '../helpers/test-app';
+import { directUrlOf, isPostgres, startTestApp, TestApp } from '../helpers/test-app';
 
 const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'a brand new long passphrase';
@@ -160,8 +160,8 @@ describe('database errors are logged without their parameters', () => {
 
   (pg ? it : it.skip)('PostgreSQL: the connection is terminated in the middle of the session INSERT', async () => {
     const { user } = await seedUser(t, { password: PASSWORD });
-    const table = `"${t.config.database.schema}"."sessions"`;
-    const locker = new Client({ connectionString: process.env.DATABASE_URL });
+    const table = `"${t.config.database.schema ?? 'public'}"."sessions"`;
+    const locker = new Client({ connectionString: directUrlOf(t.config.database.url) });
     await locker.connect();
     const from = t.logs.length;
     try {

@@ -329,7 +329,7 @@ describe('per-field authorization (SPEC §6)', () => {
       .filter((type) => isObjectType(type) && !type.name.startsWith('__') && !['Query', 'Mutation'].includes(type.name))
       .map((type) => type.name);
     expect(declared.sort()).toEqual(objectTypes.sort());
-    expect(Object.keys(PERSONAL_TYPES).sort()).toEqual(['Address', 'Identity', 'Session', 'User']);
+    expect(Object.keys(PERSONAL_TYPES).sort()).toEqual(['Address', 'Identity', 'IdentityMerge', 'Session', 'User']);
   });
 
   describe('a customer walking the whole schema', () => {

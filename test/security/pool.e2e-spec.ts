@@ -13,7 +13,7 @@ import { TransactionService } from '../../src/database/transaction.service';
 import { UserEntity } from '../../src/user/user.entity';
 import { tokenMailedTo } from '../helpers/account-mail';
 import { seedApiToken, seedRole, seedSession, seedUser, SeededUser } from '../helpers/factories';
-import { Credential, freshDatabase, isPostgres, startTestApp, TestApp } from '../helpers/test-app';
+import { Credential, directDatabaseUrl, freshDatabase, isPostgres, startTestApp, TestApp } from '../helpers/test-app';
 
 /**
  * Finding 12: a burst of writes as the first requests of a fresh process must never hold the whole
@@ -268,6 +268,53 @@ const MUTATIONS: Record<string, Burst> = {
       credential: s.admin.token,
     });
   },
+  eraseIdentity: async (s) => {
+    const { token } = await seedApiToken(s.t, ['identities:write']);
+    await seedProfiles(s, token, ['erase']);
+    return (i) => ({
+      query: `mutation($w: IdentityWhereUniqueInput!) { eraseIdentity(where: $w, suppress: true) { id counts } }`,
+      variables: { w: { email: email('erase', i) } },
+      credential: s.admin.token,
+    });
+  },
+  deleteActiveUser: async (s) => {
+    const users = await s.customers(BURST, true);
+    return (i) => ({
+      query: `mutation($p: String!) { deleteActiveUser(password: $p) }`,
+      variables: { p: PASSWORD },
+      credential: users[i].token,
+      succeeded: (data) => data === true,
+    });
+  },
+  mergeIdentities: async (s) => {
+    const { token } = await seedApiToken(s.t, ['identities:write']);
+    await seedProfiles(s, token, ['merge-into', 'merge-from']);
+    return (i) => ({
+      query: `mutation($i: IdentityWhereUniqueInput!, $f: [IdentityWhereUniqueInput!]!) {
+        mergeIdentities(into: $i, from: $f) { id } }`,
+      variables: { i: { email: email('merge-into', i) }, f: [{ email: email('merge-from', i) }] },
+      credential: { basic: token },
+    });
+  },
+  unmergeIdentity: async (s) => {
+    const { token } = await seedApiToken(s.t, ['identities:write']);
+    await seedProfiles(s, token, ['unmerge-into', 'unmerge-from']);
+    const ids: string[] = [];
+    for (let i = 0; i < BURST; i++) {
+      const merged = await s.t.gql(
+        `mutation($i: IdentityWhereUniqueInput!, $f: [IdentityWhereUniqueInput!]!) { mergeIdentities(into: $i, from: $f) { id } }`,
+        { i: { email: email('unmerge-into', i) }, f: [{ email: email('unmerge-from', i) }] },
+        { basic: token },
+      );
+      ids.push(merged.data.mergeIdentities.id as string);
+    }
+    return (i) => ({
+      query: `mutation($m: ID!) { unmergeIdentity(mergeId: $m) { id } }`,
+      variables: { m: ids[i] },
+      credential: { basic: token },
+      succeeded: (data) => Array.isArray(data),
+    });
+  },
   upsertIdentity: async (s) => {
     const { token } = await seedApiToken(s.t, ['identities:write']);
     return (i) => ({
@@ -277,6 +324,22 @@ const MUTATIONS: Record<string, Burst> = {
     });
   },
 };
+
+/** BURST identity profiles for each prefix (`email(prefix, i)`), through upsertIdentity. */
+async function seedProfiles(s: Seeder, token: string, prefixes: string[]): Promise<void> {
+  for (const prefix of prefixes) {
+    for (let i = 0; i < BURST; i++) {
+      const r = await s.t.gql(
+        `mutation($id: IdentityInput!) { upsertIdentity(identity: $id) { id } }`,
+        {
+          id: { email: email(prefix, i) },
+        },
+        { basic: token },
+      );
+      if (!r.data?.upsertIdentity) throw new Error(`seeding ${prefix} ${i}: ${JSON.stringify(r.errors)}`);
+    }
+  }
+}
 
 /** The schema's mutations, from the committed SDL (a test keeps it equal to the code). */
 const SCHEMA_MUTATIONS = Object.keys(
@@ -438,7 +501,10 @@ describe('a database with no connection free answers 503, then recovers (finding
     }
   });
 
-  (isPostgres() ? it : it.skip)(
+  // Behind pgbouncer 1.18 (scripts/pgbouncer-test.sh) the `options` startup parameter that carries the
+  // setting is dropped; pgbouncer's own idle_transaction_timeout ends such a transaction there.
+  const directSession = isPostgres() && !directDatabaseUrl();
+  (directSession ? it : it.skip)(
     'PostgreSQL ends a session left idle in a transaction (DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS)',
     async () => {
       const t = await startTestApp({ env: { DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '1000' } });
@@ -460,7 +526,7 @@ describe('a database with no connection free answers 503, then recovers (finding
     },
   );
 
-  (isPostgres() ? it : it.skip)('the default session timeout is 30 s', async () => {
+  (directSession ? it : it.skip)('the default session timeout is 30 s', async () => {
     const t = await startTestApp();
     try {
       expect(await t.dataSource.query('SHOW idle_in_transaction_session_timeout')).toEqual([

@@ -1,5 +1,5 @@
 import { Field, InputType } from '@nestjs/graphql';
-import { ArrayMaxSize, IsOptional, IsString } from 'class-validator';
+import { ArrayMaxSize, IsBoolean, IsOptional, IsString } from 'class-validator';
 import { FieldProblem, FieldRule } from '../../common/field-rules';
 import { DEFAULT_IDENTIFIER_TYPES } from '../identity-codec';
 
@@ -30,7 +30,9 @@ const customName = (name: string) =>
 const blockedValue = (value: string) =>
   value.length > BLOCKED_VALUE_MAX ? `each value must be at most ${BLOCKED_VALUE_MAX} characters` : null;
 
-@InputType('IdentitySettingsInput', { description: 'Each list given replaces the current one whole' })
+@InputType('IdentitySettingsInput', {
+  description: 'Each list given replaces the current one whole; fields not given are kept',
+})
 export class IdentitySettingsInput {
   @Field(() => [String], { nullable: true })
   @IsOptional()
@@ -52,4 +54,13 @@ export class IdentitySettingsInput {
   @IsString({ each: true })
   @FieldRule('blockedValues', settingsList(blockedValue))
   blockedValues?: string[];
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'When true, an /upsert user whose identifiers belong to several profiles merges them (the oldest survives)',
+  })
+  @IsOptional()
+  @IsBoolean()
+  mergeOnUpsert?: boolean;
 }

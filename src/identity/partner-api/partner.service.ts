@@ -4,7 +4,11 @@ import { isUniqueViolation } from '../../common/app-error';
 import { RateLimitService } from '../../common/rate-limit.service';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { TransactionService } from '../../database/transaction.service';
+import { identifierKey } from '../identity-codec';
 import { IdentitySettingsService } from '../identity-settings.service';
+import { MergeStore } from '../merge-store';
+import { PrivacyStore, SUPPRESSED, suppressionHash } from '../privacy-store';
+import { IdentityMergeService } from '../merge.service';
 import { ProfileStore } from '../profile-store';
 import { TableStatistics } from '../table-statistics';
 import { PERSONAL_ATTRIBUTES } from './partner-attributes';
@@ -30,10 +34,13 @@ import {
   UpsertPlan,
   UserFailure,
   userProblems,
+  UserRef,
 } from './upsert-plan';
 import { UpsertWriter } from './upsert-writer';
 
 const TAKEN = 'new identifier already has a user assigned to it';
+/** The actor of the merges `mergeOnUpsert` makes. */
+export const UPSERT_MERGE_ACTOR = 'system:upsert';
 
 /**
  * Insider One's Unification API (SPEC §4, seed 003) on the shared profile store: one method per
@@ -51,6 +58,9 @@ export class PartnerService {
     private readonly settingsService: IdentitySettingsService,
     private readonly limiter: RateLimitService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly merges: IdentityMergeService,
+    private readonly mergeStore: MergeStore,
+    private readonly privacy: PrivacyStore,
     private readonly statistics: TableStatistics,
   ) {}
 
@@ -59,15 +69,26 @@ export class PartnerService {
     const body = requireObject(rawBody);
     const change = parseIdentifierChange(body, await this.settingsService.get());
     // One statement: its unique violation is the "taken" answer, zero rows the 404.
+    const to = { type: change.type, value: change.to };
     const updated = await this.tx.single(async (manager) => {
       try {
-        return await this.store.changeIdentifierValue(manager, change.type, change.from, change.to);
+        return await this.store.changeIdentifierValue(
+          manager,
+          change.type,
+          change.from,
+          change.to,
+          suppressionHash(to),
+        );
       } catch (e) {
         if (isUniqueViolation(e)) throw badRequest(TAKEN);
         throw e;
       }
     });
-    if (updated === 0) throw noSuchUser();
+    if (updated === 0) {
+      // nothing changed: the old value is unknown, or the new one suppressed (asked only now)
+      if ((await this.privacy.suppressedAmong(this.tx.manager, [to])).size) throw badRequest(SUPPRESSED);
+      throw noSuchUser();
+    }
     return {};
   }
 
@@ -109,9 +130,15 @@ export class PartnerService {
         failures.set(i, userProblems(e, i));
       }
     });
-    for (const plan of await this.upsertTogether(plans, failures)) {
+    await this.followMerges(plans);
+    // with mergeOnUpsert, users whose identifiers belong to several profiles merge them, one by one
+    const spanning = settings.mergeOnUpsert ? await this.spanningProfiles(plans) : [];
+    const merging = await this.writer.refuseSuppressed(this.tx.manager, spanning, failures);
+    const alone = plans.filter((plan) => !spanning.includes(plan));
+    const oneByOne = [...(await this.upsertTogether(alone, failures)), ...merging].sort((a, b) => a.index - b.index);
+    for (const plan of oneByOne) {
       try {
-        await this.upsertOne(plan);
+        await this.upsertOne(plan, merging.includes(plan));
       } catch (e) {
         failures.set(plan.index, userProblems(e, plan.index));
       }
@@ -235,22 +262,81 @@ export class PartnerService {
     return oneByOne;
   }
 
-  /** One user, in its own transaction. */
-  private async upsertOne(plan: UpsertPlan): Promise<void> {
-    const names = await this.tx.run(async (manager) =>
-      this.writer.recordNames(manager, (await this.writer.writeOne(manager, plan)).names),
-    );
+  /** One user, in its own transaction (with mergeOnUpsert, the profiles it spans merged first, in it). */
+  private async upsertOne(plan: UpsertPlan, merge = false): Promise<void> {
+    const names = await this.tx.run(async (manager) => {
+      if (merge) await this.mergeProfilesOf(manager, plan);
+      return this.writer.recordNames(manager, (await this.writer.writeOne(manager, plan)).names);
+    });
     this.store.rememberNames(names);
+  }
+
+  // ---- mergeOnUpsert ----------------------------------------------------------------------------
+
+  /** The users whose insider_id and identifiers name more than one profile. */
+  private async spanningProfiles(plans: UpsertPlan[]): Promise<UpsertPlan[]> {
+    const owners = await this.store.ownersOf(
+      this.tx.manager,
+      plans.flatMap((plan) => plan.identifiers),
+    );
+    return plans.filter((plan) => this.profilesOf(plan, owners).size > 1);
+  }
+
+  private profilesOf(plan: UserRef, owners: ReadonlyMap<string, string>): Set<string> {
+    const profiles = new Set<string>(plan.insiderId ? [plan.insiderId] : []);
+    for (const identifier of plan.identifiers) {
+      const owner = owners.get(identifierKey(identifier));
+      if (owner) profiles.add(owner);
+    }
+    return profiles;
+  }
+
+  /**
+   * Merges the profiles a user's identifiers belong to into the oldest of them, in the user's
+   * transaction, by the one merge there is (recorded; unmergeIdentity undoes it). Profiles of two
+   * accounts are never merged: the user fails.
+   */
+  private async mergeProfilesOf(manager: EntityManager, plan: UpsertPlan): Promise<void> {
+    const owners = await this.store.ownersOf(manager, plan.identifiers);
+    const ids = [...this.profilesOf(plan, owners)];
+    if (ids.length < 2) return;
+    await this.store.takeProfiles(manager, ids);
+    const rows = await this.mergeStore.profileRows(manager, ids);
+    if (rows.length !== ids.length) {
+      throw UserFailure.at(
+        `${plan.path}.identifiers`,
+        'the profiles of these identifiers changed meanwhile: try again',
+      );
+    }
+    if (new Set(rows.flatMap((row) => (row.user_id ? [row.user_id] : []))).size > 1) {
+      throw UserFailure.at(
+        `${plan.path}.identifiers`,
+        'the identifiers belong to profiles of different accounts, which are never merged',
+      );
+    }
+    rows.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1));
+    const [oldest, ...others] = rows.map((row) => row.id);
+    await this.merges.mergeLocked(manager, oldest, others, UPSERT_MERGE_ACTOR, 'mergeOnUpsert');
   }
 
   // ---- lookups ----------------------------------------------------------------------------------
 
+  /** Users naming a merged profile by insider_id name its survivor instead (one statement, only when any does). */
+  private async followMerges(plans: UpsertPlan[]): Promise<void> {
+    const ids = plans.flatMap((plan) => (plan.insiderId ? [plan.insiderId] : []));
+    if (!ids.length) return;
+    const current = await this.store.currentProfileIds(this.tx.manager, ids);
+    plans.forEach((plan, i) => {
+      const survivor = plan.insiderId && current.get(plan.insiderId);
+      if (survivor && survivor !== plan.insiderId) plans[i] = { ...plan, insiderId: survivor };
+    });
+  }
+
   /** The profile a `/profile` or `/delete` body names, or null. */
   private async locate(manager: EntityManager, target: ProfileTarget): Promise<string | null> {
     if ('insiderId' in target) {
-      return (await this.store.existingProfiles(manager, [target.insiderId])).has(target.insiderId)
-        ? target.insiderId
-        : null;
+      // an insider_id of a merged profile names its survivor
+      return (await this.store.currentProfileIds(manager, [target.insiderId])).get(target.insiderId) ?? null;
     }
     const profiles = new Set((await this.store.ownersOf(manager, target.identifiers)).values());
     if (profiles.size > 1) throw badRequest('the identifiers belong to different users');

@@ -193,7 +193,9 @@ describe('upsert-plan', () => {
         [identifierKey({ type: 'uuid', value: 'u1' }), 'p2'],
       ]);
       expect(problemsOf(() => targetOf(user, owners, new Set()))).toEqual({
-        'users.0.identifiers': ['the identifiers belong to different users; merging profiles is not supported'],
+        'users.0.identifiers': [
+          'the identifiers belong to different users; the identity setting mergeOnUpsert merges them',
+        ],
       });
     });
 
@@ -231,7 +233,9 @@ describe('upsert-plan', () => {
       expect(groups.oneByOne.map((p) => p.index)).toEqual([2, 3]);
       expect([...failures.keys()]).toEqual([4, 5]);
       expect(failures.get(5)!.byPath).toEqual({
-        'users.5.identifiers': ['the identifiers belong to different users; merging profiles is not supported'],
+        'users.5.identifiers': [
+          'the identifiers belong to different users; the identity setting mergeOnUpsert merges them',
+        ],
       });
       expect(groups.targets.get(users[1])).toBe('p-old');
       expect(groups.targets.get(users[0])).toBeNull();

@@ -35,7 +35,8 @@ import {
 export const MAX_USERS = 1000;
 const IDENTIFIERS_PER_USER = 20;
 export const NO_SUCH_INSIDER_ID = 'no such user for this insider_id';
-export const DIFFERENT_USERS = 'the identifiers belong to different users; merging profiles is not supported';
+export const DIFFERENT_USERS =
+  'the identifiers belong to different users; the identity setting mergeOnUpsert merges them';
 
 /** A user of a batch that failed, with its problems by path (nothing of that user was written). */
 export class UserFailure extends Error {
@@ -256,8 +257,8 @@ export function checkInsiderId(user: UserRef, existing: ReadonlySet<string>): vo
 
 /**
  * The one profile a user's insider_id and identifiers point at (null: a new user), from which profile
- * holds each identifier (`owners`). Identifiers of two different profiles fail the user: merging
- * profiles is not done here.
+ * holds each identifier (`owners`). Identifiers of two different profiles fail the user (with the
+ * identity setting mergeOnUpsert, PartnerService has merged them before this is asked).
  */
 export function targetOf(
   user: UserRef,

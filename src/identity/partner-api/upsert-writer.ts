@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../../common/app-error';
 import { CatalogueEntry, catalogueKey, identifierKey } from '../identity-codec';
+import { PrivacyStore, SUPPRESSED } from '../privacy-store';
 import { ProfileStore } from '../profile-store';
 import { Problems } from './partner-input';
 import {
@@ -19,6 +20,7 @@ import {
   targetOf,
   UpsertPlan,
   UserFailure,
+  userProblems,
   UserRef,
 } from './upsert-plan';
 
@@ -40,7 +42,10 @@ export interface PreparedBatch {
  */
 @Injectable()
 export class UpsertWriter {
-  constructor(private readonly store: ProfileStore) {}
+  constructor(
+    private readonly store: ProfileStore,
+    private readonly privacy: PrivacyStore,
+  ) {}
 
   /**
    * Reads which profile each plan names and what the existing ones hold, and splits the plans into
@@ -49,14 +54,15 @@ export class UpsertWriter {
    */
   async prepare(
     manager: EntityManager,
-    plans: readonly UpsertPlan[],
+    given: readonly UpsertPlan[],
     failures: Map<number, Problems>,
   ): Promise<PreparedBatch> {
-    if (!plans.length) return { ready: [], oneByOne: [], targets: new Map() };
+    if (!given.length) return { ready: [], oneByOne: [], targets: new Map() };
     const owners = await this.store.ownersOf(
       manager,
-      plans.flatMap((plan) => plan.identifiers),
+      given.flatMap((plan) => plan.identifiers),
     );
+    const plans = await this.refuseSuppressed(manager, given, failures, owners);
     const existing = await this.store.existingProfiles(
       manager,
       plans.flatMap((plan) => (plan.insiderId ? [plan.insiderId] : [])),
@@ -145,11 +151,38 @@ export class UpsertWriter {
    * UserFailure for an unknown insider_id (its identifiers are then not read) or identifiers of two
    * profiles.
    */
-  async resolve(manager: EntityManager, user: UserRef) {
-    const existing = await this.store.existingProfiles(manager, user.insiderId ? [user.insiderId] : []);
+  async resolve(manager: EntityManager, given: UserRef) {
+    // an insider_id of a merged profile names its survivor
+    const current = await this.store.currentProfileIds(manager, given.insiderId ? [given.insiderId] : []);
+    const survivor = given.insiderId ? current.get(given.insiderId) : undefined;
+    const user = survivor ? { ...given, insiderId: survivor } : given;
+    const existing = new Set(current.values());
     checkInsiderId(user, existing);
     const owners = await this.store.ownersOf(manager, user.identifiers);
     return { profileId: targetOf(user, owners, existing), owners };
+  }
+
+  /**
+   * The users that bring no erased and suppressed identifier (SPEC §10); the others fail with "identifier
+   * is suppressed". Only identifiers no profile holds (`owners`) are looked up — a profile never holds a
+   * suppressed value — in one statement, and none at all when every identifier is held.
+   */
+  async refuseSuppressed(
+    manager: EntityManager,
+    plans: readonly UpsertPlan[],
+    failures: Map<number, Problems>,
+    owners: ReadonlyMap<string, string> = new Map(),
+  ): Promise<UpsertPlan[]> {
+    const suppressed = await this.privacy.suppressedAmong(
+      manager,
+      plans.flatMap((plan) => plan.identifiers.filter((identifier) => !owners.has(identifierKey(identifier)))),
+    );
+    if (!suppressed.size) return [...plans];
+    return plans.filter((plan) => {
+      if (!plan.identifiers.some((identifier) => suppressed.has(identifierKey(identifier)))) return true;
+      failures.set(plan.index, userProblems(UserFailure.at(`${plan.path}.identifiers`, SUPPRESSED), plan.index));
+      return false;
+    });
   }
 
   /**
