@@ -3,7 +3,7 @@ import { Actor as ActorType } from '../auth/actor';
 import { Actor, Allow, FieldAllow } from '../auth/decorators';
 import { Permission } from '../auth/permissions';
 import { argumentsKey, LoaderRegistry, Loaders } from '../common/loaders';
-import { UsersArgs } from '../user/dto/user.input';
+import { UserWhereInput, UsersArgs } from '../user/dto/user.input';
 import { toUser } from '../user/user.mapper';
 import { User } from '../user/user.model';
 import { toCustomerGroup } from './customer-group.mapper';
@@ -91,11 +91,20 @@ export class CustomerGroupResolver {
     return rows.map(toUser);
   }
 
-  @ResolveField(() => Int, { nullable: true, description: 'How many members: needs canReadUsers or canManageUsers' })
+  @ResolveField(() => Int, {
+    nullable: true,
+    description: 'How many members (matching `where`, as `users` takes it): needs canReadUsers or canManageUsers',
+  })
   @FieldAllow(...MEMBER_READERS)
-  usersCount(@Parent() group: CustomerGroup, @Loaders() loaders: LoaderRegistry): Promise<number> {
+  usersCount(
+    @Parent() group: CustomerGroup,
+    @Loaders() loaders: LoaderRegistry,
+    @Args('where', { type: () => UserWhereInput, nullable: true }) where?: UserWhereInput | null,
+  ): Promise<number> {
     return loaders
-      .get('CustomerGroup.usersCount', (ids: readonly string[]) => this.groups.countsByGroupIds(ids))
+      .get(`CustomerGroup.usersCount ${argumentsKey({ where })}`, (ids: readonly string[]) =>
+        this.groups.countsByGroupIds(ids, where),
+      )
       .load(group.id);
   }
 }

@@ -25,7 +25,7 @@ import {
   CustomerGroupWhereUniqueInput,
   UserRelateToManyForUpdateInput,
 } from './dto/customer-group.input';
-import { UsersArgs } from '../user/dto/user.input';
+import { UsersArgs, UserWhereInput } from '../user/dto/user.input';
 import { UserWhereUniqueInput } from '../user/dto/user-where-unique.input';
 import { applyUserWhere, USER_ORDER_FIELDS } from '../user/user-filters';
 
@@ -202,15 +202,15 @@ export class CustomerGroupService {
     return groupBy(groupIds, rows, (r) => r.customerGroupId).map((list) => list.map((r) => r.user!));
   }
 
-  /** CustomerGroup.usersCount (DataLoader batch). */
-  async countsByGroupIds(groupIds: readonly string[]): Promise<number[]> {
-    const rows = await this.members
+  /** CustomerGroup.usersCount (DataLoader batch): the members of each group matching `where`. */
+  async countsByGroupIds(groupIds: readonly string[], where?: UserWhereInput | null): Promise<number[]> {
+    const qb = this.members
       .createQueryBuilder('m')
       .select('m.customerGroupId', 'groupId')
       .addSelect('COUNT(*)', 'count')
-      .where('m.customerGroupId IN (:...ids)', { ids: [...groupIds] })
-      .groupBy('m.customerGroupId')
-      .getRawMany<{ groupId: string; count: string | number }>();
+      .where('m.customerGroupId IN (:...ids)', { ids: [...groupIds] });
+    if (where) applyUserWhere(qb.innerJoin('m.user', 'u'), 'u', where);
+    const rows = await qb.groupBy('m.customerGroupId').getRawMany<{ groupId: string; count: string | number }>();
     const counts = new Map(rows.map((r) => [r.groupId, Number(r.count)]));
     return groupIds.map((id) => counts.get(id) ?? 0);
   }

@@ -22,6 +22,9 @@ export function applyUserWhere<T extends ObjectLiteral>(
   applyStringFilter(qb, `${alias}.name`, where.name);
   if (where.hasRole === true) qb.andWhere(`${alias}.roleId IS NOT NULL`);
   if (where.hasRole === false) qb.andWhere(`${alias}.roleId IS NULL`);
+  if (typeof where.emailVerified === 'boolean') {
+    qb.andWhere(`${alias}.emailVerified = :${alias}EmailVerified`, { [`${alias}EmailVerified`]: where.emailVerified });
+  }
   if (where.role) {
     const role = `${alias}_role`;
     qb.innerJoin(`${alias}.role`, role);

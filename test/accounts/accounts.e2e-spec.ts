@@ -1,6 +1,7 @@
 import { Permission } from '../../src/auth/permissions';
 import { seedCustomerToken, seedRole, seedSession, seedUser } from '../helpers/factories';
 import { secondInstanceUrl, startTestApp, TestApp } from '../helpers/test-app';
+import { verifyEmail } from '../helpers/account-mail';
 
 const SIGN_IN = `mutation($email: String!, $password: String!) {
   authenticateUserWithPassword(email: $email, password: $password) {
@@ -329,6 +330,40 @@ describe('accounts: sign-in, registration, self-service', () => {
       const deleted = await t.gql(`mutation { deleteUser(where: { id: "${id}" }) { id email } }`, {}, admin);
       expect(deleted.data.deleteUser).toEqual({ id, email: 'sam@example.com' });
       expect((await t.gql(`{ user(where: { id: "${id}" }) { id } }`, {}, admin)).data.user).toBeNull();
+    });
+
+    it('filters users by emailVerified (true, false, or either when absent), in users, usersCount and a group', async () => {
+      const proved = await seedUser(t, { email: 'proved@verified-filter.test', password: GOOD_PASSWORD });
+      const unproved = await seedUser(t, { email: 'unproved@verified-filter.test', password: GOOD_PASSWORD });
+      await verifyEmail(t, proved.user.email!, proved.token);
+      const group = await t.gql(
+        `mutation($data: CustomerGroupCreateInput!) { createCustomerGroup(data: $data) { id } }`,
+        { data: { name: 'Verified filter', users: { connect: [{ id: proved.user.id }, { id: unproved.user.id }] } } },
+        admin,
+      );
+      expect(group.errors).toBeUndefined();
+      const LIST = `query($verified: Boolean, $group: ID!) {
+        users(where: { email: { contains: "@verified-filter.test" }, emailVerified: $verified }, orderBy: [{ email: asc }]) {
+          email emailVerified
+        }
+        usersCount(where: { email: { contains: "@verified-filter.test" }, emailVerified: $verified })
+        customerGroup(where: { id: $group }) { users(where: { emailVerified: $verified }, orderBy: [{ email: asc }]) { email } }
+      }`;
+      const list = async (verified: boolean | null) =>
+        (await t.gql(LIST, { verified, group: group.data.createCustomerGroup.id }, admin)).data;
+      expect(await list(true)).toEqual({
+        users: [{ email: 'proved@verified-filter.test', emailVerified: true }],
+        usersCount: 1,
+        customerGroup: { users: [{ email: 'proved@verified-filter.test' }] },
+      });
+      expect(await list(false)).toEqual({
+        users: [{ email: 'unproved@verified-filter.test', emailVerified: false }],
+        usersCount: 1,
+        customerGroup: { users: [{ email: 'unproved@verified-filter.test' }] },
+      });
+      expect((await list(null)).usersCount).toBe(2);
+      const bad = await t.gql(`{ usersCount(where: { emailVerified: "yes" }) }`, {}, admin);
+      expect(bad.errors?.[0].message).toContain('Boolean cannot represent a non boolean value: "yes"');
     });
 
     it('answers NOT_FOUND for updating or deleting an unknown user', async () => {

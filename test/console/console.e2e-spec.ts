@@ -4,14 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrowserContext, chromium, Locator, Page } from 'playwright-core';
 import { Permission } from '../../src/auth/permissions';
-import { AUTH_FAILED } from '../../src/auth/auth.service';
+import { AUTH_FAILED, AuthService } from '../../src/auth/auth.service';
 import { SessionEntity } from '../../src/auth/session.entity';
 import { CONSOLE_NOT_BUILT, consoleDir, repositoryRoot } from '../../src/console/console.module';
+import { CustomerGroupUserEntity } from '../../src/customer-group/customer-group.entity';
 import { newId } from '../../src/database/columns';
+import { OutboxWorker } from '../../src/outbox/outbox.worker';
 import { UserEntity } from '../../src/user/user.entity';
 import { seedRole, seedUser } from '../helpers/factories';
 import { startTestApp, TestApp } from '../helpers/test-app';
-import { verifyEmail } from '../helpers/account-mail';
+import { linkOf, verifyEmail } from '../helpers/account-mail';
+import { TestSmtp } from '../helpers/smtp';
 
 /**
  * The admin console (SPEC §11) in a real browser: Debian's Chromium driven by playwright-core, against
@@ -31,14 +34,17 @@ const ci = !!process.env.CI;
 if (missing.length > 0 && !ci)
   process.stderr.write(`\nThe console's browser test is skipped: ${missing.join('; ')}\n\n`);
 
+const PUBLIC_URL = 'https://accounts.shop.example';
 const ADMIN = { email: 'admin@console.test', password: 'a long admin passphrase 42' };
 const JANE = { email: 'jane.doe@example.com', password: 'jane has a long passphrase' };
+const READER = { email: 'reader@console.test', password: 'a reader passphrase 42' };
 const TOKENS_ONLY = { email: 'integrations@console.test', password: 'integrations passphrase 42' };
 const BULK = 10_000;
-const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin, Jane, the integrations user
+const TOTAL = (BULK + 4).toLocaleString('en'); // the bulk customers, the admin, Jane, the integrations user, the reader
 
 (missing.length > 0 && !ci ? describe.skip : describe)('the admin console in a browser (SPEC §11)', () => {
   let t: TestApp;
+  let smtp: TestSmtp;
   let base: string;
   let profile: string;
   let context: BrowserContext;
@@ -62,6 +68,40 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     await page.getByRole('button', { name: 'Sign in' }).click();
   }
 
+  /** Presses Tab until the focus is on `name` (a control's text or label): what a keyboard user does. */
+  async function tabTo(name: string, limit = 60) {
+    for (let i = 0; i < limit; i++) {
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(() => {
+        const el = document.activeElement;
+        return (el?.labels?.[0]?.textContent ?? el?.textContent ?? '').trim();
+      });
+      if (focused === name) return;
+    }
+    throw new Error(`${limit} presses of Tab did not reach "${name}"`);
+  }
+
+  /** Form controls and buttons of the page that have no accessible name (label, aria-label, text). */
+  const unlabelled = () =>
+    page.evaluate(() =>
+      [...document.querySelectorAll('input, select, textarea, button')]
+        .filter(
+          (el: any) =>
+            !(el.labels?.length > 0) &&
+            !el.getAttribute('aria-label') &&
+            !el.getAttribute('aria-labelledby') &&
+            !(el.tagName === 'BUTTON' && el.textContent.trim()),
+        )
+        .map((el: any) => el.outerHTML),
+    );
+
+  /** The focused control's outline: the visible focus ring. */
+  const focusRing = () =>
+    page.evaluate(() => {
+      const style = getComputedStyle(document.activeElement);
+      return `${style.outlineStyle} ${style.outlineWidth}`;
+    });
+
   async function signOut() {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to the console' }).waitFor();
@@ -74,7 +114,16 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
       : mkdtempSync(join(tmpdir(), 'console-screens-'));
     mkdirSync(shots, { recursive: true });
 
-    t = await startTestApp({ env: { BOOTSTRAP_ADMIN_EMAIL: ADMIN.email, BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password } });
+    smtp = await TestSmtp.start();
+    t = await startTestApp({
+      env: {
+        BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
+        BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
+        SMTP_URL: smtp.url,
+        PUBLIC_URL,
+        MAIL_FROM: 'Shop <accounts@shop.example>',
+      },
+    });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
 
@@ -88,13 +137,15 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     // 10,000 customers, written straight to the table (the console must page them, not load them)
     const users = t.dataSource.getRepository(UserEntity);
     const start = Date.UTC(2024, 0, 1);
+    const bulkIds: string[] = [];
     for (let from = 0; from < BULK; from += 500) {
       await users.insert(
         Array.from({ length: 500 }, (_, k) => {
           const n = from + k;
           const at = new Date(start + n * 60_000);
+          bulkIds.push(newId());
           return {
-            id: newId(),
+            id: bulkIds[n],
             email: `customer${String(n).padStart(5, '0')}@shop.example`,
             name: `Customer ${n}`,
             createdAt: at,
@@ -131,6 +182,7 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     );
     expect(jane.errors).toBeUndefined();
     janeId = jane.data.createUser.id;
+    const groupIds: Record<string, string> = {};
     for (const [name, metadata] of [
       ['VIP', { discount: 10 }],
       ['Newsletter', { list: 'weekly' }],
@@ -142,6 +194,13 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
         adminToken,
       );
       expect(group.errors).toBeUndefined();
+      groupIds[name] = group.data.createCustomerGroup.id;
+    }
+    // every bulk customer reads the newsletter: a group of 10,000 to page through
+    for (let from = 0; from < BULK; from += 500) {
+      await t.dataSource
+        .getRepository(CustomerGroupUserEntity)
+        .insert(bulkIds.slice(from, from + 500).map((userId) => ({ customerGroupId: groupIds.Newsletter, userId })));
     }
     const upsert = await t.gql(
       `mutation($identity: IdentityInput!) { upsertIdentity(identity: $identity) { id } }`,
@@ -167,6 +226,12 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     const janeSession = janeSignIn.data.authenticateUserWithPassword.sessionToken as string;
     await verifyEmail(t, JANE.email, janeSession);
     await t.gql(`mutation { endSession }`, {}, janeSession);
+    await seedUser(t, {
+      email: READER.email,
+      name: 'Read-only support',
+      password: READER.password,
+      role: await seedRole(t, [Permission.CanReadUsers], 'Read-only support'),
+    });
     await seedUser(t, {
       email: TOKENS_ONLY.email,
       name: 'Integrations',
@@ -207,12 +272,14 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     if (profile) rmSync(profile, { recursive: true, force: true });
     if (shots && !process.env.UPDATE_SCREENSHOTS) rmSync(shots, { recursive: true, force: true });
     await t?.close();
+    await smtp?.close();
   });
 
   it('refuses a customer at sign-in, says why, ends the session it was given and keeps what was typed', async () => {
     await page.goto(`${base}/admin`);
     await expect(page.getByRole('heading', { name: 'Sign in to the console' }).isVisible()).resolves.toBe(true);
     await shoot('sign-in');
+    expect(await unlabelled()).toEqual([]);
 
     await signIn(JANE.email, JANE.password);
     const alert = page.getByRole('alert');
@@ -228,15 +295,25 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     await expectText(page.getByRole('alert'), AUTH_FAILED);
   });
 
-  it('signs the admin in (token in sessionStorage, no cookie) and pages 10,000 customers 25 at a time', async () => {
+  it('signs the admin in with the keyboard alone (token in sessionStorage, no cookie) and pages 10,000 customers 25 at a time', async () => {
+    await page.reload(); // a fresh form, the focus at the top of the page
+    await page.getByRole('heading', { name: 'Sign in to the console' }).waitFor();
+    expect(await page.getByLabel('Email').inputValue()).toBe('');
+    await tabTo('Email', 3);
+    await page.keyboard.type(ADMIN.email);
+    await tabTo('Password', 1);
+    expect(await focusRing()).toBe('solid 3px');
+    await page.keyboard.type(ADMIN.password);
+    await tabTo('Sign in', 1);
+    expect(await focusRing()).toBe('solid 3px');
     const firstPage = page.waitForResponse(
       (r) => r.url().endsWith('/graphql') && (r.request().postData() ?? '').includes('ConsoleCustomers'),
     );
-    await signIn(ADMIN.email, ADMIN.password);
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Customers' }).waitFor();
     const answer = (await (await firstPage).json()) as { data: { users: unknown[]; usersCount: number } };
     expect(answer.data.users).toHaveLength(25);
-    expect(answer.data.usersCount).toBe(BULK + 3);
+    expect(answer.data.usersCount).toBe(BULK + 4);
 
     expect(await page.evaluate(() => document.cookie)).toBe('');
     expect(await page.evaluate(() => Object.keys(window.sessionStorage))).toEqual(['identity-hub.console.session']);
@@ -256,7 +333,7 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     await jump.press('Enter');
     await expectText(pagerRange(), `10,001–${TOTAL} of ${TOTAL}`);
     await settled();
-    expect(await page.locator('tbody tr').count()).toBe(3);
+    expect(await page.locator('tbody tr').count()).toBe(4);
   });
 
   it('finds a customer by email (any case) and opens their page', async () => {
@@ -282,7 +359,67 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     expect(await groups.getByRole('link').allTextContents()).toEqual(['VIP']);
     const api = await t.gql(`{ user(where: { email: "${JANE.email}" }) { customerGroups { name } } }`, {}, adminToken);
     expect(api.data.user.customerGroups).toEqual([{ name: 'VIP' }]);
+  });
+
+  it("shows the customer's sessions and signs them out of every one", async () => {
+    // Jane signs in on her phone
+    const signedIn = await t
+      .http()
+      .post('/graphql')
+      .set({ 'content-type': 'application/json', 'user-agent': 'ShopApp/2.1 (iPhone; iOS 18.1)' })
+      .send({
+        query: `mutation($e: String!, $p: String!) { authenticateUserWithPassword(email: $e, password: $p) {
+          ... on UserAuthenticationWithPasswordSuccess { sessionToken } } }`,
+        variables: { e: JANE.email, p: JANE.password },
+      });
+    const janeSession = signedIn.body.data.authenticateUserWithPassword.sessionToken as string;
+    expect((await t.gql('{ authenticatedItem { id } }', {}, janeSession)).data.authenticatedItem).toEqual({
+      id: janeId,
+    });
+    await page.reload();
+    const account = page.getByRole('region', { name: 'Account' });
+    await expectText(account, 'Email verified');
+    expect(await account.locator('dt:has-text("Email verified") + dd').textContent()).toBe('Yes');
+
+    const sessions = page.getByRole('region', { name: /^Sessions/ });
+    await expectText(sessions, 'Sessions (1)');
+    expect(await sessions.getByRole('list', { name: 'Sessions of this user' }).textContent()).toContain(
+      'ShopApp/2.1 (iPhone; iOS 18.1)',
+    );
     await shoot('customer', { fullPage: true });
+    await sessions.getByRole('button', { name: 'Sign out of every session' }).click();
+    await expectText(sessions, 'End 1 session?');
+    await sessions.getByRole('button', { name: 'Yes, sign out everywhere' }).click();
+    await expectText(sessions.getByRole('status'), 'Signed out of 1 session.');
+    await expectText(sessions, 'Not signed in anywhere.');
+    expect((await t.gql('{ authenticatedItem { id } }', {}, janeSession)).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('sends the customer a reset link, with the keyboard, and the mail arrives', async () => {
+    await page.getByRole('button', { name: 'Sign out of every session' }).waitFor({ state: 'detached' });
+    await page.getByRole('heading', { level: 1, name: 'Jane Doe' }).focus();
+    await tabTo('Send reset link');
+    expect(await focusRing()).toBe('solid 3px');
+    await page.keyboard.press('Enter');
+    const password = page.getByRole('region', { name: 'Password' });
+    await expectText(password.getByRole('status'), `A reset link is on its way to ${JANE.email}.`);
+
+    // the mail goes out through the outbox (the test app does not poll it) to the test SMTP server
+    await t.app.get(AuthService).idle();
+    const before = smtp.mails.length;
+    const delivered = await t.app.get(OutboxWorker).runOnce();
+    await smtp.waitFor(before + delivered.sent);
+    const mails = smtp.mails.slice(before).filter((m) => m.to === JANE.email && m.subject === 'Reset your password');
+    expect(mails).toHaveLength(1);
+    const link = linkOf(mails[0].text!);
+    expect(`${link.origin}${link.pathname}`).toBe(`${PUBLIC_URL}/account/reset-password`);
+    expect(link.searchParams.get('email')).toBe(JANE.email);
+    const check = await t.gql(
+      `query($e: String!, $k: String!) { validateUserPasswordResetToken(email: $e, token: $k) { code } }`,
+      { e: JANE.email, k: link.searchParams.get('token') },
+    );
+    expect(check.errors).toBeUndefined();
+    expect(check.data.validateUserPasswordResetToken).toBeNull(); // the link works
   });
 
   it("shows the API's error next to the field and keeps what was typed", async () => {
@@ -302,6 +439,24 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     await page.getByRole('button', { name: 'Save account' }).click();
     await expectText(status(), 'The account was saved.');
     await waitForValue(phone, '+358507654321'); // the form shows what the service stored
+  });
+
+  it('keeps what was typed when the service cannot be reached, and saves it once it can', async () => {
+    const name = page.getByLabel('Name', { exact: true });
+    await page.route('**/graphql', (route) =>
+      (route.request().postData() ?? '').includes('ConsoleUpdateCustomer') ? route.abort() : route.continue(),
+    );
+    await name.fill('Jane Q. Doe');
+    await page.getByRole('button', { name: 'Save account' }).click();
+    await expectText(page.getByRole('alert'), 'The service could not be reached. Check the connection and try again.');
+    expect(await name.inputValue()).toBe('Jane Q. Doe');
+    await page.unroute('**/graphql');
+
+    await page.getByRole('button', { name: 'Save account' }).click();
+    await expectText(status(), 'The account was saved.');
+    await page.getByRole('heading', { level: 1, name: 'Jane Q. Doe' }).waitFor();
+    const api = await t.gql(`{ user(where: { email: "${JANE.email}" }) { name } }`, {}, adminToken);
+    expect(api.data.user.name).toBe('Jane Q. Doe');
   });
 
   it('shows a group with its members and checks its metadata JSON before sending it', async () => {
@@ -325,6 +480,27 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     await shoot('customer-group');
   });
 
+  it('pages the members of a group of 10,000 on the service', async () => {
+    await page.getByRole('link', { name: 'Customer groups' }).first().click();
+    await page.getByRole('heading', { level: 1, name: 'Customer groups' }).waitFor();
+    const newsletter = page.waitForResponse(
+      (r) => r.url().endsWith('/graphql') && (r.request().postData() ?? '').includes('ConsoleGroup('),
+    );
+    await page.getByRole('link', { name: 'Newsletter' }).click();
+    const answer = (await (await newsletter).json()) as { data: { customerGroup: { users: unknown[] } } };
+    expect(answer.data.customerGroup.users).toHaveLength(25); // one page asked for, not the 10,000
+    const members = page.getByRole('region', { name: /Members/ });
+    await expectText(members.getByRole('heading'), `Members (${BULK.toLocaleString('en')})`);
+    await expectText(pagerRange(), `1–25 of ${BULK.toLocaleString('en')}`);
+    expect(await members.locator('tbody').getByRole('link').first().textContent()).toBe('customer00000@shop.example');
+    await members.getByRole('button', { name: 'Last page' }).click();
+    await expectText(pagerRange(), `9,976–10,000 of ${BULK.toLocaleString('en')}`);
+    await settled();
+    const last = await members.locator('tbody').getByRole('link').allTextContents();
+    expect(last).toHaveLength(25);
+    expect([last[0], last.at(-1)]).toEqual(['customer09975@shop.example', 'customer09999@shop.example']);
+  });
+
   it('filters the customers by group', async () => {
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Customers' }).click();
     await page.getByLabel('Customer group').selectOption({ label: 'VIP' });
@@ -333,6 +509,45 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     expect(await page.locator('tbody').getByRole('link').allTextContents()).toEqual([JANE.email]);
     await page.getByLabel('Customer group').selectOption({ label: 'Wholesale' });
     await expectText(page.locator('tbody'), 'No one matches these filters.');
+    // a group of 10,000, paged by the service like the whole list
+    await page.getByLabel('Customer group').selectOption({ label: 'Newsletter' });
+    await expectText(pagerRange(), `1–25 of ${BULK.toLocaleString('en')}`);
+    await page.getByLabel('Order').selectOption({ label: 'Email A–Z' });
+    await page.getByRole('button', { name: 'Last page' }).click();
+    await expectText(pagerRange(), `9,976–10,000 of ${BULK.toLocaleString('en')}`);
+    await settled();
+    const last = await page.locator('tbody').getByRole('link').allTextContents();
+    expect(last).toHaveLength(25);
+    expect(last.at(-1)).toBe('customer09999@shop.example');
+    await page.getByRole('searchbox', { name: 'Search' }).fill('customer0999');
+    await expectText(pagerRange(), '1–10 of 10');
+    await page.getByRole('searchbox', { name: 'Search' }).fill('');
+    await expectText(pagerRange(), `1–25 of ${BULK.toLocaleString('en')}`);
+    await page.getByLabel('Order').selectOption({ label: 'Newest first' });
+    await page.getByLabel('Customer group').selectOption({ label: 'Any group' });
+    await expectText(pagerRange(), `1–25 of ${TOTAL}`);
+  });
+
+  it('shows whether each email is verified, and filters by it', async () => {
+    await page.getByLabel('Verification').selectOption({ label: 'Verified' });
+    await expectText(pagerRange(), '1–1 of 1');
+    await settled();
+    expect(page.url()).toContain('verified=yes');
+    const row = page.locator('tbody tr');
+    expect(await row.getByRole('link').allTextContents()).toEqual([JANE.email]);
+    expect(await row.locator('td[data-label="Email verified"]').allTextContents()).toEqual(['Verified']);
+
+    await page.getByLabel('Verification').selectOption({ label: 'Not verified' });
+    await expectText(pagerRange(), `1–25 of ${(BULK + 3).toLocaleString('en')}`);
+    await settled();
+    expect(new Set(await row.locator('td[data-label="Email verified"]').allTextContents())).toEqual(
+      new Set(['Not verified']),
+    );
+    // with a group chosen too
+    await page.getByLabel('Customer group').selectOption({ label: 'VIP' });
+    await expectText(page.locator('tbody'), 'No one matches these filters.');
+    await page.getByLabel('Verification').selectOption({ label: 'Any' });
+    await expectText(pagerRange(), '1–1 of 1');
     await page.getByLabel('Customer group').selectOption({ label: 'Any group' });
     await expectText(pagerRange(), `1–25 of ${TOTAL}`);
   });
@@ -402,7 +617,7 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     });
   });
 
-  it('is keyboard-usable (skip link, visible focus) and readable at 390 px', async () => {
+  it('is keyboard-usable (skip link, visible focus), every control labelled, and readable at 390 px', async () => {
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Customers' }).click();
     await expectText(pagerRange(), `of ${TOTAL}`);
     await page.reload(); // the focus starts at the top of the page, as for someone arriving
@@ -416,9 +631,21 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     });
     expect(ring).toBe('solid 3px');
 
+    expect(await unlabelled()).toEqual([]);
+
     await page.setViewportSize({ width: 390, height: 844 });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await expectText(page.locator('tbody tr td[data-label="Email"]').first(), '@');
     await shoot('customers-390');
+
+    await page.getByRole('searchbox', { name: 'Search' }).fill(JANE.email);
+    await expectText(pagerRange(), '1–1 of 1');
+    await page.getByRole('link', { name: JANE.email }).click();
+    await page.getByRole('heading', { level: 1, name: 'Jane Q. Doe' }).waitFor();
+    await expectText(page.getByRole('region', { name: /^Sessions/ }), 'Not signed in anywhere.');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await unlabelled()).toEqual([]);
+    await shoot('customer-390', { fullPage: true });
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
@@ -434,6 +661,19 @@ const TOTAL = (BULK + 3).toLocaleString('en'); // the bulk customers, the admin,
     expect(navigation).toEqual(['API tokens']);
     await page.goto(`${base}/admin/customers`);
     await page.getByRole('heading', { level: 1, name: 'Not available to your role' }).waitFor();
+    await signOut();
+
+    // canReadUsers alone: the customer's page, without any action
+    await signIn(READER.email, READER.password);
+    await page.getByRole('heading', { level: 1, name: 'Customers' }).waitFor();
+    await page.goto(`${base}/admin/customers/${janeId}`);
+    await page.getByRole('heading', { level: 1, name: 'Jane Q. Doe' }).waitFor();
+    const email = page.getByRole('region', { name: 'Account' }).getByLabel('Email');
+    await waitForValue(email, JANE.email);
+    expect(await email.getAttribute('readonly')).not.toBeNull(); // shown, not editable
+    const sections = await page.getByRole('heading', { level: 2 }).allTextContents();
+    expect(sections).toEqual(['Account', 'Addresses (1)', 'Role', 'Customer groups']);
+    expect(await page.getByRole('button').allTextContents()).toEqual(['Sign out']);
     await signOut();
   });
 

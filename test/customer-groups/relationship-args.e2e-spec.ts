@@ -142,6 +142,27 @@ describe('Keystone arguments on to-many relationship fields', () => {
     ]);
   });
 
+  it('CustomerGroup.usersCount: counts the members matching where, per group, in one statement', async () => {
+    statements.length = 0;
+    const data = await ask(`{
+      customerGroups(orderBy: [{ name: asc }]) {
+        name
+        all: usersCount
+        small: usersCount(where: { email: { startsWith: "small-" } })
+        smallOdd: usersCount(where: { name: { contains: "small Y" } })
+        none: usersCount(where: { emailVerified: true })
+      }
+    }`);
+    expect(data.customerGroups).toEqual([
+      { name: 'Alpha', all: 4, small: 4, smallOdd: 1, none: 0 },
+      { name: 'Beta', all: 42, small: 2, smallOdd: 0, none: 0 },
+      { name: 'Delta', all: 22, small: 2, smallOdd: 0, none: 0 },
+      { name: 'Gamma', all: 22, small: 2, smallOdd: 1, none: 0 },
+    ]);
+    // the groups, then one statement per set of arguments (four), whatever the number of groups
+    expect(statements.filter((sql) => /COUNT\(\*\)/i.test(sql))).toHaveLength(4);
+  });
+
   it('User.customerGroups: where, orderBy, take and skip per user', async () => {
     const data = await ask(`{
       users(where: { email: { startsWith: "small-" } }, orderBy: [{ email: asc }], take: 2) {

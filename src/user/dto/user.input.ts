@@ -244,6 +244,14 @@ export class UserWhereInput {
   @IsOptional()
   @IsBoolean()
   hasRole?: boolean | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'true: users who proved their email (emailVerified); false: those who have not',
+  })
+  @IsOptional()
+  @IsBoolean()
+  emailVerified?: boolean | null;
 }
 
 @InputType('UserOrderByInput', { description: 'Exactly one field per entry.' })

@@ -22,6 +22,7 @@ const Customer = graphql(`
       onboardingStatus
       orderWebhookUrl
       hasAccount
+      emailVerified
       createdAt
       updatedAt
       tokenGeneratedAt
@@ -80,6 +81,33 @@ const UpdateCustomer = graphql(`
     updateUser(where: { id: $id }, data: $data) {
       id
     }
+  }
+`);
+
+/** Asked apart from the customer: the API refuses another staff member's sessions without canManageRoles. */
+const Sessions = graphql(`
+  query ConsoleUserSessions($id: ID!) {
+    userSessions(where: { id: $id }) {
+      id
+      createdAt
+      lastUsedAt
+      expiresAt
+      ipAddress
+      userAgent
+      current
+    }
+  }
+`);
+
+const RevokeSessions = graphql(`
+  mutation ConsoleRevokeUserSessions($id: ID!) {
+    revokeUserSessions(where: { id: $id })
+  }
+`);
+
+const SendResetLink = graphql(`
+  mutation ConsoleSendResetLink($email: String!) {
+    sendUserPasswordResetLink(email: $email)
   }
 `);
 
@@ -144,8 +172,9 @@ export function CustomerPage({ id }: { id: string }) {
         <div>
           <RoleSection user={user} roles={query.data.roles} onChanged={changed} />
           <GroupsSection user={user} groups={query.data.customerGroups} onChanged={changed} />
-          {/* Later, as the API gains them: sessions (userSessions / revokeUserSessions), "send a reset
-              link" (sendUserPasswordResetLink), the history (auditEvents), each behind its permission. */}
+          {permissions.canManageUsers && <SessionsSection user={user} />}
+          {permissions.canManageUsers && user.email && <ResetLinkSection email={user.email} />}
+          {/* Later, as the API gains it (issue #15): the history (User.history), behind canReadAudit. */}
           {permissions.canManageUsers && <DangerSection user={user} onChanged={changed} />}
         </div>
       </div>
@@ -215,6 +244,8 @@ function AccountSection({ user, onChanged }: { user: User; onChanged(what: strin
         <dd className="mono">{user.id}</dd>
         <dt>Can sign in</dt>
         <dd>{user.hasAccount ? 'Yes, has a password' : 'No: no password (a customer record, or a closed account)'}</dd>
+        <dt>Email verified</dt>
+        <dd>{user.emailVerified ? 'Yes' : 'No: the owner has not proved this address yet'}</dd>
         <dt>Created</dt>
         <dd>{formatDate(user.createdAt)}</dd>
         <dt>Updated</dt>
@@ -495,6 +526,98 @@ function GroupsSection({
           </button>
         </form>
       )}
+    </section>
+  );
+}
+
+const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
+
+/** The user's live sessions (where and when they signed in), and signing them out everywhere. */
+function SessionsSection({ user }: { user: User }) {
+  const sessions = useQuery(Sessions, { id: user.id });
+  const revoke = useMutation(RevokeSessions);
+  const [done, setDone] = useState('');
+  const [errors, setErrors] = useState<string[]>([]);
+  const list = sessions.data?.userSessions;
+  return (
+    <section className="panel" aria-labelledby="sessions-title">
+      <h2 id="sessions-title">Sessions{list ? ` (${list.length})` : ''}</h2>
+      {done && <Status>{done}</Status>}
+      {sessions.error ? <ErrorView error={sessions.error} title="The sessions could not be loaded." /> : null}
+      {!list ? (
+        !sessions.error && <Loading what="Loading the sessions" />
+      ) : list.length === 0 ? (
+        <p>Not signed in anywhere.</p>
+      ) : (
+        <>
+          <ul className="sessions" aria-label="Sessions of this user">
+            {list.map((s) => (
+              <li key={s.id}>
+                <span className="session-agent">{s.userAgent || 'Unknown browser or client'}</span>
+                {s.current && <span className="badge">This console session</span>}
+                <span className="hint">
+                  Signed in {formatDate(s.createdAt)}
+                  {s.ipAddress ? ` from ${s.ipAddress}` : ''}; last used {formatDate(s.lastUsedAt)}; expires{' '}
+                  {formatDate(s.expiresAt)}
+                </span>
+              </li>
+            ))}
+          </ul>
+          <FormErrorsView messages={errors} />
+          <ConfirmButton
+            confirm="Yes, sign out everywhere"
+            question={`End ${plural(list.length, 'session', 'sessions')}?`}
+            disabled={revoke.pending}
+            onConfirm={async () => {
+              try {
+                const ended = (await revoke.run({ id: user.id })).revokeUserSessions;
+                setErrors([]);
+                setDone(`Signed out of ${plural(ended, 'session', 'sessions')}.`);
+                sessions.reload();
+              } catch (error) {
+                setDone('');
+                setErrors(messagesOf(error));
+              }
+            }}
+          >
+            Sign out of every session
+          </ConfirmButton>
+        </>
+      )}
+    </section>
+  );
+}
+
+/** Mails the owner a one-time link to set a password (as "forgot password" does; it also claims a record). */
+function ResetLinkSection({ email }: { email: string }) {
+  const send = useMutation(SendResetLink);
+  const [done, setDone] = useState('');
+  const [errors, setErrors] = useState<string[]>([]);
+  return (
+    <section className="panel" aria-labelledby="reset-title">
+      <h2 id="reset-title">Password</h2>
+      <p className="hint">
+        Mails {email} a one-time link to choose a new password. The current password keeps working until the link is
+        used; using it ends every session and verifies the email.
+      </p>
+      {done && <Status>{done}</Status>}
+      <FormErrorsView messages={errors} />
+      <button
+        type="button"
+        disabled={send.pending}
+        onClick={async () => {
+          try {
+            await send.run({ email });
+            setErrors([]);
+            setDone(`A reset link is on its way to ${email}.`);
+          } catch (error) {
+            setDone('');
+            setErrors(messagesOf(error));
+          }
+        }}
+      >
+        {send.pending ? 'Sending…' : 'Send reset link'}
+      </button>
     </section>
   );
 }

@@ -21,6 +21,7 @@ graphql(`
     email
     name
     hasAccount
+    emailVerified
     createdAt
     role {
       id
@@ -38,19 +39,21 @@ const GroupOptions = graphql(`
   }
 `);
 
-/**
- * The members of one group. CustomerGroup.users has no paging or filter in today's schema, so with a
- * group chosen the members are loaded in one request and searched and paged here; once the field takes
- * `where`/`take`/`skip` (as Openfront's does), this becomes a server-side page like the list above.
- */
+/** With a group chosen: one page of its members matching the same filters, and how many match. */
 const GroupMembers = graphql(`
-  query ConsoleGroupMembers($id: ID!) {
+  query ConsoleGroupMembers(
+    $id: ID!
+    $where: UserWhereInput!
+    $take: Int!
+    $skip: Int!
+    $orderBy: [UserOrderByInput!]
+  ) {
     customerGroup(where: { id: $id }) {
       id
-      usersCount
-      users {
+      users(where: $where, take: $take, skip: $skip, orderBy: $orderBy) {
         ...ConsoleCustomerRow
       }
+      usersCount(where: $where)
     }
   }
 `);
@@ -66,6 +69,11 @@ const SEARCH_IN = [
   { value: 'email', label: 'Email' },
   { value: 'name', label: 'Name' },
 ];
+const VERIFICATION = [
+  { value: '', label: 'Any' },
+  { value: 'yes', label: 'Verified' },
+  { value: 'no', label: 'Not verified' },
+];
 const KINDS = [
   { value: '', label: 'Everyone' },
   { value: 'customers', label: 'Customers (no role)' },
@@ -76,6 +84,7 @@ interface Filters {
   q: string;
   in: 'email' | 'name';
   kind: '' | 'customers' | 'staff';
+  verified: '' | 'yes' | 'no';
   group: string;
   sort: string;
   size: number;
@@ -86,10 +95,12 @@ function readFilters(query: URLSearchParams): Filters {
   const size = query.get('size') ?? '25';
   const page = Number.parseInt(query.get('page') ?? '1', 10);
   const kind = query.get('kind');
+  const verified = query.get('verified');
   return {
     q: query.get('q') ?? '',
     in: query.get('in') === 'name' ? 'name' : 'email',
     kind: kind === 'customers' || kind === 'staff' ? kind : '',
+    verified: verified === 'yes' || verified === 'no' ? verified : '',
     group: query.get('group') ?? '',
     sort: query.get('sort') && query.get('sort')! in SORTS ? query.get('sort')! : 'newest',
     size: PAGE_SIZES.includes(size) ? Number(size) : 25,
@@ -102,6 +113,7 @@ function toQuery(f: Filters) {
     q: f.q.trim(),
     in: f.in === 'email' ? undefined : f.in,
     kind: f.kind,
+    verified: f.verified,
     group: f.group,
     sort: f.sort === 'newest' ? undefined : f.sort,
     size: f.size === 25 ? undefined : f.size,
@@ -135,44 +147,23 @@ export function CustomersPage() {
     const text = filters.q.trim();
     if (text) w[filters.in] = { contains: text };
     if (filters.kind) w.hasRole = filters.kind === 'staff';
+    if (filters.verified) w.emailVerified = filters.verified === 'yes';
     return w;
-  }, [filters.q, filters.in, filters.kind]);
+  }, [filters.q, filters.in, filters.kind, filters.verified]);
 
   const groups = useQuery(GroupOptions, {});
-  const list = useQuery(
-    Customers,
-    { where, take: filters.size, skip: (filters.page - 1) * filters.size, orderBy: SORTS[filters.sort].orderBy },
-    { skip: !!filters.group },
-  );
-  const members = useQuery(GroupMembers, { id: filters.group }, { skip: !filters.group });
+  const page = {
+    where,
+    take: filters.size,
+    skip: (filters.page - 1) * filters.size,
+    orderBy: SORTS[filters.sort].orderBy,
+  };
+  const list = useQuery(Customers, page, { skip: !!filters.group });
+  const members = useQuery(GroupMembers, { id: filters.group, ...page }, { skip: !filters.group });
 
-  // with a group chosen: the same filters, applied to its members here (see GroupMembers)
-  const rows = useMemo(() => {
-    if (!filters.group) return { users: list.data?.users, total: list.data?.usersCount };
-    const all = members.data?.customerGroup?.users;
-    if (!all) return { users: undefined, total: undefined };
-    const text = filters.q.trim().toLowerCase();
-    const kept = all.filter(
-      (u) =>
-        (!text || (u[filters.in] ?? '').toLowerCase().includes(text)) &&
-        (!filters.kind || (filters.kind === 'staff') === !!u.role),
-    );
-    const [key] = Object.entries(SORTS[filters.sort].orderBy[0])[0] as [keyof (typeof kept)[number], string];
-    const direction = SORTS[filters.sort].orderBy[0][key as keyof UserOrderByInput] === 'desc' ? -1 : 1;
-    kept.sort((a, b) => String(a[key] ?? '').localeCompare(String(b[key] ?? '')) * direction);
-    const start = (filters.page - 1) * filters.size;
-    return { users: kept.slice(start, start + filters.size), total: kept.length };
-  }, [
-    filters.group,
-    filters.q,
-    filters.in,
-    filters.kind,
-    filters.sort,
-    filters.page,
-    filters.size,
-    list.data,
-    members.data,
-  ]);
+  const rows = filters.group
+    ? { users: members.data?.customerGroup?.users ?? undefined, total: members.data?.customerGroup?.usersCount }
+    : { users: list.data?.users ?? undefined, total: list.data?.usersCount };
 
   const active = filters.group ? members : list;
   const groupMissing = !!filters.group && members.data && !members.data.customerGroup;
@@ -191,7 +182,7 @@ export function CustomersPage() {
           type="search"
           value={typed}
           onValue={setTyped}
-          placeholder={filters.in === 'email' ? 'part of an email address' : 'part of a name'}
+          placeholder={filters.in === 'email' ? 'part of an email' : 'part of a name'}
           hint="Ignores case."
         />
         <SelectField
@@ -216,6 +207,12 @@ export function CustomersPage() {
           options={KINDS}
         />
         <SelectField
+          label="Verification"
+          value={filters.verified}
+          onValue={(v) => set({ verified: v as Filters['verified'] })}
+          options={VERIFICATION}
+        />
+        <SelectField
           label="Order"
           value={filters.sort}
           onValue={(sort) => set({ sort })}
@@ -235,7 +232,7 @@ export function CustomersPage() {
           That customer group no longer exists.
         </p>
       )}
-      {rows.users === undefined && !active.error ? (
+      {rows.users === undefined && !active.error && !groupMissing ? (
         <Loading what="Loading customers" />
       ) : rows.users ? (
         <>
@@ -248,13 +245,14 @@ export function CustomersPage() {
                   <th scope="col">Name</th>
                   <th scope="col">Role</th>
                   <th scope="col">Can sign in</th>
+                  <th scope="col">Email verified</th>
                   <th scope="col">Created</th>
                 </tr>
               </thead>
               <tbody>
                 {rows.users.length === 0 ? (
                   <tr>
-                    <td colSpan={5}>No one matches these filters.</td>
+                    <td colSpan={6}>No one matches these filters.</td>
                   </tr>
                 ) : (
                   rows.users.map((u) => (
@@ -265,6 +263,7 @@ export function CustomersPage() {
                       <td data-label="Name">{u.name || '—'}</td>
                       <td data-label="Role">{u.role?.name ?? 'Customer'}</td>
                       <td data-label="Can sign in">{u.hasAccount ? 'Yes' : 'No (no password)'}</td>
+                      <td data-label="Email verified">{u.emailVerified ? 'Verified' : 'Not verified'}</td>
                       <td data-label="Created">{formatDate(u.createdAt)}</td>
                     </tr>
                   ))

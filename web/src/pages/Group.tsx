@@ -9,12 +9,9 @@ import { FormErrorsView, TextArea, TextField } from '../ui/forms';
 import { checkJsonObject, showJson } from '../ui/json';
 import { ConfirmButton, ErrorView, formatDate, Loading, PageTitle, Pager, Status } from '../ui/widgets';
 
-/**
- * CustomerGroup.users has no paging in today's schema: the members come in this one request and are
- * paged here. When the field takes take/skip (Openfront's shape), ask for one page at a time.
- */
+/** The group with one page of its members (oldest account first), however many it has. */
 const Group = graphql(`
-  query ConsoleGroup($id: ID!) {
+  query ConsoleGroup($id: ID!, $take: Int!, $skip: Int!) {
     customerGroup(where: { id: $id }) {
       id
       name
@@ -22,7 +19,7 @@ const Group = graphql(`
       createdAt
       updatedAt
       usersCount
-      users {
+      users(take: $take, skip: $skip) {
         id
         email
         name
@@ -52,8 +49,11 @@ const DeleteGroup = graphql(`
 
 type Group = NonNullable<ConsoleGroupQuery['customerGroup']>;
 
+const MEMBERS_PAGE = 25;
+
 export function GroupPage({ id }: { id: string }) {
-  const query = useQuery(Group, { id });
+  const [page, setPage] = useState(1);
+  const query = useQuery(Group, { id, take: MEMBERS_PAGE, skip: (page - 1) * MEMBERS_PAGE });
   const [done, setDone] = useState('');
   const changed = (what: string) => {
     setDone(what);
@@ -85,7 +85,7 @@ export function GroupPage({ id }: { id: string }) {
           <DetailsSection group={group} onChanged={changed} />
         </div>
         <div>
-          <MembersSection group={group} onChanged={changed} />
+          <MembersSection group={group} onChanged={changed} page={page} onPage={setPage} loading={query.loading} />
         </div>
       </div>
     </>
@@ -184,18 +184,31 @@ function DetailsSection({ group, onChanged }: { group: Group; onChanged(what: st
   );
 }
 
-const MEMBERS_PAGE = 25;
-
-function MembersSection({ group, onChanged }: { group: Group; onChanged(what: string): void }) {
+function MembersSection({
+  group,
+  onChanged,
+  page,
+  onPage,
+  loading,
+}: {
+  group: Group;
+  onChanged(what: string): void;
+  page: number;
+  onPage(page: number): void;
+  loading: boolean;
+}) {
   const { permissions } = useSession();
   const members = group.users ?? [];
-  const [page, setPage] = useState(1);
+  const total = group.usersCount ?? members.length;
   const [email, setEmail] = useState('');
   const [errors, setErrors] = useState<FormErrors<'users'>>({ fields: {}, form: [] });
   const [rowErrors, setRowErrors] = useState<string[]>([]);
   const update = useMutation(UpdateGroup);
-  const pages = Math.max(1, Math.ceil(members.length / MEMBERS_PAGE));
-  const shown = members.slice((Math.min(page, pages) - 1) * MEMBERS_PAGE, Math.min(page, pages) * MEMBERS_PAGE);
+  const pages = Math.max(1, Math.ceil(total / MEMBERS_PAGE));
+  // the last page emptied (members removed meanwhile): go back to the last page that has members
+  useEffect(() => {
+    if (page > pages) onPage(pages);
+  }, [page, pages]);
 
   const add = async (event: FormEvent) => {
     event.preventDefault();
@@ -220,7 +233,7 @@ function MembersSection({ group, onChanged }: { group: Group; onChanged(what: st
 
   return (
     <section className="panel" aria-labelledby="members-title">
-      <h2 id="members-title">Members ({(group.usersCount ?? members.length).toLocaleString('en')})</h2>
+      <h2 id="members-title">Members ({total.toLocaleString('en')})</h2>
       {permissions.canManageUsers && (
         <form className="inline-form" onSubmit={add} noValidate>
           <TextField
@@ -237,11 +250,11 @@ function MembersSection({ group, onChanged }: { group: Group; onChanged(what: st
         </form>
       )}
       <FormErrorsView messages={[...errors.form, ...rowErrors]} />
-      {members.length === 0 ? (
+      {total === 0 ? (
         <p>No members.</p>
       ) : (
         <>
-          <table className="cards">
+          <table className="cards" aria-busy={loading}>
             <caption className="visually-hidden">Members of {group.name}</caption>
             <thead>
               <tr>
@@ -255,7 +268,7 @@ function MembersSection({ group, onChanged }: { group: Group; onChanged(what: st
               </tr>
             </thead>
             <tbody>
-              {shown.map((u) => (
+              {members.map((u) => (
                 <tr key={u.id}>
                   <td data-label="Email">
                     {permissions.canReadUsers ? (
@@ -283,14 +296,8 @@ function MembersSection({ group, onChanged }: { group: Group; onChanged(what: st
               ))}
             </tbody>
           </table>
-          {members.length > MEMBERS_PAGE && (
-            <Pager
-              label="Member pages"
-              page={Math.min(page, pages)}
-              pageSize={MEMBERS_PAGE}
-              total={members.length}
-              onPage={setPage}
-            />
+          {total > MEMBERS_PAGE && (
+            <Pager label="Member pages" page={page} pageSize={MEMBERS_PAGE} total={total} onPage={onPage} />
           )}
         </>
       )}
