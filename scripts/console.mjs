@@ -55,7 +55,7 @@ const verbs = {
     const sources = Math.max(
       newest(join(web, 'src')),
       newest(join(web, 'scripts')),
-      ...['index.html', 'vite.config.ts', 'codegen.ts', 'tsconfig.json', 'package.json', 'package-lock.json'].map((f) =>
+      ...['index.html', 'explorer.html', 'vite.config.ts', 'codegen.ts', 'tsconfig.json', 'package.json', 'package-lock.json'].map((f) =>
         mtime(join(web, f)),
       ),
       mtime(join(root, 'schema.graphql')),

@@ -83,23 +83,29 @@ withRedis('RedisThrottlerStorage', () => {
 /** Two instances on one Redis: batches of parallel hits, each hit its own place in the count. */
 (process.env.REDIS_URL ? describe : describe.skip)('RedisThrottlerStorage batches', () => {
   const prefix = `ih-test-${randomBytes(4).toString('hex')}:`;
-  const clients = [
-    new Redis(process.env.REDIS_URL!, { keyPrefix: prefix }),
-    new Redis(process.env.REDIS_URL!, { keyPrefix: prefix }),
-  ];
+  // Opened in beforeAll: a skipped describe still runs its body, and a client made here would connect to
+  // the default localhost:6379 and keep jest from exiting on SQLite.
+  let clients: Redis[] = [];
+  let storages: RedisThrottlerStorage[] = [];
   let trips = 0;
   let failNext = false;
-  const storages = clients.map(
-    (client) =>
-      new RedisThrottlerStorage(client, async (op) => {
-        trips++;
-        if (failNext) {
-          failNext = false;
-          throw new Error('Redis is unavailable; try again shortly');
-        }
-        return op(client);
-      }),
-  );
+  beforeAll(() => {
+    clients = [
+      new Redis(process.env.REDIS_URL!, { keyPrefix: prefix }),
+      new Redis(process.env.REDIS_URL!, { keyPrefix: prefix }),
+    ];
+    storages = clients.map(
+      (client) =>
+        new RedisThrottlerStorage(client, async (op) => {
+          trips++;
+          if (failNext) {
+            failNext = false;
+            throw new Error('Redis is unavailable; try again shortly');
+          }
+          return op(client);
+        }),
+    );
+  });
   afterAll(async () => {
     const keys = await clients[0].keys(`${prefix}*`);
     if (keys.length) await clients[0].del(...keys.map((k) => k.slice(prefix.length)));

@@ -89,7 +89,7 @@ export interface AppConfig {
   hsts: boolean;
   /** browser origins (`scheme://host[:port]`) allowed to call the APIs (CORS); empty: none */
   corsOrigins: string[];
-  /** GET /graphql from a browser serves the built-in GraphQL explorer page */
+  /** GET /graphql from a browser serves the GraphQL explorer (GraphiQL, built with web/) */
   graphqlExplorer: boolean;
   /** when set, GET /metrics needs `Authorization: Bearer <metricsToken>` */
   metricsToken?: string;
