@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AddressModule } from './address/address.module';
+import { AuditModule } from './audit/audit.module';
 import { ApiTokenModule } from './auth/api-token.module';
 import { ConsoleModule } from './console/console.module';
 import { AuthModule } from './auth/auth.module';
@@ -23,6 +24,7 @@ import { MailModule } from './mail/mail.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { MetricsModule } from './common/metrics.module';
 import { UserModule } from './user/user.module';
+import { WebhookModule } from './webhooks/webhook.module';
 
 @Module({})
 export class AppModule {
@@ -36,6 +38,7 @@ export class AppModule {
         RateLimitModule,
         DatabaseModule.forRoot(config),
         MetricsModule,
+        AuditModule,
         AppGraphqlModule,
         AuthModule,
         HealthModule,
@@ -48,6 +51,7 @@ export class AppModule {
         PrivacyModule,
         OutboxModule,
         MailModule,
+        WebhookModule,
         ConsoleModule,
       ],
       providers: [

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository } from 'typeorm';
 import { Actor } from '../auth/actor';
+import { diff } from '../audit/audit-fields';
+import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
 import { applyBooleanFilter, applyIdFilter, applyStringFilter, MAX_TAKE, orderTerms } from '../common/keystone-inputs';
 import { groupBy, indexBy } from '../common/loaders';
@@ -44,6 +46,21 @@ type AddressPatch = Partial<Omit<AddressEntity, 'id' | 'userId' | 'user' | 'coun
  * transaction. Every write locks the owner's row first (PostgreSQL), so the per-user cap and the
  * single billing address hold under concurrent requests.
  */
+/** The address fields an audit entry describes (classified in audit/audit-fields.ts: all but the country masked). */
+const ADDRESS_FIELDS = [
+  'firstName',
+  'lastName',
+  'company',
+  'address1',
+  'address2',
+  'city',
+  'province',
+  'postalCode',
+  'phone',
+  'countryId',
+  'isBilling',
+] as const;
+
 @Injectable()
 export class AddressService {
   constructor(
@@ -51,6 +68,7 @@ export class AddressService {
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly countries: CountryService,
     private readonly tx: TransactionService,
+    private readonly audit: AuditService,
   ) {}
 
   /** createActiveUserAddress: adds an address to the caller's account; returns the caller. */
@@ -58,7 +76,7 @@ export class AddressService {
     const userId = this.ownUserId(actor);
     return this.tx.run(async (manager) => {
       const owner = await this.lockUser(manager, userId);
-      await this.create(manager, userId, [data]);
+      await this.create(manager, actor, userId, [data]);
       return owner;
     });
   }
@@ -68,7 +86,7 @@ export class AddressService {
     const userId = this.ownUserId(actor);
     return this.tx.run(async (manager) => {
       const owner = await this.lockUser(manager, userId);
-      await this.update(manager, userId, where, data);
+      await this.update(manager, actor, userId, where, data);
       return owner;
     });
   }
@@ -78,7 +96,7 @@ export class AddressService {
     const userId = this.ownUserId(actor);
     return this.tx.run(async (manager) => {
       await this.lockUser(manager, userId);
-      return this.remove(manager, userId, where);
+      return this.remove(manager, actor, userId, where);
     });
   }
 
@@ -91,16 +109,17 @@ export class AddressService {
     manager: EntityManager,
     userId: string,
     input: AddressRelateToManyForUpdateInput | AddressRelateToManyForCreateInput | null | undefined,
+    actor: Actor | null = null,
   ): Promise<void> {
     if (!input) return;
     await this.lockUser(manager, userId);
     if ('disconnect' in input && input.disconnect) {
-      for (const where of input.disconnect) await this.remove(manager, userId, where);
+      for (const where of input.disconnect) await this.remove(manager, actor, userId, where);
     }
     if ('update' in input && input.update) {
-      for (const { where, data } of input.update) await this.update(manager, userId, where, data);
+      for (const { where, data } of input.update) await this.update(manager, actor, userId, where, data);
     }
-    if (input.create?.length) await this.create(manager, userId, input.create);
+    if (input.create?.length) await this.create(manager, actor, userId, input.create);
   }
 
   /**
@@ -141,7 +160,12 @@ export class AddressService {
     return user;
   }
 
-  private async create(manager: EntityManager, userId: string, inputs: AddressCreateInput[]): Promise<void> {
+  private async create(
+    manager: EntityManager,
+    actor: Actor | null,
+    userId: string,
+    inputs: AddressCreateInput[],
+  ): Promise<void> {
     const existing = await manager.count(AddressEntity, { where: { userId } });
     if (existing + inputs.length > MAX_ADDRESSES_PER_USER) {
       throw AppError.badInput(
@@ -180,10 +204,21 @@ export class AddressService {
       await manager.update(AddressEntity, { userId, isBilling: true }, { isBilling: false });
     }
     await manager.insert(AddressEntity, rows);
+    await this.audit.record(
+      manager,
+      ...rows.map((row) => ({
+        action: 'address.created',
+        actor,
+        resource: { type: 'address', id: row.id },
+        userId,
+        changes: diff(null, row as unknown as Record<string, unknown>, ADDRESS_FIELDS),
+      })),
+    );
   }
 
   private async update(
     manager: EntityManager,
+    actor: Actor | null,
     userId: string,
     where: AddressWhereUniqueInput,
     data: AddressUpdateInput,
@@ -194,11 +229,33 @@ export class AddressService {
       await manager.update(AddressEntity, { userId, isBilling: true }, { isBilling: false });
     }
     if (Object.keys(patch).length > 0) await manager.update(AddressEntity, { id: address.id }, patch);
+    const changes = diff(address as unknown as Record<string, unknown>, { ...address, ...patch }, ADDRESS_FIELDS);
+    if (changes.length) {
+      await this.audit.record(manager, {
+        action: 'address.updated',
+        actor,
+        resource: { type: 'address', id: address.id },
+        userId,
+        changes,
+      });
+    }
   }
 
-  private async remove(manager: EntityManager, userId: string, where: AddressWhereUniqueInput): Promise<AddressEntity> {
+  private async remove(
+    manager: EntityManager,
+    actor: Actor | null,
+    userId: string,
+    where: AddressWhereUniqueInput,
+  ): Promise<AddressEntity> {
     const address = await this.findOwn(manager, userId, where);
     await manager.delete(AddressEntity, { id: address.id });
+    await this.audit.record(manager, {
+      action: 'address.deleted',
+      actor,
+      resource: { type: 'address', id: address.id },
+      userId,
+      changes: diff(address as unknown as Record<string, unknown>, null, ADDRESS_FIELDS),
+    });
     return address;
   }
 

@@ -13,6 +13,10 @@ export interface Actor {
   apiTokenId?: string;
   permissions: ReadonlySet<Permission>;
   scopes: ReadonlySet<Scope>;
+  /** the request this actor made (set per request by the guard, for the audit trail) */
+  requestId?: string;
+  /** the client address of that request (as the rate limits see it) */
+  ipAddress?: string | null;
 }
 
 export const ANONYMOUS: Actor = Object.freeze({

@@ -1,7 +1,8 @@
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { ApiToken, CreatedApiToken } from './api-token.model';
 import { ApiTokenService, toApiToken } from './api-token.service';
-import { Allow } from './decorators';
+import { Actor as ActorType } from './actor';
+import { Actor, Allow } from './decorators';
 import { ApiTokenCreateInput } from './dto/api-token.input';
 import { Permission } from './permissions';
 
@@ -11,8 +12,8 @@ export class ApiTokenResolver {
 
   @Mutation(() => CreatedApiToken, { nullable: true })
   @Allow(Permission.CanManageApiTokens)
-  async createApiToken(@Args('data') data: ApiTokenCreateInput) {
-    const { token, apiToken } = await this.tokenService.create(data.name, data.scopes);
+  async createApiToken(@Args('data') data: ApiTokenCreateInput, @Actor() actor: ActorType) {
+    const { token, apiToken } = await this.tokenService.create(data.name, data.scopes, actor);
     return { token, apiToken: toApiToken(apiToken) };
   }
 
@@ -24,7 +25,7 @@ export class ApiTokenResolver {
 
   @Mutation(() => ApiToken, { nullable: true })
   @Allow(Permission.CanManageApiTokens)
-  async revokeApiToken(@Args('id', { type: () => ID }) id: string) {
-    return toApiToken(await this.tokenService.revoke(id));
+  async revokeApiToken(@Args('id', { type: () => ID }) id: string, @Actor() actor: ActorType) {
+    return toApiToken(await this.tokenService.revoke(id, actor));
   }
 }

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
+import { REDACTED } from '../audit/audit-fields';
+import type { Actor } from './actor';
+import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
 import { newId } from '../database/columns';
 import { TransactionService } from '../database/transaction.service';
@@ -32,10 +35,15 @@ export class ApiTokenService {
     @InjectRepository(ApiTokenEntity) private readonly tokens: Repository<ApiTokenEntity>,
     private readonly tx: TransactionService,
     private readonly cache: CredentialCacheService,
+    private readonly audit: AuditService,
   ) {}
 
   /** A new token for `name` with `scopes` (validated here too: the CLI calls this directly). */
-  async create(name: string, scopes: string[]): Promise<{ token: string; apiToken: ApiTokenEntity }> {
+  async create(
+    name: string,
+    scopes: string[],
+    actor: Actor | null = null,
+  ): Promise<{ token: string; apiToken: ApiTokenEntity }> {
     const trimmed = name.trim();
     if (!trimmed || trimmed.length > TOKEN_NAME_MAX)
       throw AppError.badInput(`name must be 1 to ${TOKEN_NAME_MAX} characters`, { field: 'name' });
@@ -60,7 +68,19 @@ export class ApiTokenService {
       lastUsedAt: null,
       revokedAt: null,
     });
-    await this.tx.run((manager) => manager.getRepository(ApiTokenEntity).insert(row));
+    await this.tx.run(async (manager) => {
+      await manager.getRepository(ApiTokenEntity).insert(row);
+      await this.audit.record(manager, {
+        action: 'api_token.created',
+        actor,
+        resource: { type: 'api_token', id: row.id },
+        changes: [
+          { field: 'tokenName', old: null, new: row.name },
+          { field: 'scopes', old: null, new: row.scopes },
+          { field: 'token', old: null, new: REDACTED },
+        ],
+      });
+    });
     return { token, apiToken: await this.tokens.findOneByOrFail({ id: row.id }) };
   }
 
@@ -72,12 +92,21 @@ export class ApiTokenService {
    * Revokes a token at once, on every instance (the credential cache is cleared through Redis). Revoking
    * twice keeps the first revokedAt: the UPDATE only touches a token that is not revoked yet.
    */
-  async revoke(id: string): Promise<ApiTokenEntity> {
+  async revoke(id: string, actor: Actor | null = null): Promise<ApiTokenEntity> {
     if (!UUID.test(id)) throw AppError.notFound('API token not found');
     const row = await this.tx.run(async (manager) => {
       const repo = manager.getRepository(ApiTokenEntity);
-      await repo.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
-      return repo.findOneBy({ id });
+      const revoked = await repo.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
+      const after = await repo.findOneBy({ id });
+      if (after && revoked.affected) {
+        await this.audit.record(manager, {
+          action: 'api_token.revoked',
+          actor,
+          resource: { type: 'api_token', id },
+          changes: [{ field: 'revokedAt', old: null, new: after.revokedAt?.toISOString() ?? null }],
+        });
+      }
+      return after;
     });
     if (!row) throw AppError.notFound('API token not found');
     await this.cache.invalidateToken(row.tokenHash);

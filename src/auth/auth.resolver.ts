@@ -96,8 +96,9 @@ export class AuthResolver {
     @Args('email') email: string,
     @Args('token') token: string,
     @Args('password') password: string,
+    @Actor() actor: ActorType,
   ) {
-    return this.auth.redeemPasswordReset(email, token, password);
+    return this.auth.redeemPasswordReset(email, token, password, actor);
   }
 
   @Mutation(() => Boolean, { description: "Mails a new verification link to the signed-in user's address" })
@@ -110,7 +111,7 @@ export class AuthResolver {
   @Mutation(() => User, { nullable: true, description: 'Marks the address the token was mailed to as verified' })
   @Public()
   @ReturnsOwnAccount()
-  async verifyUserEmail(@Args('token') token: string) {
-    return toUser(await this.auth.verifyEmail(token));
+  async verifyUserEmail(@Args('token') token: string, @Actor() actor: ActorType) {
+    return toUser(await this.auth.verifyEmail(token, actor));
   }
 }

@@ -1,6 +1,8 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { change } from '../audit/audit-fields';
+import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
 import { normaliseEmail, parseEmail } from '../common/normalise';
 import { RateLimitService } from '../common/rate-limit.service';
@@ -58,6 +60,7 @@ export class AuthService implements BeforeApplicationShutdown {
     private readonly tokens: AccountTokenStore,
     private readonly mail: MailService,
     private readonly hooks: AccountHooks,
+    private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -139,20 +142,38 @@ export class AuthService implements BeforeApplicationShutdown {
       if (!swapped.affected) throw invalidOld(); // another change won: the old password is no longer this one
       // Every other session ends: whoever knew the old password is signed out.
       await this.sessions.endOthers(manager, user.id, actor.sessionId);
+      await this.recordPasswordChanged(manager, user.id, actor);
       return users.findOneByOrFail({ id: user.id });
     });
     await this.cache.invalidateUser(user.id);
     return updated;
   }
 
+  /** `user.password_changed` (and `user.updated`): the password as [redacted], nothing else of it. */
+  private recordPasswordChanged(manager: EntityManager, userId: string, actor: Actor | null): Promise<void> {
+    const resource = { type: 'user', id: userId };
+    const changes = [change('password', 'old', 'new')];
+    return this.audit.record(
+      manager,
+      { action: 'user.password_changed', actor, resource, changes },
+      { action: 'user.updated', actor, resource, changes },
+    );
+  }
+
   /** A new customer token ("ctok_" + 64 hex); the previous one stops working at once. */
   async regenerateCustomerToken(actor: Actor): Promise<{ success: boolean; token: string }> {
     const token = `${CUSTOMER_TOKEN_PREFIX}${randomToken()}`;
-    await this.tx.run((manager) =>
-      manager
+    await this.tx.run(async (manager) => {
+      await manager
         .getRepository(UserEntity)
-        .update({ id: actor.userId }, { customerTokenHash: sha256(token), tokenGeneratedAt: new Date() }),
-    );
+        .update({ id: actor.userId }, { customerTokenHash: sha256(token), tokenGeneratedAt: new Date() });
+      await this.audit.record(manager, {
+        action: 'user.customer_token_regenerated',
+        actor,
+        resource: { type: 'user', id: actor.userId! },
+        changes: [change('customerToken', 'old', 'new')],
+      });
+    });
     await this.cache.invalidateUser(actor.userId!);
     return { success: true, token };
   }
@@ -160,7 +181,7 @@ export class AuthService implements BeforeApplicationShutdown {
   /** `endSession`: ends the session that sent it; false when there is none (a token, or anonymous). */
   async signOut(actor: Actor): Promise<boolean> {
     if (!actor.sessionId) return false;
-    await this.sessions.end(actor.sessionId);
+    await this.sessions.end(actor.sessionId, actor);
     return true;
   }
 
@@ -190,7 +211,12 @@ export class AuthService implements BeforeApplicationShutdown {
    * the account to its profile) and clears the email's sign-in count. A customer record without a password
    * is claimed this way, and a mailbox owner takes back an account someone else registered with it.
    */
-  async redeemPasswordReset(emailInput: string, token: string, password: string): Promise<PasswordResetFailure | null> {
+  async redeemPasswordReset(
+    emailInput: string,
+    token: string,
+    password: string,
+    actor: Actor | null = null,
+  ): Promise<PasswordResetFailure | null> {
     const found = await this.findPasswordReset(emailInput, token);
     if ('code' in found) return passwordResetFailure(found.code);
     assertPasswordAllowed(password, 'password');
@@ -200,9 +226,13 @@ export class AuthService implements BeforeApplicationShutdown {
       await this.tx.run(async (manager) => {
         if (!(await this.tokens.redeem(manager, row.id)))
           throw new RedemptionRefused(PasswordResetRedemptionErrorCode.TOKEN_REDEEMED);
-        const verified = await this.setVerified(manager, user.id, row.email, { passwordHash, ...NO_CUSTOMER_TOKEN });
+        const verified = await this.setVerified(manager, actor, user.id, row.email, {
+          passwordHash,
+          ...NO_CUSTOMER_TOKEN,
+        });
         if (!verified) throw new RedemptionRefused(PasswordResetRedemptionErrorCode.FAILURE); // the email changed meanwhile
         await this.sessions.endOthers(manager, user.id); // every session: whoever else was in is out
+        await this.recordPasswordChanged(manager, user.id, actor);
       });
     } catch (e) {
       if (e instanceof RedemptionRefused) return passwordResetFailure(e.code);
@@ -315,13 +345,13 @@ export class AuthService implements BeforeApplicationShutdown {
    * verified, if it is still the account's, and links the account to its profile, in one transaction.
    * Unknown, used, expired or superseded tokens are all "Invalid or expired verification token".
    */
-  async verifyEmail(token: string): Promise<UserEntity> {
+  async verifyEmail(token: string, actor: Actor | null = null): Promise<UserEntity> {
     const invalid = () => AppError.badInput(INVALID_VERIFICATION_TOKEN, { field: 'token' });
     const row = await this.tokens.find(this.tx.manager, 'email-verification', token);
     if (!row || row.redeemedAt || row.expiresAt.getTime() <= Date.now()) throw invalid();
     return this.tx.run(async (manager) => {
       if (!(await this.tokens.redeem(manager, row.id))) throw invalid();
-      const user = await this.setVerified(manager, row.userId, row.email);
+      const user = await this.setVerified(manager, actor, row.userId, row.email);
       if (!user) throw invalid(); // the email changed since the link was mailed
       return user;
     });
@@ -333,6 +363,7 @@ export class AuthService implements BeforeApplicationShutdown {
    */
   private async setVerified(
     manager: EntityManager,
+    actor: Actor | null,
     userId: string,
     email: string,
     also: Partial<UserEntity> = {},
@@ -341,7 +372,7 @@ export class AuthService implements BeforeApplicationShutdown {
     const updated = await users.update({ id: userId, email }, { ...also, emailVerified: true });
     if (!updated.affected) return null;
     const user = await users.findOneByOrFail({ id: userId });
-    await this.hooks.emailVerified(manager, user);
+    await this.hooks.emailVerified(manager, user, actor);
     return user;
   }
 

@@ -28,6 +28,13 @@ const SDL = `
   type ValidateUserPasswordResetTokenResult { code: String!  message: String! }
   type RedeemUserPasswordResetTokenResult { code: String!  message: String! }
   union SignInResult = UserAuthenticationWithPasswordSuccess | UserAuthenticationWithPasswordFailure
+  type AuditEvent { id: ID!  actor: AuditActor!  resource: AuditResource!  changes: [AuditChange!]! }
+  type AuditActor { kind: String! }
+  type AuditResource { type: String! }
+  type AuditChange { field: String! }
+  type WebhookEndpoint { id: ID! }
+  type CreatedWebhookEndpoint { secret: String!  endpoint: WebhookEndpoint! }
+  type WebhookDelivery { id: ID! }
 `;
 
 const users: Record<string, { id: string; email: string }> = {

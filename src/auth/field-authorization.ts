@@ -79,6 +79,14 @@ export const NON_PERSONAL: Readonly<Record<string, string>> = {
   UserAuthenticationWithPasswordFailure: 'a fixed failure message',
   ValidateUserPasswordResetTokenResult: 'a fixed code and message about a token',
   RedeemUserPasswordResetTokenResult: 'a fixed code and message about a token',
+  AuditEvent:
+    'audit entries, canReadAudit only (Query.auditEvents, User.history); personal values are masked, secrets redacted',
+  AuditActor: 'part of an AuditEvent: an actor kind and id, client address and request id',
+  AuditResource: 'part of an AuditEvent: a resource type and id',
+  AuditChange: 'part of an AuditEvent: a field name and its masked or redacted old and new values',
+  WebhookEndpoint: 'integration configuration (canManageWebhooks); the secret is never a field',
+  CreatedWebhookEndpoint: 'the one-time answer of createWebhookEndpoint / rotateWebhookSecret (canManageWebhooks)',
+  WebhookDelivery: 'a delivery log row: event type, ids and status, no payload values (canManageWebhooks)',
 };
 
 /** The GraphQL context as far as this file needs it (see graphql.module). */

@@ -5,6 +5,10 @@ export enum Permission {
   CanManageIdentities = 'canManageIdentities',
   CanManageApiTokens = 'canManageApiTokens',
   CanManageRoles = 'canManageRoles',
+  /** the audit trail (SPEC §9): auditEvents, User.history */
+  CanReadAudit = 'canReadAudit',
+  /** webhook endpoints and their deliveries (SPEC §9) */
+  CanManageWebhooks = 'canManageWebhooks',
 }
 export const ALL_PERMISSIONS = Object.values(Permission);
 

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
 import { normaliseEmail } from '../common/normalise';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -39,6 +40,7 @@ export class SessionService implements OnModuleInit, BeforeApplicationShutdown {
     private readonly store: SessionStore,
     private readonly cache: CredentialCacheService,
     private readonly tx: TransactionService,
+    private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly replicas: ReplicaService,
   ) {}
@@ -87,8 +89,12 @@ export class SessionService implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   /** Ends one session (the caller's). */
-  async end(sessionId: string): Promise<void> {
-    const hash = await this.tx.run((manager) => this.store.deleteOne(manager, sessionId));
+  async end(sessionId: string, actor: Actor): Promise<void> {
+    const hash = await this.tx.run(async (manager) => {
+      const deleted = await this.store.deleteOne(manager, sessionId);
+      if (deleted) await this.recordEnded(manager, actor, actor.userId ?? null, sessionId, 1);
+      return deleted;
+    });
     if (hash) await this.cache.invalidateToken(hash);
   }
 
@@ -115,9 +121,11 @@ export class SessionService implements OnModuleInit, BeforeApplicationShutdown {
     if (id === actor.sessionId) {
       throw AppError.badInput('This is the session you are using: end it with endSession', { field: 'id' });
     }
-    const hash = await this.tx.run((manager) =>
-      this.store.deleteOne(manager, id, { userId: actor.userId!, liveAt: new Date() }),
-    );
+    const hash = await this.tx.run(async (manager) => {
+      const deleted = await this.store.deleteOne(manager, id, { userId: actor.userId!, liveAt: new Date() });
+      if (deleted) await this.recordEnded(manager, actor, actor.userId!, id, 1);
+      return deleted;
+    });
     if (!hash) return false;
     await this.cache.invalidateToken(hash);
     return true;
@@ -125,9 +133,11 @@ export class SessionService implements OnModuleInit, BeforeApplicationShutdown {
 
   /** `revokeOtherActiveUserSessions`: ends every session of the caller but the current one; how many. */
   async revokeOthers(actor: Actor): Promise<number> {
-    const ended = await this.tx.run((manager) =>
-      this.store.deleteOfUser(manager, actor.userId!, actor.sessionId, new Date()),
-    );
+    const ended = await this.tx.run(async (manager) => {
+      const count = await this.store.deleteOfUser(manager, actor.userId!, actor.sessionId, new Date());
+      await this.recordEnded(manager, actor, actor.userId!, null, count);
+      return count;
+    });
     if (ended > 0) await this.cache.invalidateUser(actor.userId!);
     return ended;
   }
@@ -143,9 +153,31 @@ export class SessionService implements OnModuleInit, BeforeApplicationShutdown {
   /** `revokeUserSessions`: ends every session of the user (the caller's own too, if it is theirs). */
   async revokeOfUser(actor: Actor, where: UserWhereUniqueInput): Promise<number> {
     const target = await this.target(actor, where);
-    const ended = await this.tx.run((manager) => this.store.deleteOfUser(manager, target.id, undefined, new Date()));
+    const ended = await this.tx.run(async (manager) => {
+      const count = await this.store.deleteOfUser(manager, target.id, undefined, new Date());
+      await this.recordEnded(manager, actor, target.id, null, count);
+      return count;
+    });
     if (ended > 0) await this.cache.invalidateUser(target.id);
     return ended;
+  }
+
+  /** `session.ended`: one session (its id), or several of a user's (how many). */
+  private async recordEnded(
+    manager: EntityManager,
+    actor: Actor,
+    userId: string | null,
+    sessionId: string | null,
+    count: number,
+  ) {
+    if (count === 0) return;
+    await this.audit.record(manager, {
+      action: 'session.ended',
+      actor,
+      resource: sessionId ? { type: 'session', id: sessionId } : { type: 'user', id: userId },
+      userId,
+      changes: sessionId ? [] : [{ field: 'sessions', old: count, new: 0 }],
+    });
   }
 
   // ---- expired sessions -------------------------------------------------------------------------

@@ -75,6 +75,14 @@ export interface AppConfig {
   mail: { smtpUrl?: string; from: string };
   /** the transactional outbox worker: poll interval (0: this instance does not deliver), batch, lease */
   outbox: { pollMs: number; batchSize: number; leaseMs: number };
+  /**
+   * the audit trail (SPEC §9): how long entries are kept (AUDIT_RETENTION_DAYS), how often buffered
+   * entries are written (AUDIT_FLUSH_MS, at most 1000; 0: no timer, only at 500 entries and at shutdown,
+   * for tests that count statements) and how often the purge runs (AUDIT_PURGE_MS, 0: never)
+   */
+  audit: { retentionDays: number; flushMs: number; purgeMs: number };
+  /** webhooks (SPEC §9): WEBHOOK_ALLOW_PRIVATE allows http and private/loopback endpoint addresses */
+  webhooks: { allowPrivate: boolean; timeoutMs: number };
   /** what one GraphQL document may ask for, checked before anything runs (SPEC §6) */
   graphqlLimits: GraphqlLimits;
   /** send Strict-Transport-Security (only behind HTTPS) */
@@ -355,6 +363,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
       pollMs: int(env, 'OUTBOX_POLL_MS', 1000, 0, 3_600_000),
       batchSize: int(env, 'OUTBOX_BATCH_SIZE', 10, 1, 100),
       leaseMs: int(env, 'OUTBOX_LEASE_MS', 300_000, 10_000, 86_400_000),
+    },
+    audit: {
+      retentionDays: int(env, 'AUDIT_RETENTION_DAYS', 365, 1, 36_500),
+      flushMs: int(env, 'AUDIT_FLUSH_MS', 1000, 0, 1000),
+      purgeMs: int(env, 'AUDIT_PURGE_MS', 3_600_000, 0, 86_400_000),
+    },
+    webhooks: {
+      allowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+      timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 100, 15_000),
     },
     corsOrigins: parseOrigins(env),
     graphqlExplorer: bool(env, 'GRAPHQL_EXPLORER', true),

@@ -46,8 +46,11 @@ export class CustomerGroupResolver {
 
   @Mutation(() => CustomerGroup, { nullable: true, description: 'Deletes the group; returns it as it was.' })
   @Allow(Permission.CanManageUsers)
-  async deleteCustomerGroup(@Args('where') where: CustomerGroupWhereUniqueInput): Promise<CustomerGroup> {
-    return toCustomerGroup(await this.groups.delete(where));
+  async deleteCustomerGroup(
+    @Actor() actor: ActorType,
+    @Args('where') where: CustomerGroupWhereUniqueInput,
+  ): Promise<CustomerGroup> {
+    return toCustomerGroup(await this.groups.delete(actor, where));
   }
 
   @Query(() => CustomerGroup, { nullable: true })

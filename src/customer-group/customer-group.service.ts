@@ -4,6 +4,8 @@ import { EntityManager, FindOptionsWhere, In, Not, Repository } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { Actor } from '../auth/actor';
 import { Permission } from '../auth/permissions';
+import { diff } from '../audit/audit-fields';
+import { AuditEntry, AuditService } from '../audit/audit.service';
 import { AppError, isUniqueViolation } from '../common/app-error';
 import { applyIdFilter, applyStringFilter, MAX_TAKE, OrderTerm, orderTerms } from '../common/keystone-inputs';
 import { groupBy } from '../common/loaders';
@@ -56,6 +58,7 @@ export class CustomerGroupService {
     @InjectRepository(CustomerGroupEntity) private readonly groups: Repository<CustomerGroupEntity>,
     @InjectRepository(CustomerGroupUserEntity) private readonly members: Repository<CustomerGroupUserEntity>,
     private readonly tx: TransactionService,
+    private readonly audit: AuditService,
   ) {}
 
   create(actor: Actor, data: CustomerGroupCreateInput): Promise<CustomerGroupEntity> {
@@ -70,7 +73,13 @@ export class CustomerGroupService {
         updatedAt: now,
       };
       await this.uniqueName(group.name, () => manager.insert(CustomerGroupEntity, asRow(group)));
-      await this.relate(manager, 'customerGroupId', group.id, { disconnect: [], set: null, connect });
+      await this.audit.record(manager, {
+        action: 'customer_group.created',
+        actor,
+        resource: { type: 'customer_group', id: group.id },
+        changes: diff(null, groupView(group), GROUP_FIELDS),
+      });
+      await this.relate(manager, actor, 'customerGroupId', group.id, { disconnect: [], set: null, connect });
       return group;
     });
   }
@@ -92,17 +101,38 @@ export class CustomerGroupService {
           manager.update(CustomerGroupEntity, { id: group.id }, asRow(patch)),
         );
       }
-      await this.relate(manager, 'customerGroupId', group.id, ops);
-      return manager.findOneOrFail(CustomerGroupEntity, { where: { id: group.id } });
+      const after = await manager.findOneOrFail(CustomerGroupEntity, { where: { id: group.id } });
+      const changes = diff(groupView(group), groupView(after), GROUP_FIELDS);
+      if (changes.length) {
+        await this.audit.record(manager, {
+          action: 'customer_group.updated',
+          actor,
+          resource: { type: 'customer_group', id: group.id },
+          changes,
+        });
+      }
+      await this.relate(manager, actor, 'customerGroupId', group.id, ops);
+      return after;
     });
   }
 
   /** Deletes the group (memberships go with it); returns it as it was. */
-  delete(where: CustomerGroupWhereUniqueInput): Promise<CustomerGroupEntity> {
+  delete(actor: Actor, where: CustomerGroupWhereUniqueInput): Promise<CustomerGroupEntity> {
     return this.tx.run(async (manager) => {
       const group = await this.findUnique(manager, where);
       if (!group) throw AppError.notFound(NOT_FOUND);
+      const members = await manager.find(CustomerGroupUserEntity, { where: { customerGroupId: group.id } });
       await manager.delete(CustomerGroupEntity, { id: group.id });
+      await this.audit.record(
+        manager,
+        {
+          action: 'customer_group.deleted',
+          actor,
+          resource: { type: 'customer_group', id: group.id },
+          changes: diff(groupView(group), null, GROUP_FIELDS),
+        },
+        ...members.map((m) => memberEntry(actor, 'customer_group.member_removed', group.id, m.userId)),
+      );
       return group;
     });
   }
@@ -140,6 +170,7 @@ export class CustomerGroupService {
     manager: EntityManager,
     userId: string,
     input: CustomerGroupRelateToManyForUpdateInput | CustomerGroupRelateToManyForCreateInput | null | undefined,
+    actor: Actor | null = null,
   ): Promise<void> {
     if (!input) return;
     const update = input as CustomerGroupRelateToManyForUpdateInput;
@@ -151,7 +182,7 @@ export class CustomerGroupService {
       set: update.set ? await this.resolveGroups(manager, update.set, 'customerGroups.set', true) : null,
       connect: await this.resolveGroups(manager, input.connect, 'customerGroups.connect', true),
     };
-    await this.relate(manager, 'userId', userId, ops);
+    await this.relate(manager, actor, 'userId', userId, ops);
   }
 
   /**
@@ -335,9 +366,19 @@ export class CustomerGroupService {
   }
 
   /** Applies resolved relate operations from one side of the membership table. */
-  private async relate(manager: EntityManager, side: Side, ownId: string, ops: RelateOps): Promise<void> {
+  private async relate(
+    manager: EntityManager,
+    actor: Actor | null,
+    side: Side,
+    ownId: string,
+    ops: RelateOps,
+  ): Promise<void> {
     const other: Side = side === 'userId' ? 'customerGroupId' : 'userId';
     const own = { [side]: ownId } as FindOptionsWhere<CustomerGroupUserEntity>;
+    const changes = ops.disconnect.length > 0 || ops.set !== null || ops.connect.length > 0;
+    const members = async () =>
+      changes ? new Set((await manager.find(CustomerGroupUserEntity, { where: own })).map((m) => m[other])) : new Set();
+    const before = await members();
     if (ops.disconnect.length > 0) {
       await manager.delete(CustomerGroupUserEntity, { ...own, [other]: In(ops.disconnect) });
     }
@@ -354,7 +395,32 @@ export class CustomerGroupService {
       // Already a member: nothing to do (connect is idempotent).
       await manager.createQueryBuilder().insert().into(CustomerGroupUserEntity).values(rows).orIgnore().execute();
     }
+    if (!changes) return;
+    // The memberships that really changed (connect is idempotent, set may keep some), one entry each.
+    const after = await members();
+    const entries: AuditEntry[] = [];
+    const entry = (action: string, otherId: string) =>
+      side === 'userId' ? memberEntry(actor, action, otherId, ownId) : memberEntry(actor, action, ownId, otherId);
+    for (const id of after) if (!before.has(id)) entries.push(entry('customer_group.member_added', id as string));
+    for (const id of before) if (!after.has(id)) entries.push(entry('customer_group.member_removed', id as string));
+    await this.audit.record(manager, ...entries);
   }
+}
+
+const GROUP_FIELDS = ['groupName', 'metadata'];
+const groupView = (group: CustomerGroupEntity): Record<string, unknown> => ({ ...group, groupName: group.name });
+
+/** A membership change: about the member (User.history), for the group. */
+function memberEntry(actor: Actor | null, action: string, groupId: string, userId: string): AuditEntry {
+  return {
+    action,
+    actor,
+    resource: { type: 'customer_group', id: groupId },
+    userId,
+    changes: [
+      { field: 'user', old: action.endsWith('removed') ? userId : null, new: action.endsWith('added') ? userId : null },
+    ],
+  };
 }
 
 /** TypeORM's deep-partial type cannot see through a JSON column's `Record<string, unknown>`. */

@@ -1,3 +1,4 @@
+import { AuditEventEntity } from '../audit/audit-event.entity';
 import { AccountTokenEntity } from '../auth/account-token.entity';
 import { AddressEntity } from '../address/address.entity';
 import { CountryEntity } from '../address/country.entity';
@@ -20,6 +21,7 @@ import {
 import { OutboxEntity } from '../outbox/outbox.entity';
 import { RoleEntity } from '../user/role.entity';
 import { UserEntity } from '../user/user.entity';
+import { WebhookEndpointEntity } from '../webhooks/webhook-endpoint.entity';
 
 /** Every entity of the model; the data source and the schema-drift test use this one list. */
 export const ENTITIES = [
@@ -44,4 +46,6 @@ export const ENTITIES = [
   IdentitySuppressionEntity,
   IdentityErasureEntity,
   OutboxEntity,
+  AuditEventEntity,
+  WebhookEndpointEntity,
 ];

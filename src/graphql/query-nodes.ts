@@ -63,6 +63,15 @@ export const LIST_SIZES: Readonly<Record<string, ListSize>> = {
   'Identity.attributes': { cap: 200 },
   /** uuid, email, phone_number and at most 100 custom identifier types */
   'Identity.identifiers': { cap: 103 },
+  /** take at most 500 (default 50) */
+  'Query.auditEvents': { cap: 500, take: true },
+  'User.history': { cap: 500, take: true },
+  /** a handful of fields per entry */
+  'AuditEvent.changes': { cap: 50 },
+  /** at most MAX_ENDPOINTS (100) */
+  'Query.webhookEndpoints': { cap: 100 },
+  'Query.webhookDeliveries': { cap: 500, take: true },
+  'WebhookEndpoint.events': { cap: 17 },
   /** default 50, at most 100 */
   'Query.identityMerges': { cap: 50, take: true },
   /** the survivor and the profiles a merge restores: at most 50 */

@@ -1,5 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { change, FieldChange } from '../audit/audit-fields';
+import type { Actor } from '../auth/actor';
+import { AuditService } from '../audit/audit.service';
 import { AccountListener, OnAccountChange } from '../user/account-hooks';
 import { UserEntity } from '../user/user.entity';
 import { IdentityMergeService } from './merge.service';
@@ -24,13 +27,14 @@ export class AccountLinkService implements AccountListener {
 
   constructor(
     private readonly store: ProfileStore,
+    private readonly audit: AuditService,
     private readonly merges: IdentityMergeService,
     private readonly privacy: PrivacyStore,
   ) {}
 
   /** An account created with a verified email (none is, today) is linked at once. */
-  async userCreated(manager: EntityManager, user: UserEntity): Promise<void> {
-    if (user.emailVerified) await this.linkVerified(manager, user);
+  async userCreated(manager: EntityManager, user: UserEntity, actor: Actor | null): Promise<void> {
+    if (user.emailVerified) await this.linkVerified(manager, user, actor);
   }
 
   /** Signing up is new consent: it lifts an erasure's suppression of the email (SPEC §10). */
@@ -38,8 +42,8 @@ export class AccountLinkService implements AccountListener {
     if (user.email) await this.privacy.lift(manager, { type: 'email', value: user.email });
   }
 
-  emailVerified(manager: EntityManager, user: UserEntity): Promise<void> {
-    return this.linkVerified(manager, user);
+  emailVerified(manager: EntityManager, user: UserEntity, actor: Actor | null): Promise<void> {
+    return this.linkVerified(manager, user, actor);
   }
 
   /**
@@ -53,7 +57,7 @@ export class AccountLinkService implements AccountListener {
    *   Profiles of two accounts are never merged (SPEC §10); the address is verified all the same, and the
    *   case is logged for an operator.
    */
-  async linkVerified(manager: EntityManager, user: UserEntity): Promise<void> {
+  async linkVerified(manager: EntityManager, user: UserEntity, actor: Actor | null = null): Promise<void> {
     const email = user.email;
     if (!email) return;
     const own = await this.store.profileOfUser(manager, user.id);
@@ -71,24 +75,52 @@ export class AccountLinkService implements AccountListener {
       if (!own) {
         await this.store.takeProfiles(manager, [holder]);
         await this.store.linkUser(manager, holder, user.id);
+        await this.record(manager, actor, 'identity.updated', holder, user.id, [
+          { field: 'user', old: null, new: user.id },
+        ]);
         return;
       }
       // the verified address is the account's: it leaves the merged profile and replaces the account
       // profile's email identifier, whatever the merge's "survivor wins" rule says about emails
       await this.store.takeProfiles(manager, [own, holder]);
       await this.store.deleteIdentifier(manager, holder, 'email', email);
-      await this.merges.mergeLocked(manager, own, [holder], MERGE_ACTOR, 'email verified by the account');
+      // mergeLocked audits the merge (identity.merged) with the actor
+      await this.merges.mergeLocked(manager, own, [holder], MERGE_ACTOR, 'email verified by the account', actor);
       await this.setEmail(manager, own, email);
+      await this.record(manager, actor, 'identity.identifier_changed', own, user.id, [change('email', null, email)]);
       return;
     }
     if (own) {
       await this.store.takeProfiles(manager, [own]);
       await this.setEmail(manager, own, email);
+      await this.record(manager, actor, 'identity.identifier_changed', own, user.id, [change('email', null, email)]);
       return;
     }
     const { id, created } = await this.store.ensureProfile(manager, 'email', email, user.id);
     // created by someone else between our look-up and our insert: it is the holder; link it when free
-    if (!created && !(await this.store.linkedUser(manager, id))) await this.store.linkUser(manager, id, user.id);
+    if (created) {
+      await this.record(manager, actor, 'identity.created', id, user.id, [change('email', null, email)]);
+    } else if (!(await this.store.linkedUser(manager, id))) {
+      await this.store.linkUser(manager, id, user.id);
+      await this.record(manager, actor, 'identity.updated', id, user.id, [{ field: 'user', old: null, new: user.id }]);
+    }
+  }
+
+  private record(
+    manager: EntityManager,
+    actor: Actor | null,
+    action: string,
+    profileId: string,
+    userId: string,
+    changes: FieldChange[],
+  ) {
+    return this.audit.record(manager, {
+      action,
+      actor,
+      resource: { type: 'identity', id: profileId },
+      userId,
+      changes,
+    });
   }
 
   private setEmail(manager: EntityManager, profileId: string, email: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { Allow } from '../auth/decorators';
+import { Actor as ActorType } from '../auth/actor';
+import { Actor, Allow } from '../auth/decorators';
 import { Permission } from '../auth/permissions';
 import { IdentitySettingsInput } from './dto/identity-settings.input';
 import { IdentitySettingsModel } from './identity.model';
@@ -18,7 +19,7 @@ export class IdentitySettingsResolver {
 
   @Mutation(() => IdentitySettingsModel)
   @Allow(Permission.CanManageIdentities)
-  updateIdentitySettings(@Args('data') data: IdentitySettingsInput) {
-    return this.settings.update(data);
+  updateIdentitySettings(@Args('data') data: IdentitySettingsInput, @Actor() actor: ActorType) {
+    return this.settings.update(data, actor);
   }
 }

@@ -1,6 +1,9 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { diff } from '../audit/audit-fields';
+import type { Actor } from '../auth/actor';
+import { AuditService } from '../audit/audit.service';
 import { LocalCache } from '../common/local-cache';
 import { RedisService } from '../common/redis.module';
 import { TransactionService } from '../database/transaction.service';
@@ -36,6 +39,7 @@ export class IdentitySettingsService implements OnModuleInit {
   constructor(
     @InjectRepository(IdentitySettingsEntity) private readonly settings: Repository<IdentitySettingsEntity>,
     private readonly tx: TransactionService,
+    private readonly audit: AuditService,
     redis: RedisService,
   ) {
     this.cache = new LocalCache<IdentitySettings>(redis, 'identity-settings', {
@@ -66,15 +70,25 @@ export class IdentitySettingsService implements OnModuleInit {
   }
 
   /** Replaces each list (and mergeOnUpsert) given (the DTO has checked them: IdentitySettingsInput); keeps the others. */
-  async update(data: Partial<IdentitySettings>): Promise<IdentitySettings> {
+  async update(data: Partial<IdentitySettings>, actor: Actor | null = null): Promise<IdentitySettings> {
+    const current = await this.get();
     const next = {
-      ...(await this.get()),
+      ...current,
       ...Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined && v !== null)),
     };
     // One statement (INSERT … ON CONFLICT DO UPDATE): concurrent first updates cannot both insert the row.
-    await this.tx.run((manager) =>
-      manager.getRepository(IdentitySettingsEntity).upsert({ id: 1, ...next, updatedAt: new Date() }, ['id']),
-    );
+    await this.tx.run(async (manager) => {
+      await manager.getRepository(IdentitySettingsEntity).upsert({ id: 1, ...next, updatedAt: new Date() }, ['id']);
+      const changes = diff({ ...current }, next, ['enabledIdentifiers', 'customIdentifiers', 'blockedValues']);
+      if (changes.length) {
+        await this.audit.record(manager, {
+          action: 'identity_settings.updated',
+          actor,
+          resource: { type: 'identity_settings', id: '1' },
+          changes,
+        });
+      }
+    });
     await this.cache.invalidate('changed');
     return this.get();
   }

@@ -1,5 +1,6 @@
 import { Args, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { Allow } from '../auth/decorators';
+import { Actor as ActorType } from '../auth/actor';
+import { Actor, Allow } from '../auth/decorators';
 import { Permission, Scope } from '../auth/permissions';
 import { LoaderRegistry, Loaders } from '../common/loaders';
 import { toUser } from '../user/user.mapper';
@@ -23,8 +24,8 @@ export class IdentityResolver {
 
   @Mutation(() => Identity, { nullable: true })
   @Allow(Scope.IdentitiesWrite, Permission.CanManageIdentities)
-  async upsertIdentity(@Args('identity') identity: IdentityInput) {
-    return toIdentity(await this.identities.upsert(identity));
+  async upsertIdentity(@Args('identity') identity: IdentityInput, @Actor() actor: ActorType) {
+    return toIdentity(await this.identities.upsert(identity, actor));
   }
 
   @Query(() => Identity, { nullable: true, description: 'null when no identity has this email' })

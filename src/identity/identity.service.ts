@@ -1,3 +1,6 @@
+import { change, FieldChange } from '../audit/audit-fields';
+import type { Actor } from '../auth/actor';
+import { AuditEntry, AuditService } from '../audit/audit.service';
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error';
 import { checkEmail } from '../common/normalise';
@@ -50,6 +53,7 @@ export class IdentityService {
   constructor(
     private readonly store: ProfileStore,
     private readonly tx: TransactionService,
+    private readonly audit: AuditService,
     private readonly privacy: PrivacyStore,
   ) {}
 
@@ -59,21 +63,38 @@ export class IdentityService {
    * statement on PostgreSQL; otherwise one transaction (where a concurrent creator of the same email
    * wins and its profile gets the attributes), which records new names last.
    */
-  async upsert(input: IdentityInput): Promise<IdentityProfileEntity> {
+  async upsert(input: IdentityInput, actor: Actor | null = null): Promise<IdentityProfileEntity> {
     const email = input.email;
     const attributes = this.checkAttributes(input.attributes ?? []);
     const names = this.store.unrecordedNames(attributes, []);
-    if (!names.length) {
+    // Nosto's upsertIdentity is an integration's hot path: audited through the buffer, like the partner
+    // API; the one-statement path is kept unless a webhook endpoint wants these events in the transaction.
+    const entry = (id: string, created: boolean): AuditEntry => {
+      const changes: FieldChange[] = attributes.map((a) => ({ ...change(a.key, null, a.value), old: undefined }));
+      if (created) changes.unshift(change('email', null, email));
+      return {
+        action: created ? 'identity.created' : 'identity.updated',
+        actor,
+        resource: { type: 'identity', id },
+        changes,
+      };
+    };
+    const inTransaction = await this.audit.needsTransaction(['identity.created', 'identity.updated']);
+    if (!names.length && !inTransaction) {
       const known = await this.tx.single((m) => this.store.writeByIdentifier(m, 'email', email, attributes));
-      if (known) return known;
+      if (known) {
+        await this.audit.buffer(null, [entry(known.id, false)]);
+        return known;
+      }
     }
     const profile = await this.tx.run(async (manager) => {
       // a new profile: not of an erased and suppressed email (a profile never holds one)
       await this.privacy.refuseSuppressed(manager, [{ type: 'email', value: email }]);
-      await this.store.ensureProfile(manager, 'email', email);
+      const { created } = await this.store.ensureProfile(manager, 'email', email);
       const written = await this.store.writeByIdentifier(manager, 'email', email, attributes);
       // ensureProfile made it, or a concurrent creator did, and then someone deleted it meanwhile
       if (!written) throw AppError.conflict('the identity was deleted while it was being written; try again');
+      await this.audit.buffer(manager, [entry(written.id, created)]);
       await this.store.recordNames(manager, names); // custom attributes new to the metadata catalogue
       return written;
     });

@@ -33,8 +33,8 @@ export class IdentityMergeResolver {
     description: 'Undoes a merge of the last 90 days: the survivor first, then the profiles restored',
   })
   @Allow(...MANAGE)
-  async unmergeIdentity(@Args('mergeId', { type: () => ID }) mergeId: string) {
-    return (await this.merges.unmerge(mergeId)).map(toIdentity);
+  async unmergeIdentity(@Actor() actor: ActorType, @Args('mergeId', { type: () => ID }) mergeId: string) {
+    return (await this.merges.unmerge(mergeId, actor)).map(toIdentity);
   }
 
   @Query(() => [IdentityMerge], { description: 'Merges, newest first' })

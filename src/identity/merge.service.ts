@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { AuditEntry, AuditService, RecordOptions } from '../audit/audit.service';
 import { Actor } from '../auth/actor';
 import { AppError } from '../common/app-error';
 import { newId } from '../database/columns';
@@ -80,6 +81,7 @@ export class IdentityMergeService {
     private readonly store: ProfileStore,
     private readonly merges: MergeStore,
     private readonly locator: IdentityLocator,
+    private readonly audit: AuditService,
   ) {}
 
   /** `mergeIdentities`: one transaction, retried (never answered) on a deadlock or a profile merged meanwhile. */
@@ -109,7 +111,7 @@ export class IdentityMergeService {
             profiles: rows.filter((row) => row.user_id).map((row) => row.id),
           });
         }
-        return this.mergeLocked(manager, into, from, actorKey(actor), args.reason ?? null);
+        return this.mergeLocked(manager, into, from, actorKey(actor), args.reason ?? null, actor);
       }),
     );
   }
@@ -127,6 +129,10 @@ export class IdentityMergeService {
     fromIds: readonly string[],
     actor: string,
     reason: string | null,
+    /** who asked, for the audit entry (null: the system) */
+    auditActor: Actor | null = null,
+    /** the partner API's: its entries are buffered like its writes', and `skip_hook` holds for the merge too */
+    audit: RecordOptions & { buffered?: boolean } = {},
   ): Promise<IdentityMergeEntity> {
     const all = [intoId, ...fromIds];
     const profiles = new Map((await this.merges.profileRows(manager, all)).map((row) => [row.id, row]));
@@ -213,6 +219,20 @@ export class IdentityMergeService {
       unmergedAt: null,
     });
     await this.merges.insertMerge(manager, merge);
+    // audited, and the `identity.merged` webhook event queued, in the merge's transaction
+    const entry: AuditEntry = {
+      action: 'identity.merged',
+      actor: auditActor,
+      resource: { type: 'identity', id: intoId },
+      profileId: intoId,
+      userId,
+      changes: [
+        { field: 'mergeId', old: null, new: mergeId },
+        { field: 'mergedIds', old: null, new: [...fromIds] },
+      ],
+    };
+    if (audit.buffered) await this.audit.buffer(manager, [entry], audit);
+    else await this.audit.record(manager, entry);
     return merge;
   }
 
@@ -221,7 +241,7 @@ export class IdentityMergeService {
    * account link) and the survivor's values the merge wrote put back, within 90 days; CONFLICT when
    * something they held has been claimed since.
    */
-  async unmerge(mergeId: string): Promise<IdentityProfileEntity[]> {
+  async unmerge(mergeId: string, actor: Actor | null = null): Promise<IdentityProfileEntity[]> {
     const ids = await this.retrying(() =>
       this.tx.run(async (manager) => {
         const merge = await this.merges.takeMerge(manager, mergeId);
@@ -273,7 +293,19 @@ export class IdentityMergeService {
         }
         await this.restoreSurvivorAttributes(manager, survivor, snapshot);
         await this.merges.markUnmerged(manager, merge.id, new Date());
-        return [survivor, ...snapshot.profiles.map((p) => p.profile.id)];
+        const restored = snapshot.profiles.map((p) => p.profile.id);
+        await this.audit.record(manager, {
+          action: 'identity.unmerged',
+          actor,
+          resource: { type: 'identity', id: survivor },
+          profileId: survivor,
+          userId: await this.store.linkedUser(manager, survivor),
+          changes: [
+            { field: 'mergeId', old: null, new: merge.id },
+            { field: 'restoredIds', old: null, new: restored },
+          ],
+        });
+        return [survivor, ...restored];
       }),
     );
     const rows = new Map((await this.store.profilesByIds(this.tx.manager, ids)).map((row) => [row.id, row]));

@@ -445,13 +445,13 @@ export class ProfileStore {
     from: string,
     to: string,
     toHash: string,
-  ): Promise<number> {
-    const rows = await query<{ id: string }>(
+  ): Promise<string | null> {
+    const rows = await query<{ profile_id: string }>(
       manager,
-      'UPDATE identity_identifiers SET value = $1 WHERE type = $2 AND value = $3 AND NOT EXISTS (SELECT 1 FROM identity_suppressions WHERE hash = $4) RETURNING id',
+      'UPDATE identity_identifiers SET value = $1 WHERE type = $2 AND value = $3 AND NOT EXISTS (SELECT 1 FROM identity_suppressions WHERE hash = $4) RETURNING profile_id',
       [to, type, from, toHash],
     );
-    return rows.length;
+    return rows[0]?.profile_id ?? null;
   }
 
   /** Deletes a profile's identifier: the number of rows deleted (0: it is not, or no longer, there). */

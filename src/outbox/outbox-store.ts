@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { fromSqlDate, query } from '../database/sql';
+import { chunked, fromSqlDate, query } from '../database/sql';
 import { TransactionService } from '../database/transaction.service';
 import { OutboxKind } from './outbox.entity';
 
@@ -12,7 +12,27 @@ export interface NewOutboxRow {
   subjectKey: string | null;
   nextAttemptAt: Date;
   createdAt: Date;
+  targetId?: string | null;
 }
+
+/** A row as a delivery log shows it. */
+export interface OutboxRowView {
+  id: string;
+  kind: OutboxKind;
+  payload: unknown;
+  status: string;
+  attempts: number;
+  nextAttemptAt: Date;
+  lastAttemptAt: Date | null;
+  sentAt: Date | null;
+  lastError: string | null;
+  targetId: string | null;
+  createdAt: Date;
+}
+
+const VIEW_COLUMNS = `id, kind, payload, status, attempts, next_attempt_at AS "nextAttemptAt",
+  last_attempt_at AS "lastAttemptAt", sent_at AS "sentAt", last_error AS "lastError", target_id AS "targetId",
+  created_at AS "createdAt"`;
 
 export interface ClaimedRow {
   id: string;
@@ -49,6 +69,86 @@ export class OutboxStore {
        VALUES ($1, $2, $3, 'pending', 0, $4, $5, $6)`,
       [row.id, row.kind, row.payload, row.nextAttemptAt, row.subjectKey, row.createdAt],
     );
+  }
+
+  /** Writes rows with the caller's transaction in multi-row statements (a change's webhook events). */
+  async insertMany(manager: EntityManager, rows: readonly NewOutboxRow[]): Promise<void> {
+    for (const chunk of chunked(rows, 500)) {
+      const values: unknown[] = [];
+      const tuples = chunk.map((row, i) => {
+        values.push(
+          row.id,
+          row.kind,
+          row.payload,
+          row.nextAttemptAt,
+          row.subjectKey,
+          row.createdAt,
+          row.targetId ?? null,
+        );
+        const o = i * 7;
+        return `($${o + 1}, $${o + 2}, $${o + 3}, 'pending', 0, $${o + 4}, $${o + 5}, $${o + 6}, $${o + 7})`;
+      });
+      await query(
+        manager,
+        `INSERT INTO outbox (id, kind, payload, status, attempts, next_attempt_at, subject_key, created_at, target_id)
+         VALUES ${tuples.join(', ')}`,
+        values,
+      );
+    }
+  }
+
+  /** The rows of a kind, newest first, optionally of one target and one status (a delivery log). */
+  async list(
+    kind: OutboxKind,
+    filter: { targetId?: string | null; status?: string | null; id?: string | null },
+    take: number,
+    skip: number,
+  ): Promise<OutboxRowView[]> {
+    const where = ['kind = $1'];
+    const params: unknown[] = [kind];
+    const add = (column: string, value: unknown) => {
+      params.push(value);
+      where.push(`${column} = $${params.length}`);
+    };
+    if (filter.targetId) add('target_id', filter.targetId);
+    if (filter.status) add('status', filter.status);
+    if (filter.id) add('id', filter.id);
+    params.push(take, skip);
+    const rows = await query<Record<string, unknown>>(
+      this.tx.manager,
+      `SELECT ${VIEW_COLUMNS} FROM outbox WHERE ${where.join(' AND ')}
+       ORDER BY created_at DESC, id DESC LIMIT $${params.length - 1} OFFSET $${params.length}`,
+      params,
+    );
+    return rows.map((r) => ({
+      id: r.id as string,
+      kind: r.kind as OutboxKind,
+      payload: typeof r.payload === 'string' ? (JSON.parse(r.payload) as unknown) : r.payload,
+      status: r.status as string,
+      attempts: Number(r.attempts),
+      nextAttemptAt: toDate(r.nextAttemptAt)!,
+      lastAttemptAt: toDate(r.lastAttemptAt),
+      sentAt: toDate(r.sentAt),
+      lastError: (r.lastError as string | null) ?? null,
+      targetId: (r.targetId as string | null) ?? null,
+      createdAt: toDate(r.createdAt)!,
+    }));
+  }
+
+  /**
+   * Makes a final (`sent` or `failed`) row due again at `now` with a fresh schedule of attempts (a
+   * manual retry); false when the row is not final (it is still being delivered) or does not exist.
+   */
+  async requeue(kind: OutboxKind, id: string, now: Date): Promise<boolean> {
+    const rows = await this.tx.single((manager) =>
+      query(
+        manager,
+        `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $3, locked_until = NULL
+         WHERE id = $1 AND kind = $2 AND status IN ('sent', 'failed') RETURNING id`,
+        [id, kind, now],
+      ),
+    );
+    return rows.length > 0;
   }
 
   /**
@@ -144,4 +244,12 @@ export class OutboxStore {
     }
     return [...byKind.values()];
   }
+}
+
+function toDate(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value;
+  const text = String(value);
+  // SQLite keeps 'YYYY-MM-DD HH:MM:SS.SSS' in UTC
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
 }

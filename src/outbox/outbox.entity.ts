@@ -19,6 +19,8 @@ export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed';
 // The claim query: due pending rows, and claimed rows whose lease has run out.
 @Index('ix_outbox_due', ['status', 'nextAttemptAt'])
 @Index('ix_outbox_lease', ['status', 'lockedUntil'])
+// A webhook endpoint's delivery log, newest first.
+@Index('ix_outbox_target', ['targetId', 'createdAt'])
 export class OutboxEntity {
   @IdColumn() id!: string;
   @Column({ type: 'varchar', length: 32 }) kind!: OutboxKind;
@@ -39,6 +41,9 @@ export class OutboxEntity {
   @Index('ix_outbox_subject')
   @Column({ name: 'subject_key', type: 'varchar', length: 128, nullable: true })
   subjectKey!: string | null;
+  /** where the row goes when a kind has several destinations (a webhook endpoint's id), for its delivery log */
+  @Column({ name: 'target_id', type: 'varchar', length: 36, nullable: true })
+  targetId!: string | null;
   @CreatedAt() createdAt!: Date;
   @DateTimeColumn({ name: 'last_attempt_at', nullable: true }) lastAttemptAt!: Date | null;
   @DateTimeColumn({ name: 'sent_at', nullable: true }) sentAt!: Date | null;

@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { newId } from '../database/columns';
 import { OutboxHandler } from './outbox-handler';
 import { OUTBOX_KINDS, OutboxKind } from './outbox.entity';
-import { OutboxStore } from './outbox-store';
+import { OutboxRowView, OutboxStore } from './outbox-store';
 
 export interface EnqueueOptions {
   /** whom the row is about (`user:<id>`, …), so that erasing that person deletes it: see forgetSubject */
@@ -73,6 +73,51 @@ export class OutboxService {
       createdAt: now,
     });
     return id;
+  }
+
+  /**
+   * Queues several deliveries of one kind in one multi-row INSERT, with the change's `manager`. Each
+   * item may name its `targetId` (a webhook endpoint) for the delivery log. Returns the row ids.
+   */
+  async enqueueMany(
+    manager: EntityManager,
+    kind: OutboxKind,
+    items: readonly { payload: unknown; subjectKey?: string | null; targetId?: string | null }[],
+  ): Promise<string[]> {
+    if (!items.length) return [];
+    if (!this.handlers.has(kind)) throw new Error(`No outbox handler is registered for "${kind}"`);
+    const now = new Date();
+    const rows = items.map((item) => {
+      const json = JSON.stringify(item.payload);
+      if (json === undefined || Buffer.byteLength(json) > MAX_PAYLOAD_BYTES)
+        throw new Error(`An outbox payload is JSON of at most ${MAX_PAYLOAD_BYTES} bytes`);
+      return {
+        id: newId(),
+        kind,
+        payload: json,
+        subjectKey: item.subjectKey ?? null,
+        targetId: item.targetId ?? null,
+        nextAttemptAt: now,
+        createdAt: now,
+      };
+    });
+    await this.store.insertMany(manager, rows);
+    return rows.map((r) => r.id);
+  }
+
+  /** A delivery log: the rows of `kind`, newest first. */
+  list(
+    kind: OutboxKind,
+    filter: { targetId?: string | null; status?: string | null; id?: string | null },
+    take: number,
+    skip: number,
+  ): Promise<OutboxRowView[]> {
+    return this.store.list(kind, filter, take, skip);
+  }
+
+  /** A manual retry of a final row: due now, with a fresh schedule. */
+  requeue(kind: OutboxKind, id: string): Promise<boolean> {
+    return this.store.requeue(kind, id, new Date());
   }
 
   /** Deletes every queued, sent or failed row about `subjectKey` (erasure), in the caller's transaction. */

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { classify } from '../audit/audit-fields';
+import { AuditService } from '../audit/audit.service';
 import { Actor, can } from '../auth/actor';
 import { CredentialCacheService } from '../auth/credential-cache.service';
 import { PasswordHasher } from '../auth/password-hasher';
@@ -53,14 +55,17 @@ export class PrivacyService {
     private readonly cache: CredentialCacheService,
     private readonly hasher: PasswordHasher,
     private readonly limits: RateLimitService,
+    private readonly audit: AuditService,
   ) {}
 
   /** `eraseIdentity` and Nosto's redact: NOT_FOUND when neither a profile nor an account matches. */
   async erase(actor: Actor, where: IdentityWhereUniqueInput, suppress: boolean): Promise<ErasureReceipt> {
     this.assertGdpr(actor);
+    // buffered audit entries (partner writes) written first, so that the erasure finds them in the table
+    await this.audit.flush();
     const { receipt, accountIds } = await this.tx.run(async (manager) => {
       const person = await this.find(manager, where);
-      return this.eraseIn(manager, person, suppress, actorKey(actor));
+      return this.eraseIn(manager, person, suppress, actorKey(actor), actor);
     });
     await Promise.all(accountIds.map((id) => this.cache.invalidateUser(id)));
     return receipt;
@@ -69,11 +74,13 @@ export class PrivacyService {
   /** `exportIdentity` and Nosto's takeout. */
   async export(actor: Actor, where: IdentityWhereUniqueInput): Promise<Record<string, unknown>> {
     this.assertGdpr(actor);
+    await this.audit.flush(); // the buffered audit entries too
     return this.tx.run(async (manager) => this.document(manager, await this.find(manager, where)));
   }
 
   /** `exportActiveUserData`: the signed-in customer's account and the profile linked to it. */
   async exportOwn(actor: Actor): Promise<Record<string, unknown>> {
+    await this.audit.flush();
     return this.tx.run(async (manager) => {
       const profile = await this.profiles.profileOfUser(manager, actor.userId!);
       return this.document(manager, { accountIds: [actor.userId!], profileIds: profile ? [profile] : [] });
@@ -93,7 +100,8 @@ export class PrivacyService {
       throw AppError.badInput('Invalid password', { field: 'password' });
     }
     await this.limits.reset('passwordChangePerUser', userId);
-    await this.tx.run((manager) => this.eraseIn(manager, { accountIds: [userId], profileIds: [] }, false, SELF));
+    await this.audit.flush();
+    await this.tx.run((manager) => this.eraseIn(manager, { accountIds: [userId], profileIds: [] }, false, SELF, actor));
     await this.cache.invalidateUser(userId);
     return true;
   }
@@ -157,6 +165,7 @@ export class PrivacyService {
     person: Person,
     suppress: boolean,
     actor: string,
+    auditActor: Actor,
   ): Promise<{ receipt: ErasureReceipt; accountIds: string[] }> {
     const counts: Record<string, number> = {
       profiles: 0,
@@ -171,6 +180,7 @@ export class PrivacyService {
       addresses: 0,
       groupMemberships: 0,
       outbox: 0,
+      auditEntries: 0,
       suppressed: 0,
     };
     const toSuppress: { type: string; value: string }[] = [];
@@ -214,6 +224,19 @@ export class PrivacyService {
       actor: person.accountIds.length && actor === SELF ? SELF : actor,
       createdAt: new Date(),
     });
+    // Audited (and the `identity.erased` webhook event queued) in the erasure's transaction. The entry
+    // names the receipt, never the person; it is written before the person's entries are rewritten, so
+    // a customer closing their own account is an actor pseudonymised with the rest.
+    await this.audit.record(manager, {
+      action: 'identity.erased',
+      actor: auditActor,
+      resource: { type: 'erasure', id: receipt.id },
+      changes: [{ field: 'suppressed', old: null, new: suppress }],
+    });
+    // the audit trail keeps its entries about the person, with their ids a salted hash and values masked
+    counts.auditEntries = await this.audit.forget(manager, [
+      ...new Set([...formerIds, ...person.profileIds, ...person.accountIds]),
+    ]);
     await this.privacy.recordErasure(manager, receipt);
     return { receipt: { id: receipt.id, erasedAt: receipt.createdAt, counts }, accountIds: person.accountIds };
   }
@@ -227,8 +250,26 @@ export class PrivacyService {
       if (account) accounts.push(account);
     }
     const profiles: Record<string, unknown>[] = [];
-    for (const id of person.profileIds) profiles.push(await this.privacy.export(manager, id));
-    return { exportedAt: new Date().toISOString(), accounts, profiles };
+    const ids = new Set([...person.profileIds, ...person.accountIds]);
+    for (const id of person.profileIds) {
+      profiles.push(await this.privacy.export(manager, id));
+      for (const former of await this.privacy.formerIds(manager, id)) ids.add(former);
+    }
+    // the audit trail's entries about or by them, as stored (personal values masked, secrets redacted)
+    const auditEvents = (await this.audit.about(manager, [...ids])).map((row) => ({
+      id: row.id,
+      occurredAt: row.occurredAt.toISOString(),
+      action: row.action,
+      actorKind: row.actorKind,
+      actorId: row.actorId !== null && ids.has(row.actorId) ? row.actorId : null,
+      resourceType: row.resourceType,
+      resourceId: row.resourceId,
+      userId: row.userId,
+      profileId: row.profileId,
+      // a secret's change is stored as `[redacted]`; the takeout leaves even its name out
+      changes: (JSON.parse(row.changes) as { field: string }[]).filter((c) => classify(c.field) !== 'secret'),
+    }));
+    return { exportedAt: new Date().toISOString(), accounts, profiles, auditEvents };
   }
 }
 

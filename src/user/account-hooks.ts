@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { EntityManager } from 'typeorm';
 import { UserEntity } from './user.entity';
+import type { Actor } from '../auth/actor';
 
 /**
  * What another module does when an account is created, its email changes or its email is verified,
@@ -9,7 +10,7 @@ import { UserEntity } from './user.entity';
  */
 export interface AccountListener {
   /** after a user row is inserted (registerUser, createUser, bootstrap admin, CLI) */
-  userCreated?(manager: EntityManager, user: UserEntity): Promise<void>;
+  userCreated?(manager: EntityManager, user: UserEntity, actor: Actor | null): Promise<void>;
   /**
    * after a person signed up (registerUser), right after userCreated: new consent, which lifts an
    * erasure's suppression of their email (SPEC §10)
@@ -21,7 +22,7 @@ export interface AccountListener {
    * after the owner proved `user.email` (verifyUserEmail, redeemUserPasswordResetToken); `user` is the
    * account as it is now, `emailVerified` true. Called again when an address is proved again.
    */
-  emailVerified?(manager: EntityManager, user: UserEntity): Promise<void>;
+  emailVerified?(manager: EntityManager, user: UserEntity, actor: Actor | null): Promise<void>;
 }
 
 /**
@@ -47,8 +48,9 @@ export class AccountHooks implements OnModuleInit {
       .filter(Boolean);
   }
 
-  async userCreated(manager: EntityManager, user: UserEntity): Promise<void> {
-    for (const listener of this.listeners) await listener.userCreated?.(manager, user);
+  /** `actor`: who created it, for the audit trail (null: the system, e.g. the CLI) */
+  async userCreated(manager: EntityManager, user: UserEntity, actor: Actor | null = null): Promise<void> {
+    for (const listener of this.listeners) await listener.userCreated?.(manager, user, actor);
   }
 
   async userRegistered(manager: EntityManager, user: UserEntity): Promise<void> {
@@ -59,7 +61,7 @@ export class AccountHooks implements OnModuleInit {
     for (const listener of this.listeners) await listener.emailChanged?.(manager, user, previousEmail);
   }
 
-  async emailVerified(manager: EntityManager, user: UserEntity): Promise<void> {
-    for (const listener of this.listeners) await listener.emailVerified?.(manager, user);
+  async emailVerified(manager: EntityManager, user: UserEntity, actor: Actor | null = null): Promise<void> {
+    for (const listener of this.listeners) await listener.emailVerified?.(manager, user, actor);
   }
 }

@@ -12,6 +12,8 @@ export class RoleEntity {
   @Column({ name: 'can_manage_identities', type: 'boolean', default: false }) canManageIdentities!: boolean;
   @Column({ name: 'can_manage_api_tokens', type: 'boolean', default: false }) canManageApiTokens!: boolean;
   @Column({ name: 'can_manage_roles', type: 'boolean', default: false }) canManageRoles!: boolean;
+  @Column({ name: 'can_read_audit', type: 'boolean', default: false }) canReadAudit!: boolean;
+  @Column({ name: 'can_manage_webhooks', type: 'boolean', default: false }) canManageWebhooks!: boolean;
   @CreatedAt() createdAt!: Date;
   @UpdatedAt() updatedAt!: Date;
 }

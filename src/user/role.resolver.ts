@@ -1,5 +1,6 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { Allow } from '../auth/decorators';
+import { Actor as ActorType } from '../auth/actor';
+import { Actor, Allow } from '../auth/decorators';
 import { Permission } from '../auth/permissions';
 import { RoleCreateInput, RoleUpdateInput, RoleWhereUniqueInput } from './dto/user.input';
 import { toRole } from './user.mapper';
@@ -18,13 +19,17 @@ export class RoleResolver {
 
   @Mutation(() => Role)
   @Allow(Permission.CanManageRoles)
-  async createRole(@Args('data') data: RoleCreateInput) {
-    return toRole(await this.roleService.create(data));
+  async createRole(@Args('data') data: RoleCreateInput, @Actor() actor: ActorType) {
+    return toRole(await this.roleService.create(data, actor));
   }
 
   @Mutation(() => Role)
   @Allow(Permission.CanManageRoles)
-  async updateRole(@Args('where') where: RoleWhereUniqueInput, @Args('data') data: RoleUpdateInput) {
-    return toRole(await this.roleService.update(where, data));
+  async updateRole(
+    @Args('where') where: RoleWhereUniqueInput,
+    @Args('data') data: RoleUpdateInput,
+    @Actor() actor: ActorType,
+  ) {
+    return toRole(await this.roleService.update(where, data, actor));
   }
 }

@@ -29,6 +29,8 @@ export function toRole(entity: RoleEntity): Role {
     canManageIdentities: entity.canManageIdentities,
     canManageApiTokens: entity.canManageApiTokens,
     canManageRoles: entity.canManageRoles,
+    canReadAudit: entity.canReadAudit,
+    canManageWebhooks: entity.canManageWebhooks,
     createdAt: entity.createdAt,
     updatedAt: entity.updatedAt,
   };

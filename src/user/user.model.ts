@@ -14,6 +14,8 @@ export class Role {
   @Field() canManageIdentities!: boolean;
   @Field() canManageApiTokens!: boolean;
   @Field() canManageRoles!: boolean;
+  @Field() canReadAudit!: boolean;
+  @Field() canManageWebhooks!: boolean;
   @Field(() => Date, { nullable: true }) createdAt?: Date;
   @Field(() => Date, { nullable: true }) updatedAt?: Date;
 }

@@ -49,8 +49,8 @@ export class UserResolver {
   @ReturnsOwnAccount()
   @UseGuards(RateLimitGuard)
   @RateLimit('registerPerAddress')
-  async registerUser(@Args('data') data: UserRegisterInput) {
-    return toUser(await this.userService.register(data));
+  async registerUser(@Args('data') data: UserRegisterInput, @Actor() actor: ActorType) {
+    return toUser(await this.userService.register(data, actor));
   }
 
   @Mutation(() => User, { nullable: true })

@@ -9,6 +9,8 @@ import { PasswordHasher } from '../auth/password-hasher';
 import { assertPasswordAllowed } from '../auth/password-policy';
 import { Permission } from '../auth/permissions';
 import { SessionService } from '../auth/session.service';
+import { diff } from '../audit/audit-fields';
+import { AuditService } from '../audit/audit.service';
 import { AppError, isUniqueViolation } from '../common/app-error';
 import { MAX_TAKE } from '../common/keystone-inputs';
 import { normaliseEmail } from '../common/normalise';
@@ -32,6 +34,17 @@ import { NO_CUSTOMER_TOKEN, UserEntity } from './user.entity';
 import { applyUserWhere } from './user-filters';
 
 const EMAIL_TAKEN = 'A user with this email already exists';
+/** What `user.updated` describes (classified in audit/audit-fields.ts; the password hash as [redacted]). */
+const USER_FIELDS = [
+  'name',
+  'email',
+  'emailVerified',
+  'phone',
+  'onboardingStatus',
+  'orderWebhookUrl',
+  'roleId',
+  'passwordHash',
+];
 
 /**
  * Accounts (SPEC §3.1): registration, the signed-in user's profile, and the admin operations (sign-in,
@@ -52,6 +65,7 @@ export class UserService {
     private readonly customerGroups: CustomerGroupService,
     private readonly addresses: AddressService,
     private readonly auth: AuthService,
+    private readonly audit: AuditService,
   ) {}
 
   // ---- the signed-in user's own account ----------------------------------------------------
@@ -61,13 +75,17 @@ export class UserService {
    * email is unverified: a verification link is queued with the account, and until it is used the account
    * is linked to no identity profile (SPEC §7).
    */
-  async register(data: UserRegisterInput): Promise<UserEntity> {
+  async register(data: UserRegisterInput, actor: Actor | null = null): Promise<UserEntity> {
     assertPasswordAllowed(data.password);
     const passwordHash = await this.hasher.hash(data.password);
-    return this.insertUser({ name: data.name ?? null, email: data.email, passwordHash }, async (manager, user) => {
-      await this.hooks.userRegistered(manager, user);
-      await this.auth.queueEmailVerification(manager, user);
-    });
+    return this.insertUser(
+      { name: data.name ?? null, email: data.email, passwordHash },
+      async (manager, user) => {
+        await this.hooks.userRegistered(manager, user);
+        await this.auth.queueEmailVerification(manager, user);
+      },
+      actor,
+    );
   }
 
   /**
@@ -80,7 +98,7 @@ export class UserService {
       const current = await this.users.findOne({ where: { id: actor.userId }, select: { id: true, email: true } });
       if (current?.email !== data.email) await this.limits.consume('emailChangePerUser', actor.userId!);
     }
-    return this.updateById(actor.userId!, data);
+    return this.updateById(actor, actor.userId!, data);
   }
 
   // ---- admin ----------------------------------------------------------------------------------
@@ -103,9 +121,10 @@ export class UserService {
           user.roleId = (await this.findRole(manager, data.role.connect)).id;
           await manager.getRepository(UserEntity).update({ id: user.id }, { roleId: user.roleId });
         }
-        await this.customerGroups.applyUserGroups(manager, user.id, data.customerGroups);
-        await this.addresses.applyForUser(manager, user.id, data.addresses);
+        await this.customerGroups.applyUserGroups(manager, user.id, data.customerGroups, actor);
+        await this.addresses.applyForUser(manager, user.id, data.addresses, actor);
       },
+      actor,
     );
   }
 
@@ -118,7 +137,7 @@ export class UserService {
       this.assertCanGroupStaff(actor, target);
     if (data.password !== undefined && data.password !== null) assertPasswordAllowed(data.password);
     const passwordHash = data.password ? await this.hasher.hash(data.password) : undefined;
-    const updated = await this.updateById(target.id, data, async (manager) => {
+    const updated = await this.updateById(actor, target.id, data, async (manager) => {
       const patch: Partial<UserEntity> = {};
       if (data.password !== undefined) {
         // a new password, or none (the account is closed; the customer record stays): every session
@@ -128,8 +147,8 @@ export class UserService {
       }
       if (data.role) patch.roleId = await this.resolveRoleChange(manager, data.role);
       if (Object.keys(patch).length) await manager.getRepository(UserEntity).update({ id: target.id }, patch);
-      await this.customerGroups.applyUserGroups(manager, target.id, data.customerGroups);
-      await this.addresses.applyForUser(manager, target.id, data.addresses);
+      await this.customerGroups.applyUserGroups(manager, target.id, data.customerGroups, actor);
+      await this.addresses.applyForUser(manager, target.id, data.addresses, actor);
     });
     if (data.password !== undefined || data.role) await this.cache.invalidateUser(target.id);
     return updated;
@@ -140,7 +159,15 @@ export class UserService {
     if (!target) throw AppError.notFound('User not found');
     if (target.id === actor.userId) throw AppError.badInput('You cannot delete your own account');
     this.assertCanTouchStaff(actor, target);
-    await this.tx.run((manager) => manager.getRepository(UserEntity).delete({ id: target.id }));
+    await this.tx.run(async (manager) => {
+      await manager.getRepository(UserEntity).delete({ id: target.id });
+      await this.audit.record(manager, {
+        action: 'user.deleted',
+        actor,
+        resource: { type: 'user', id: target.id },
+        changes: diff(target as unknown as Record<string, unknown>, null, ['email', 'name', 'roleId']),
+      });
+    });
     await this.cache.invalidateUser(target.id);
     return target;
   }
@@ -195,13 +222,14 @@ export class UserService {
   async insertUser(
     fields: Partial<UserEntity> & { email: string },
     extra?: (manager: EntityManager, user: UserEntity) => Promise<void>,
+    actor: Actor | null = null,
   ): Promise<UserEntity> {
     try {
       return await this.tx.run(async (manager) => {
         const repo = manager.getRepository(UserEntity);
         const user = repo.create({ id: newId(), onboardingStatus: 'not_started', ...fields });
         await repo.insert(user);
-        await this.hooks.userCreated(manager, user);
+        await this.hooks.userCreated(manager, user, actor);
         await extra?.(manager, user);
         return repo.findOneByOrFail({ id: user.id });
       });
@@ -217,6 +245,7 @@ export class UserService {
    * hooks.
    */
   private async updateById(
+    actor: Actor,
     userId: string,
     data: UserUpdateProfileInput,
     extra?: (manager: EntityManager) => Promise<void>,
@@ -236,21 +265,41 @@ export class UserService {
         const emailChanged = patch.email !== undefined && patch.email !== before.email;
         if (emailChanged) patch.emailVerified = false;
         if (Object.keys(patch).length) await repo.update({ id: userId }, patch);
-        const after = await repo.findOneByOrFail({ id: userId });
+        let after = await repo.findOneByOrFail({ id: userId });
         if (emailChanged) {
           await this.auth.queueEmailChange(manager, after, before.email);
           await this.hooks.emailChanged(manager, after, before.email);
         }
         if (extra) {
           await extra(manager);
-          return repo.findOneByOrFail({ id: userId });
+          after = await repo.findOneByOrFail({ id: userId });
         }
+        await this.recordUpdate(manager, actor, before, after);
         return after;
       });
     } catch (e) {
       if (isUniqueViolation(e)) throw AppError.conflict(EMAIL_TAKEN, { field: 'email' });
       throw e;
     }
+  }
+
+  /** `user.updated` with the fields that changed; `user.password_changed` too when the password did. */
+  private async recordUpdate(
+    manager: EntityManager,
+    actor: Actor,
+    before: UserEntity,
+    after: UserEntity,
+  ): Promise<void> {
+    const b = before as unknown as Record<string, unknown>;
+    const a = after as unknown as Record<string, unknown>;
+    const changes = diff(b, a, USER_FIELDS);
+    if (!changes.length) return;
+    const resource = { type: 'user', id: after.id };
+    const entries = [{ action: 'user.updated', actor, resource, changes }];
+    if (before.passwordHash !== after.passwordHash) {
+      entries.push({ action: 'user.password_changed', actor, resource, changes: diff(b, a, ['passwordHash']) });
+    }
+    await this.audit.record(manager, ...entries);
   }
 
   /**

@@ -36,6 +36,8 @@ export async function seedRole(
     canManageIdentities: grants.includes(Permission.CanManageIdentities),
     canManageApiTokens: grants.includes(Permission.CanManageApiTokens),
     canManageRoles: grants.includes(Permission.CanManageRoles),
+    canReadAudit: grants.includes(Permission.CanReadAudit),
+    canManageWebhooks: grants.includes(Permission.CanManageWebhooks),
   });
   return t.dataSource.getRepository(RoleEntity).save(role);
 }

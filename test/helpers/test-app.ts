@@ -140,6 +140,8 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
     // The outbox worker does not poll in tests (its statements would land in statement counts): a test
     // delivers with `app.get(OutboxWorker).runOnce()`, or sets OUTBOX_POLL_MS to watch the loop.
     OUTBOX_POLL_MS: '0',
+    // Nor does the audit buffer flush on a timer (a test flushes with `app.get(AuditService).flush()`).
+    AUDIT_FLUSH_MS: '0',
     ...options.env,
   });
   const logs: string[] = [];

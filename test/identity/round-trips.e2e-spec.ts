@@ -114,11 +114,11 @@ describe('identity hot paths: statements per request', () => {
       postgres()
         ? [
             // the suppression of the new value (SPEC §10) is checked inside the same statement
-            'UPDATE identity_identifiers SET value = $1 WHERE type = $2 AND value = $3 AND NOT EXISTS (SELECT 1 FROM identity_suppressions WHERE hash = $4) RETURNING id',
+            'UPDATE identity_identifiers SET value = $1 WHERE type = $2 AND value = $3 AND NOT EXISTS (SELECT 1 FROM identity_suppressions WHERE hash = $4) RETURNING profile_id',
           ]
         : [
             'BEGIN TRANSACTION',
-            'UPDATE identity_identifiers SET value = ? WHERE type = ? AND value = ? AND NOT EXISTS (SELECT 1 FROM identity_suppressions WHERE hash = ?) RETURNING id',
+            'UPDATE identity_identifiers SET value = ? WHERE type = ? AND value = ? AND NOT EXISTS (SELECT 1 FROM identity_suppressions WHERE hash = ?) RETURNING profile_id',
             'COMMIT',
           ],
     );

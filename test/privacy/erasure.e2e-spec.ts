@@ -1,3 +1,4 @@
+import { AuditService } from '../../src/audit/audit.service';
 import { AddressEntity } from '../../src/address/address.entity';
 import { Scope } from '../../src/auth/permissions';
 import { CustomerGroupEntity, CustomerGroupUserEntity } from '../../src/customer-group/customer-group.entity';
@@ -131,8 +132,19 @@ describe('erasure, suppression and takeout', () => {
     const bystander = await person('bystander');
     expect(await queuedMails(t, p.email)).not.toHaveLength(0);
     expect(Object.keys(await tablesHolding(t, p.needles))).toEqual(
-      expect.arrayContaining(['users', 'sessions', 'addresses', 'identity_identifiers', 'identity_merges', 'outbox']),
+      expect.arrayContaining([
+        'users',
+        'sessions',
+        'addresses',
+        'identity_identifiers',
+        'identity_merges',
+        'outbox',
+        'audit_events',
+      ]),
     );
+    // the partner writes' audit entries are buffered: written now, so that the erasure meets them too
+    await t.app.get(AuditService).flush();
+    const before = await t.dataSource.query(`SELECT action FROM audit_events`);
 
     const erased = await t.gql(ERASE, { where: { email: p.email }, suppress: true }, admin);
     expect(erased.errors).toBeUndefined();
@@ -150,9 +162,22 @@ describe('erasure, suppression and takeout', () => {
       addresses: 1,
       groupMemberships: 1,
       outbox: expect.any(Number),
+      auditEntries: expect.any(Number),
       suppressed: 5,
     });
     expect(receipt.counts.outbox).toBeGreaterThan(0);
+    expect(receipt.counts.auditEntries).toBeGreaterThan(0);
+    // the audit trail keeps every entry (ids pseudonymised), and records the erasure by its receipt only
+    const after: { action: string; resource_id: string; resource_type: string }[] = await t.dataSource.query(
+      `SELECT action, resource_type, resource_id FROM audit_events`,
+    );
+    expect(after).toHaveLength(before.length + 1);
+    expect(after.filter((e) => e.action === 'identity.erased')).toEqual([
+      { action: 'identity.erased', resource_type: 'erasure', resource_id: receipt.id },
+    ]);
+    expect(after.filter((e) => e.action === 'identity.merged').map((e) => e.resource_id)).toEqual(
+      expect.arrayContaining([bystander.profileId, expect.stringMatching(/^erased-[0-9a-f]{29}$/)]),
+    );
     // no row anywhere holds their email, phone, ids, names or notes; not even the receipt
     expect(await tablesHolding(t, p.needles)).toEqual({});
     expect(JSON.stringify(receipt)).not.toMatch(/erased@|erased-old|uuid-erased/);
@@ -247,6 +272,22 @@ describe('erasure, suppression and takeout', () => {
       ),
       merges: [expect.objectContaining({ survivorId: p.profileId, mergedIds: [p.oldId] })],
     });
+    // their audit entries, as stored: values masked (the partner writes' buffered ones too)
+    expect(doc.auditEvents).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          action: 'user.created',
+          resourceId: p.userId,
+          changes: expect.arrayContaining([{ field: 'email', old: null, new: 't***@example.com' }]),
+        }),
+        expect.objectContaining({ action: 'identity.created', resourceId: p.oldId }),
+        expect.objectContaining({
+          action: 'identity.merged',
+          resourceId: p.profileId,
+          changes: expect.arrayContaining([{ field: 'mergedIds', old: null, new: [p.oldId] }]),
+        }),
+      ]),
+    );
     const text = JSON.stringify(doc);
     expect(text).not.toMatch(/hash|password|token_|tokenHash/i);
 

@@ -41,6 +41,7 @@ const TOKEN_BUDGET = 3000;
 const MEMBERS_MESSAGE = 'Reading CustomerGroup.users needs the canReadUsers or canManageUsers permission';
 const MEMBER_COUNT_MESSAGE = 'Reading CustomerGroup.usersCount needs the canReadUsers or canManageUsers permission';
 const GUARD_MESSAGE = 'You do not have permission to perform this action';
+const HISTORY_MESSAGE = 'Reading User.history needs the canReadAudit permission';
 
 interface Person {
   id: string;
@@ -449,8 +450,10 @@ describe('per-field authorization (SPEC §6)', () => {
 
         expect([...signed.findings, ...anonymous.findings]).toEqual([]);
         // Refusals are the guard's (operations a customer may not call) or the per-field rule's.
-        expect([...signed.messages].sort()).toEqual([GUARD_MESSAGE, MEMBERS_MESSAGE, MEMBER_COUNT_MESSAGE].sort());
-        expect([...anonymous.messages].sort()).toEqual([MEMBERS_MESSAGE, MEMBER_COUNT_MESSAGE].sort());
+        expect([...signed.messages].sort()).toEqual(
+          [GUARD_MESSAGE, MEMBERS_MESSAGE, MEMBER_COUNT_MESSAGE, HISTORY_MESSAGE].sort(),
+        );
+        expect([...anonymous.messages].sort()).toEqual([MEMBERS_MESSAGE, MEMBER_COUNT_MESSAGE, HISTORY_MESSAGE].sort());
         // ...and the customer did see all of their own data on the way.
         expect(a.markers.filter((m) => !signed.seen.has(m))).toEqual([]);
         // a few hundred requests: ~30 s on an idle machine, more when the machine is shared

@@ -10,7 +10,9 @@ import { sha256 } from '../../src/auth/tokens';
 import { CustomerGroupEntity } from '../../src/customer-group/customer-group.entity';
 import { newId } from '../../src/database/columns';
 import { TransactionService } from '../../src/database/transaction.service';
+import { OutboxEntity } from '../../src/outbox/outbox.entity';
 import { UserEntity } from '../../src/user/user.entity';
+import { WebhookEndpointEntity } from '../../src/webhooks/webhook-endpoint.entity';
 import { tokenMailedTo } from '../helpers/account-mail';
 import { seedApiToken, seedRole, seedSession, seedUser, SeededUser } from '../helpers/factories';
 import { Credential, directDatabaseUrl, freshDatabase, isPostgres, startTestApp, TestApp } from '../helpers/test-app';
@@ -52,7 +54,81 @@ interface Seeder {
 const run = Math.random().toString(36).slice(2, 8);
 const email = (what: string, i: number) => `${what}-${run}-${i}@example.com`;
 
+/** n enabled webhook endpoints (public https URLs: never called, the worker does not poll in tests) */
+async function webhookEndpoints(s: Seeder, n: number): Promise<string[]> {
+  const rows = Array.from({ length: n }, (_, i) => ({
+    id: newId(),
+    url: `https://hooks.example.com/${run}/${i}`,
+    description: null,
+    events: ['user.created'],
+    secret: `whsec_${Buffer.alloc(32, i).toString('base64')}`,
+    enabled: true,
+    disabledReason: null,
+  }));
+  await s.t.dataSource.getRepository(WebhookEndpointEntity).insert(rows);
+  return rows.map((r) => r.id);
+}
+
 const MUTATIONS: Record<string, Burst> = {
+  createWebhookEndpoint: async (s) => (i) => ({
+    query: `mutation($d: WebhookEndpointCreateInput!) { createWebhookEndpoint(data: $d) { secret endpoint { id } } }`,
+    variables: { d: { url: `https://hooks.example.com/new/${run}/${i}`, events: ['user.created', 'user.updated'] } },
+    credential: s.admin.token,
+  }),
+  updateWebhookEndpoint: async (s) => {
+    const ids = await webhookEndpoints(s, BURST);
+    return (i) => ({
+      query: `mutation($id: ID!) { updateWebhookEndpoint(id: $id, data: { events: ["user.deleted"], enabled: false }) { id } }`,
+      variables: { id: ids[i] },
+      credential: s.admin.token,
+    });
+  },
+  deleteWebhookEndpoint: async (s) => {
+    const ids = await webhookEndpoints(s, BURST);
+    return (i) => ({
+      query: `mutation($id: ID!) { deleteWebhookEndpoint(id: $id) { id } }`,
+      variables: { id: ids[i] },
+      credential: s.admin.token,
+    });
+  },
+  rotateWebhookSecret: async (s) => {
+    const ids = await webhookEndpoints(s, BURST);
+    return (i) => ({
+      query: `mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret } }`,
+      variables: { id: ids[i] },
+      credential: s.admin.token,
+    });
+  },
+  sendTestWebhook: async (s) => {
+    const ids = await webhookEndpoints(s, BURST);
+    return (i) => ({
+      query: `mutation($id: ID!) { sendTestWebhook(id: $id) { id status } }`,
+      variables: { id: ids[i] },
+      credential: s.admin.token,
+    });
+  },
+  retryWebhookDelivery: async (s) => {
+    const ids = await webhookEndpoints(s, BURST);
+    const rows = ids.map((endpointId) => ({
+      id: newId(),
+      kind: 'webhook' as const,
+      payload: {
+        endpointId,
+        eventId: `msg_${newId().replace(/-/g, '')}`,
+        event: { type: 'user.created', timestamp: new Date().toISOString(), data: { id: null, changed: [] } },
+      },
+      status: 'failed' as const,
+      attempts: 7,
+      nextAttemptAt: new Date(),
+      targetId: endpointId,
+    }));
+    await s.t.dataSource.getRepository(OutboxEntity).insert(rows);
+    return (i) => ({
+      query: `mutation($id: ID!) { retryWebhookDelivery(id: $id) { id status } }`,
+      variables: { id: rows[i].id },
+      credential: s.admin.token,
+    });
+  },
   authenticateUserWithPassword: async (s) => {
     const users = await s.customers(BURST, true);
     return (i) => ({

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, HttpCode, Patch, Post, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Allow } from '../../auth/decorators';
+import { Actor as ActorType } from '../../auth/actor';
+import { Actor, Allow } from '../../auth/decorators';
 import { Scope } from '../../auth/permissions';
 import { BATCH_FAILED, BATCH_OK, badExample, PartnerBody, PartnerErrors, PartnerOk } from './partner-openapi';
 import { PartnerRateLimitGuard, RateFamily } from './partner-rate-limit.guard';
@@ -51,8 +52,8 @@ export class PartnerController {
     notEnabled: badExample('A type the identity settings do not enable, or a blocked value', 'no valid identifier'),
     types: badExample('Old and new of different types', 'old and new identifiers must be of the same type'),
   })
-  updateIdentity(@Body() body: unknown) {
-    return this.partner.updateIdentifier(body);
+  updateIdentity(@Body() body: unknown, @Actor() actor: ActorType) {
+    return this.partner.updateIdentifier(body, actor);
   }
 
   @Delete('identity')
@@ -71,8 +72,8 @@ export class PartnerController {
     one: badExample('Not exactly one identifier', 'there must be exactly 1 identifier to delete'),
     notEnabled: badExample('A type the identity settings do not enable, or a blocked value', 'no valid identifier'),
   })
-  deleteIdentity(@Body() body: unknown) {
-    return this.partner.deleteIdentifier(body);
+  deleteIdentity(@Body() body: unknown, @Actor() actor: ActorType) {
+    return this.partner.deleteIdentifier(body, actor);
   }
 
   @Post('upsert')
@@ -137,8 +138,8 @@ export class PartnerController {
     },
     false,
   )
-  upsert(@Body() body: unknown) {
-    return this.partner.upsert(body);
+  upsert(@Body() body: unknown, @Actor() actor: ActorType) {
+    return this.partner.upsert(body, actor);
   }
 
   @Post('attribute/delete')
@@ -170,8 +171,8 @@ export class PartnerController {
   })
   @PartnerOk('Every user done', 'BatchResult', BATCH_OK, BATCH_FAILED)
   @PartnerErrors({ noUsers: badExample('No users array', 'users must be defined') }, false)
-  deleteAttributes(@Body() body: unknown) {
-    return this.partner.deleteAttributes(body);
+  deleteAttributes(@Body() body: unknown, @Actor() actor: ActorType) {
+    return this.partner.deleteAttributes(body, actor);
   }
 
   @Post('profile')
@@ -234,8 +235,8 @@ export class PartnerController {
   @PartnerErrors({
     notEnabled: badExample('A type the identity settings do not enable, or a blocked value', 'no valid identifier'),
   })
-  deleteProfile(@Body() body: unknown) {
-    return this.partner.deleteProfile(body);
+  deleteProfile(@Body() body: unknown, @Actor() actor: ActorType) {
+    return this.partner.deleteProfile(body, actor);
   }
 
   @Post('anonymize')
@@ -258,8 +259,8 @@ export class PartnerController {
     notEnabled: badExample('A type the identity settings do not enable, or a blocked value', 'no valid identifier'),
     target: badExample('Neither identifiers nor insider_id', 'either insider_id or identifiers must be specified'),
   })
-  anonymize(@Body() body: unknown) {
-    return this.partner.anonymize(body);
+  anonymize(@Body() body: unknown, @Actor() actor: ActorType) {
+    return this.partner.anonymize(body, actor);
   }
 }
 

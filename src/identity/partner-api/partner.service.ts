@@ -1,5 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { change } from '../../audit/audit-fields';
+import { AuditService, RecordOptions } from '../../audit/audit.service';
+import { Actor } from '../../auth/actor';
 import { isUniqueViolation } from '../../common/app-error';
 import { RateLimitService } from '../../common/rate-limit.service';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
@@ -12,6 +15,7 @@ import { IdentityMergeService } from '../merge.service';
 import { ProfileStore } from '../profile-store';
 import { TableStatistics } from '../table-statistics';
 import { PERSONAL_ATTRIBUTES } from './partner-attributes';
+import { upsertEntries } from './partner-audit';
 import {
   badRequest,
   JsonObject,
@@ -42,6 +46,27 @@ const TAKEN = 'new identifier already has a user assigned to it';
 /** The actor of the merges `mergeOnUpsert` makes. */
 export const UPSERT_MERGE_ACTOR = 'system:upsert';
 
+/** An identifier's change as the audit trail keeps it (the value masked). */
+function auditChange(type: string, from: string | null, to: string | null) {
+  return change(type, from, to);
+}
+
+/**
+ * Insider's `skip_hook: true` (top level of an `/upsert` body): the request's changes emit no webhook
+ * events (they are still audited). Anything but true or false is bad input.
+ */
+function skipHook(body: JsonObject): boolean {
+  const skip = body.skip_hook;
+  if (skip === undefined || skip === null || skip === false) return false;
+  if (skip !== true) throw badRequest('skip_hook must be true or false');
+  return true;
+}
+
+/** Who wrote, for the audit entries, and whether the request asked for no webhooks. */
+interface Writer extends RecordOptions {
+  actor: Actor;
+}
+
 /**
  * Insider One's Unification API (SPEC §4, seed 003) on the shared profile store: one method per
  * endpoint. Bodies are parsed by the pure partner-input / upsert-plan / profile-query functions; every
@@ -57,6 +82,7 @@ export class PartnerService {
     private readonly writer: UpsertWriter,
     private readonly settingsService: IdentitySettingsService,
     private readonly limiter: RateLimitService,
+    private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly merges: IdentityMergeService,
     private readonly mergeStore: MergeStore,
@@ -65,26 +91,35 @@ export class PartnerService {
   ) {}
 
   /** PATCH /identity: replace one identifier value of one profile, in one statement (no BEGIN/COMMIT on PostgreSQL). */
-  async updateIdentifier(rawBody: unknown): Promise<Record<string, never>> {
+  async updateIdentifier(rawBody: unknown, actor: Actor): Promise<Record<string, never>> {
     const body = requireObject(rawBody);
     const change = parseIdentifierChange(body, await this.settingsService.get());
-    // One statement: its unique violation is the "taken" answer, zero rows the 404.
+    // One statement: its unique violation is the "taken" answer, zero rows the 404. A webhook endpoint
+    // subscribed to the event needs its outbox row in the same transaction: then BEGIN/COMMIT around it.
+    const action = 'identity.identifier_changed';
+    const inTransaction = await this.audit.needsTransaction([action]);
     const to = { type: change.type, value: change.to };
-    const updated = await this.tx.single(async (manager) => {
+    const run = inTransaction ? this.tx.run.bind(this.tx) : this.tx.single.bind(this.tx);
+    const id = await run(async (manager: EntityManager) => {
+      let id: string | null;
       try {
-        return await this.store.changeIdentifierValue(
-          manager,
-          change.type,
-          change.from,
-          change.to,
-          suppressionHash(to),
-        );
+        id = await this.store.changeIdentifierValue(manager, change.type, change.from, change.to, suppressionHash(to));
       } catch (e) {
         if (isUniqueViolation(e)) throw badRequest(TAKEN);
         throw e;
       }
+      if (id === null) return null;
+      await this.audit.buffer(inTransaction ? manager : null, [
+        {
+          action,
+          actor,
+          resource: { type: 'identity', id },
+          changes: [auditChange(change.type, change.from, change.to)],
+        },
+      ]);
+      return id;
     });
-    if (updated === 0) {
+    if (id === null) {
       // nothing changed: the old value is unknown, or the new one suppressed (asked only now)
       if ((await this.privacy.suppressedAmong(this.tx.manager, [to])).size) throw badRequest(SUPPRESSED);
       throw noSuchUser();
@@ -93,7 +128,7 @@ export class PartnerService {
   }
 
   /** DELETE /identity: remove one identifier from its profile (never the sole one). */
-  async deleteIdentifier(rawBody: unknown): Promise<Record<string, never>> {
+  async deleteIdentifier(rawBody: unknown, actor: Actor): Promise<Record<string, never>> {
     const body = requireObject(rawBody);
     const identifier = parseIdentifierToDelete(body, await this.settingsService.get());
     await this.tx.run(async (manager) => {
@@ -106,6 +141,14 @@ export class PartnerService {
       }
       const deleted = await this.store.deleteIdentifier(manager, profileId, identifier.type, identifier.value);
       if (deleted === 0) throw noSuchUser(); // moved or removed while we waited for the lock
+      await this.audit.buffer(manager, [
+        {
+          action: 'identity.identifier_changed',
+          actor,
+          resource: { type: 'identity', id: profileId },
+          changes: [auditChange(identifier.type, identifier.value, null)],
+        },
+      ]);
     });
     return {};
   }
@@ -116,10 +159,11 @@ export class PartnerService {
    * that shares an identifier or a profile with another user of the request, or a batch that met a
    * concurrent writer, is written one by one, each user in its own transaction.
    */
-  async upsert(rawBody: unknown): Promise<BatchResult> {
+  async upsert(rawBody: unknown, actor: Actor): Promise<BatchResult> {
     const body = requireObject(rawBody);
     const users = requireUsers(body);
     const requestMode = requestNotAppend(body);
+    const writer: Writer = { actor, skipWebhooks: skipHook(body) };
     const settings = await this.settingsService.get();
     const failures = new Map<number, Problems>();
     const plans: UpsertPlan[] = [];
@@ -135,10 +179,12 @@ export class PartnerService {
     const spanning = settings.mergeOnUpsert ? await this.spanningProfiles(plans) : [];
     const merging = await this.writer.refuseSuppressed(this.tx.manager, spanning, failures);
     const alone = plans.filter((plan) => !spanning.includes(plan));
-    const oneByOne = [...(await this.upsertTogether(alone, failures)), ...merging].sort((a, b) => a.index - b.index);
+    const oneByOne = [...(await this.upsertTogether(alone, failures, writer)), ...merging].sort(
+      (a, b) => a.index - b.index,
+    );
     for (const plan of oneByOne) {
       try {
-        await this.upsertOne(plan, merging.includes(plan));
+        await this.upsertOne(plan, writer, merging.includes(plan));
       } catch (e) {
         failures.set(plan.index, userProblems(e, plan.index));
       }
@@ -147,7 +193,7 @@ export class PartnerService {
   }
 
   /** POST /attribute/delete: whole or partial deletes of default and custom attributes, per user. */
-  async deleteAttributes(rawBody: unknown): Promise<BatchResult> {
+  async deleteAttributes(rawBody: unknown, actor: Actor): Promise<BatchResult> {
     const body = requireObject(rawBody);
     const users = requireUsers(body);
     const settings = await this.settingsService.get();
@@ -166,6 +212,18 @@ export class PartnerService {
             const stored = await this.store.attributeValues(manager, [profileId], keys);
             await this.store.writeAttributes(manager, partialDeleteRows(partial, profileId, stored));
           }
+          await this.audit.buffer(manager, [
+            {
+              action: 'identity.updated',
+              actor,
+              resource: { type: 'identity', id: profileId },
+              changes: [...plan.deletes.whole, ...partial.map(([key]) => key)].map((key) => ({
+                field: key,
+                old: undefined,
+                new: null,
+              })),
+            },
+          ]);
         });
       } catch (e) {
         failures.set(i, userProblems(e, i));
@@ -199,7 +257,7 @@ export class PartnerService {
    * gender, birthday, age, city, country and the contact attributes email, phone_number, uuid); the
    * profile, its identifiers, its other attributes and its events stay.
    */
-  async anonymize(rawBody: unknown): Promise<Record<string, never>> {
+  async anonymize(rawBody: unknown, actor: Actor): Promise<Record<string, never>> {
     const body = requireObject(rawBody);
     const target = profileTarget(body, await this.settingsService.get());
     await this.tx.run(async (manager) => {
@@ -207,6 +265,14 @@ export class PartnerService {
       if (!profileId) throw noSuchUser();
       await this.store.takeProfiles(manager, [profileId]);
       await this.store.deleteAttributes(manager, profileId, PERSONAL_ATTRIBUTES);
+      await this.audit.buffer(manager, [
+        {
+          action: 'identity.updated',
+          actor,
+          resource: { type: 'identity', id: profileId },
+          changes: PERSONAL_ATTRIBUTES.map((key) => ({ field: key, old: undefined, new: null })),
+        },
+      ]);
     });
     return {};
   }
@@ -222,13 +288,16 @@ export class PartnerService {
   }
 
   /** POST /delete: delete a whole profile (its account, if any, stays). */
-  async deleteProfile(rawBody: unknown): Promise<Record<string, never>> {
+  async deleteProfile(rawBody: unknown, actor: Actor): Promise<Record<string, never>> {
     const body = requireObject(rawBody);
     const target = profileTarget(body, await this.settingsService.get());
     await this.tx.run(async (manager) => {
       const profileId = await this.locate(manager, target);
       if (!profileId) throw noSuchUser();
       await this.store.deleteProfile(manager, profileId);
+      await this.audit.buffer(manager, [
+        { action: 'identity.deleted', actor, resource: { type: 'identity', id: profileId } },
+      ]);
     });
     return {};
   }
@@ -241,13 +310,18 @@ export class PartnerService {
    * user of the request (so that their order holds), and all of them when the batch failed (a concurrent
    * writer took a value first: one by one, each user meets it alone).
    */
-  private async upsertTogether(plans: UpsertPlan[], failures: Map<number, Problems>): Promise<UpsertPlan[]> {
+  private async upsertTogether(
+    plans: UpsertPlan[],
+    failures: Map<number, Problems>,
+    writer: Writer,
+  ): Promise<UpsertPlan[]> {
     if (!plans.length) return [];
     const { ready, oneByOne } = await this.writer.prepare(this.tx.manager, plans, failures);
     if (!ready.length) return oneByOne;
     try {
       const { names, written } = await this.tx.run(async (m) => {
         const together = await this.writer.writeTogether(m, ready);
+        await this.audit.buffer(m, upsertEntries(together.writes, writer.actor), writer);
         return { names: await this.writer.recordNames(m, together.names), written: together.written };
       });
       this.store.rememberNames(names);
@@ -263,10 +337,12 @@ export class PartnerService {
   }
 
   /** One user, in its own transaction (with mergeOnUpsert, the profiles it spans merged first, in it). */
-  private async upsertOne(plan: UpsertPlan, merge = false): Promise<void> {
+  private async upsertOne(plan: UpsertPlan, writer: Writer, merge = false): Promise<void> {
     const names = await this.tx.run(async (manager) => {
-      if (merge) await this.mergeProfilesOf(manager, plan);
-      return this.writer.recordNames(manager, (await this.writer.writeOne(manager, plan)).names);
+      if (merge) await this.mergeProfilesOf(manager, plan, writer);
+      const one = await this.writer.writeOne(manager, plan);
+      await this.audit.buffer(manager, upsertEntries(one.writes, writer.actor), writer);
+      return this.writer.recordNames(manager, one.names);
     });
     this.store.rememberNames(names);
   }
@@ -296,7 +372,7 @@ export class PartnerService {
    * transaction, by the one merge there is (recorded; unmergeIdentity undoes it). Profiles of two
    * accounts are never merged: the user fails.
    */
-  private async mergeProfilesOf(manager: EntityManager, plan: UpsertPlan): Promise<void> {
+  private async mergeProfilesOf(manager: EntityManager, plan: UpsertPlan, writer: Writer): Promise<void> {
     const owners = await this.store.ownersOf(manager, plan.identifiers);
     const ids = [...this.profilesOf(plan, owners)];
     if (ids.length < 2) return;
@@ -316,7 +392,10 @@ export class PartnerService {
     }
     rows.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1));
     const [oldest, ...others] = rows.map((row) => row.id);
-    await this.merges.mergeLocked(manager, oldest, others, UPSERT_MERGE_ACTOR, 'mergeOnUpsert');
+    await this.merges.mergeLocked(manager, oldest, others, UPSERT_MERGE_ACTOR, 'mergeOnUpsert', writer.actor, {
+      buffered: true,
+      skipWebhooks: writer.skipWebhooks,
+    });
   }
 
   // ---- lookups ----------------------------------------------------------------------------------

@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../../common/app-error';
 import { CatalogueEntry, catalogueKey, identifierKey } from '../identity-codec';
+import type { UpsertWrites } from './partner-audit';
 import { PrivacyStore, SUPPRESSED } from '../privacy-store';
-import { ProfileStore } from '../profile-store';
+import { ProfileStore, StoredIdentifier } from '../profile-store';
 import { Problems } from './partner-input';
 import {
   appendKeys,
@@ -87,8 +88,9 @@ export class UpsertWriter {
   async writeTogether(
     manager: EntityManager,
     ready: readonly ReadyUser[],
-  ): Promise<{ names: CatalogueEntry[]; written: number }> {
-    if (!ready.length) return { names: [], written: 0 };
+  ): Promise<{ names: CatalogueEntry[]; written: number; writes: UpsertWrites }> {
+    if (!ready.length)
+      return { names: [], written: 0, writes: { profiles: [], identifiers: [], attributes: [], events: [] } };
     await this.store.takeProfiles(
       manager,
       ready.flatMap((r) => (r.profileId ? [r.profileId] : [])),
@@ -103,7 +105,7 @@ export class UpsertWriter {
     await this.store.writeAttributes(manager, rows.attributes, new Set(rows.profiles));
     await this.store.insertEvents(manager, rows.events, now);
     const written = rows.profiles.length + rows.identifiers.length + rows.attributes.length + rows.events.length;
-    return { names: this.store.unrecordedNames(rows.attributes, rows.events), written };
+    return { names: this.store.unrecordedNames(rows.attributes, rows.events), written, writes: rows };
   }
 
   /**
@@ -111,28 +113,35 @@ export class UpsertWriter {
    * A UserFailure is thrown before anything of the user is written but the profile's updated_at.
    * Answers whether the profile is new, and the names new to the catalogue (to record, as writeTogether's).
    */
-  async writeOne(manager: EntityManager, plan: UpsertPlan): Promise<{ created: boolean; names: CatalogueEntry[] }> {
+  async writeOne(
+    manager: EntityManager,
+    plan: UpsertPlan,
+  ): Promise<{ created: boolean; names: CatalogueEntry[]; writes: UpsertWrites }> {
     const keys = appendKeys(plan);
     const { profileId: found, owners } = await this.resolve(manager, plan);
     let profileId = found;
     let created = false;
+    const identifiers: StoredIdentifier[] = [];
     if (profileId) {
       await this.store.takeProfiles(manager, [profileId]);
-      await this.addIdentifiers(manager, plan, profileId, owners);
+      identifiers.push(...(await this.addIdentifiers(manager, plan, profileId, owners)));
     } else {
       const [first] = plan.identifiers;
       const ensured = await this.store.ensureProfile(manager, first.type, first.value);
       profileId = ensured.id;
       created = ensured.created;
       if (!created) await this.store.takeProfiles(manager, [profileId]);
-      await this.addIdentifiers(manager, plan, profileId, new Map([[identifierKey(first), profileId]]));
+      else identifiers.push({ profileId, type: first.type, value: first.value });
+      const firstOwner = new Map([[identifierKey(first), profileId]]);
+      identifiers.push(...(await this.addIdentifiers(manager, plan, profileId, firstOwner)));
     }
     const stored = keys.length && !created ? await this.store.attributeValues(manager, [profileId], keys) : null;
     const attributes = attributeRows(plan, profileId, stored);
     const events = eventRows(plan, profileId);
     await this.store.writeAttributes(manager, attributes, created ? new Set([profileId]) : undefined);
     await this.store.insertEvents(manager, events, new Date());
-    return { created, names: this.store.unrecordedNames(attributes, events) };
+    const writes = { profiles: created ? [profileId] : [], identifiers, attributes, events };
+    return { created, names: this.store.unrecordedNames(attributes, events), writes };
   }
 
   /**
@@ -194,17 +203,16 @@ export class UpsertWriter {
     plan: UpsertPlan,
     profileId: string,
     owners: ReadonlyMap<string, string>,
-  ): Promise<void> {
+  ): Promise<StoredIdentifier[]> {
     const unknown = plan.identifiers.filter((identifier) => !owners.has(identifierKey(identifier)));
-    if (!unknown.length) return;
+    if (!unknown.length) return [];
     const held = (await this.heldIdentifiers(manager, [profileId])).get(profileId) ?? new Map<string, string>();
     const missing = identifiersToAdd(unknown, held, plan.path);
     try {
       // a violation (another user took the value meanwhile) fails this user; its transaction is rolled back
-      await this.store.insertIdentifiers(
-        manager,
-        missing.map((i) => ({ profileId, type: i.type, value: i.value })),
-      );
+      const rows = missing.map((i) => ({ profileId, type: i.type, value: i.value }));
+      await this.store.insertIdentifiers(manager, rows);
+      return rows;
     } catch (e) {
       if (isUniqueViolation(e)) {
         throw UserFailure.at(`${plan.path}.identifiers`, 'an identifier already belongs to another user');

@@ -296,6 +296,8 @@ abstract class RolePermissionsInput {
   @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() canManageIdentities?: boolean;
   @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() canManageApiTokens?: boolean;
   @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() canManageRoles?: boolean;
+  @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() canReadAudit?: boolean;
+  @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() canManageWebhooks?: boolean;
 }
 
 @InputType('RoleCreateInput')

@@ -1,0 +1,150 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { chunked, inList, query } from '../database/sql';
+import { TransactionService } from '../database/transaction.service';
+
+/** An entry as it is written: every value already classified (audit-fields.ts). */
+export interface AuditRow {
+  id: string;
+  occurredAt: Date;
+  actorKind: string;
+  actorId: string | null;
+  actorIp: string | null;
+  requestId: string | null;
+  action: string;
+  resourceType: string;
+  resourceId: string | null;
+  userId: string | null;
+  profileId: string | null;
+  /** JSON text */
+  changes: string;
+}
+
+export interface AuditFilter {
+  actorId?: string | null;
+  resourceType?: string | null;
+  resourceId?: string | null;
+  action?: string | null;
+  from?: Date | null;
+  to?: Date | null;
+  userId?: string | null;
+}
+
+const COLUMNS =
+  'id, occurred_at, actor_kind, actor_id, actor_ip, request_id, action, resource_type, resource_id, user_id, profile_id, changes';
+const WIDTH = 12;
+const SELECT = `SELECT id, occurred_at AS "occurredAt", actor_kind AS "actorKind", actor_id AS "actorId",
+  actor_ip AS "actorIp", request_id AS "requestId", action, resource_type AS "resourceType",
+  resource_id AS "resourceId", user_id AS "userId", profile_id AS "profileId", changes FROM audit_events`;
+
+/** Every SQL statement on `audit_events`. */
+@Injectable()
+export class AuditStore {
+  constructor(private readonly tx: TransactionService) {}
+
+  /** Writes entries in multi-row statements (at most a few thousand parameters each). */
+  async insert(manager: EntityManager, rows: readonly AuditRow[]): Promise<void> {
+    for (const chunk of chunked(rows, 500)) {
+      const values: unknown[] = [];
+      const tuples = chunk.map((r, i) => {
+        values.push(
+          r.id,
+          r.occurredAt,
+          r.actorKind,
+          r.actorId,
+          r.actorIp,
+          r.requestId,
+          r.action,
+          r.resourceType,
+          r.resourceId,
+          r.userId,
+          r.profileId,
+          r.changes,
+        );
+        return `(${inList(WIDTH, i * WIDTH)})`;
+      });
+      await query(manager, `INSERT INTO audit_events (${COLUMNS}) VALUES ${tuples.join(', ')}`, values);
+    }
+  }
+
+  /** Newest first (the id is time-ordered). */
+  async list(filter: AuditFilter, take: number, skip: number): Promise<AuditRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (filter.actorId) add('actor_id = ?', filter.actorId);
+    if (filter.resourceType) add('resource_type = ?', filter.resourceType);
+    if (filter.resourceId) add('resource_id = ?', filter.resourceId);
+    if (filter.action) add('action = ?', filter.action);
+    if (filter.userId) add('user_id = ?', filter.userId);
+    if (filter.from) add('occurred_at >= ?', filter.from);
+    if (filter.to) add('occurred_at < ?', filter.to);
+    params.push(take, skip);
+    const sql = `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY occurred_at DESC, id DESC LIMIT $${params.length - 1} OFFSET $${params.length}`;
+    const rows = await query<AuditRow & { occurredAt: Date | string }>(this.tx.manager, sql, params);
+    return rows.map((r) => ({ ...r, occurredAt: toDate(r.occurredAt) }));
+  }
+
+  /**
+   * The entries about or by any of `ids` (user_id, profile_id, resource_id, actor_id), or whose changes
+   * name one of them; oldest first. Erasure rewrites them, takeout reads them.
+   */
+  async about(manager: EntityManager, ids: readonly string[], mentions = true): Promise<AuditRow[]> {
+    const found = new Map<string, AuditRow>();
+    for (const chunk of chunked(ids, 200)) {
+      const n = chunk.length;
+      const where = ['user_id', 'profile_id', 'resource_id', 'actor_id']
+        .map((column, i) => `${column} IN (${inList(n, i * n)})`)
+        .join(' OR ');
+      const rows = await query<AuditRow & { occurredAt: Date | string }>(manager, `${SELECT} WHERE ${where}`, [
+        ...chunk,
+        ...chunk,
+        ...chunk,
+        ...chunk,
+      ]);
+      for (const r of rows) found.set(r.id, { ...r, occurredAt: toDate(r.occurredAt) });
+    }
+    if (mentions) {
+      for (const id of ids) {
+        const rows = await query<AuditRow & { occurredAt: Date | string }>(manager, `${SELECT} WHERE changes LIKE $1`, [
+          `%${id}%`,
+        ]);
+        for (const r of rows) found.set(r.id, { ...r, occurredAt: toDate(r.occurredAt) });
+      }
+    }
+    return [...found.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** Rewrites an entry's ids, actor address and changes (erasure). */
+  async rewrite(manager: EntityManager, row: AuditRow): Promise<void> {
+    await query(
+      manager,
+      `UPDATE audit_events SET actor_id = $1, actor_ip = $2, resource_id = $3, user_id = $4, profile_id = $5,
+         changes = $6 WHERE id = $7`,
+      [row.actorId, row.actorIp, row.resourceId, row.userId, row.profileId, row.changes, row.id],
+    );
+  }
+
+  /** Deletes up to `limit` entries older than `before`; returns how many (the purge repeats until 0). */
+  async purgeBatch(before: Date, limit: number): Promise<number> {
+    const rows = await this.tx.single((manager) =>
+      query(
+        manager,
+        `DELETE FROM audit_events WHERE id IN (
+           SELECT id FROM audit_events WHERE occurred_at < $1 ORDER BY occurred_at LIMIT $2) RETURNING id`,
+        [before, limit],
+      ),
+    );
+    return rows.length;
+  }
+}
+
+function toDate(value: Date | string): Date {
+  if (value instanceof Date) return value;
+  // SQLite stores 'YYYY-MM-DD HH:MM:SS.SSS' in UTC
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`);
+}

@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { WebhookEndpointEntity } from './webhook-endpoint.entity';
+
+/** The statements on `webhook_endpoints` (a small table: TypeORM's repository is enough). */
+@Injectable()
+export class WebhookStore {
+  constructor(@InjectRepository(WebhookEndpointEntity) private readonly endpoints: Repository<WebhookEndpointEntity>) {}
+
+  list(): Promise<WebhookEndpointEntity[]> {
+    return this.endpoints.find({ order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  /** The enabled endpoints and their events (what the change sink fans out to). */
+  enabled(manager?: EntityManager): Promise<Pick<WebhookEndpointEntity, 'id' | 'events'>[]> {
+    const repo = manager ? manager.getRepository(WebhookEndpointEntity) : this.endpoints;
+    return repo.find({ where: { enabled: true }, select: { id: true, events: true } });
+  }
+
+  find(id: string): Promise<WebhookEndpointEntity | null> {
+    return this.endpoints.findOneBy({ id });
+  }
+
+  async insert(manager: EntityManager, row: WebhookEndpointEntity): Promise<void> {
+    await manager.getRepository(WebhookEndpointEntity).insert(row);
+  }
+
+  async update(manager: EntityManager, id: string, patch: Partial<WebhookEndpointEntity>): Promise<void> {
+    await manager.getRepository(WebhookEndpointEntity).update({ id }, patch);
+  }
+
+  async delete(manager: EntityManager, id: string): Promise<void> {
+    await manager.getRepository(WebhookEndpointEntity).delete({ id });
+  }
+
+  /** Disables an endpoint that answered 410 Gone (one statement, outside any transaction). */
+  async disable(id: string, reason: string): Promise<void> {
+    await this.endpoints.update({ id, enabled: true }, { enabled: false, disabledReason: reason });
+  }
+}
