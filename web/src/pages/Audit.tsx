@@ -3,6 +3,7 @@ import { useQuery } from '../api/hooks';
 import { graphql } from '../gql';
 import type { AuditEventWhereInput, ConsoleAuditEventFragment } from '../gql/graphql';
 import { Link, navigate, useLocation, withQuery } from '../router';
+import { useSession } from '../session';
 import { TextField } from '../ui/forms';
 import { ErrorView, formatDate, Loading, PageTitle } from '../ui/widgets';
 
@@ -171,6 +172,14 @@ export function AuditTable({
   busy?: boolean;
   empty: string;
 }) {
+  const { permissions } = useSession();
+  // a resource the console has a page for, and the role may open, links to it
+  const pageOf = (type: string) =>
+    type === 'user' && permissions.canReadUsers
+      ? '/customers'
+      : type === 'customer_group' && (permissions.canReadUsers || permissions.canManageUsers)
+        ? '/groups'
+        : undefined;
   return (
     <div className="table-wrap" aria-busy={busy}>
       <table className="cards audit">
@@ -204,13 +213,13 @@ export function AuditTable({
                 <td data-label="Resource">
                   {e.resource.type}
                   {e.resource.id &&
-                    (e.resource.type === 'user' ? (
-                      <>
-                        {' '}
-                        <Link className="mono" to={`/customers/${encodeURIComponent(e.resource.id)}`}>
-                          {e.resource.id}
-                        </Link>
-                      </>
+                    (pageOf(e.resource.type) ? (
+                      <Link
+                        className="hint mono"
+                        to={`${pageOf(e.resource.type)}/${encodeURIComponent(e.resource.id)}`}
+                      >
+                        {e.resource.id}
+                      </Link>
                     ) : (
                       <span className="hint mono"> {e.resource.id}</span>
                     ))}

@@ -171,8 +171,8 @@ export function WebhooksPage() {
       <PageTitle>Webhooks</PageTitle>
       <p className="lead">
         Endpoints receive signed Standard Webhooks (<code>webhook-id</code>, <code>webhook-timestamp</code>,{' '}
-        <code>webhook-signature</code>) for the events they subscribe to. A failed delivery is retried with backoff;
-        an answer of 410 Gone disables the endpoint.
+        <code>webhook-signature</code>) for the events they subscribe to. A failed delivery is retried with backoff; an
+        answer of 410 Gone disables the endpoint.
       </p>
       {secret && <ShownSecret {...secret} onDone={() => setSecret(null)} />}
       {done && <Status>{done}</Status>}
