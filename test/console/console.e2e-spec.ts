@@ -15,6 +15,7 @@ import { seedRole, seedUser } from '../helpers/factories';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { linkOf, verifyEmail } from '../helpers/account-mail';
 import { TestSmtp } from '../helpers/smtp';
+import { startReceiver } from '../helpers/webhook-receiver';
 
 /**
  * The admin console (SPEC §11) in a real browser: Debian's Chromium driven by playwright-core, against
@@ -52,6 +53,7 @@ const TOTAL = (BULK + 4).toLocaleString('en'); // the bulk customers, the admin,
   let adminToken: string;
   let janeId: string;
   let shots: string;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
   /** what the page complained about: uncaught errors, and anything the CSP refused */
   const problems: string[] = [];
 
@@ -115,6 +117,7 @@ const TOTAL = (BULK + 4).toLocaleString('en'); // the bulk customers, the admin,
     mkdirSync(shots, { recursive: true });
 
     smtp = await TestSmtp.start();
+    receiver = await startReceiver();
     t = await startTestApp({
       env: {
         BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
@@ -122,6 +125,7 @@ const TOTAL = (BULK + 4).toLocaleString('en'); // the bulk customers, the admin,
         SMTP_URL: smtp.url,
         PUBLIC_URL,
         MAIL_FROM: 'Shop <accounts@shop.example>',
+        WEBHOOK_ALLOW_PRIVATE: 'true', // the receiver is http on 127.0.0.1
       },
     });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
@@ -273,6 +277,7 @@ const TOTAL = (BULK + 4).toLocaleString('en'); // the bulk customers, the admin,
     if (shots && !process.env.UPDATE_SCREENSHOTS) rmSync(shots, { recursive: true, force: true });
     await t?.close();
     await smtp?.close();
+    await receiver?.close();
   });
 
   it('refuses a customer at sign-in, says why, ends the session it was given and keeps what was typed', async () => {
@@ -318,7 +323,15 @@ const TOTAL = (BULK + 4).toLocaleString('en'); // the bulk customers, the admin,
     expect(await page.evaluate(() => document.cookie)).toBe('');
     expect(await page.evaluate(() => Object.keys(window.sessionStorage))).toEqual(['identity-hub.console.session']);
     const navigation = await page.getByRole('navigation', { name: 'Console' }).getByRole('link').allTextContents();
-    expect(navigation).toEqual(['Customers', 'Customer groups', 'API tokens', 'Identity settings', 'Roles']);
+    expect(navigation).toEqual([
+      'Customers',
+      'Customer groups',
+      'API tokens',
+      'Identity settings',
+      'Roles',
+      'Webhooks',
+      'Audit trail',
+    ]);
 
     await expectText(pagerRange(), `1–25 of ${TOTAL}`);
     await settled();
@@ -617,6 +630,91 @@ const TOTAL = (BULK + 4).toLocaleString('en'); // the bulk customers, the admin,
     });
   });
 
+  it('creates a webhook endpoint, shows its secret once, sends a test event and logs the delivery', async () => {
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Webhooks' }).waitFor();
+    const form = page.getByRole('region', { name: 'New endpoint' });
+    // no event type chosen: the service's error shows next to the list
+    await form.getByLabel('URL').fill(receiver.url);
+    await form.getByRole('button', { name: 'Create endpoint' }).click();
+    await form.locator('.field-error').waitFor();
+    expect(await form.locator('.field-error').textContent()).toMatch(/^events/);
+
+    await form.getByLabel('Description').fill('CRM sync');
+    await form.getByRole('checkbox', { name: 'customer_group.member_added' }).check();
+    await form.getByRole('button', { name: 'Create endpoint' }).click();
+    const shown = page.getByRole('region', { name: `Endpoint ${receiver.url} created` });
+    await shown.waitFor();
+    const secret = await shown.getByLabel('The signing secret').inputValue();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    await expectText(shown, 'it is not shown again');
+    const listed = await t.gql('{ webhookEndpoints { url events description enabled } }', {}, adminToken);
+    expect(listed.data.webhookEndpoints).toEqual([
+      { url: receiver.url, events: ['customer_group.member_added'], description: 'CRM sync', enabled: true },
+    ]);
+    await shown.getByRole('button', { name: 'Done, I have copied it' }).click();
+    expect(await page.content()).not.toContain(secret);
+
+    const endpoint = page.getByRole('listitem', { name: receiver.url });
+    await expectText(endpoint, 'Enabled');
+    await endpoint.getByRole('button', { name: 'Send test event' }).click();
+    await expectText(status(), `A webhook.test event is queued for ${receiver.url}.`);
+    const log = page.getByRole('region', { name: 'Delivery log' });
+    await expectText(log.locator('tbody'), 'pending');
+
+    // the outbox worker (not polling in the test app) sends it to the receiver
+    const before = receiver.received.length;
+    expect(await t.app.get(OutboxWorker).runOnce()).toMatchObject({ sent: 1 });
+    expect(receiver.received.length).toBe(before + 1);
+    expect(JSON.parse(receiver.received[before].body).type).toBe('webhook.test');
+    await log.getByRole('button', { name: 'Refresh' }).click();
+    const row = log.locator('tbody tr', { hasText: 'webhook.test' });
+    await expectText(row.locator('td[data-label="Status"]'), 'sent');
+    expect(await row.locator('td[data-label="Attempts"]').textContent()).toBe('1');
+    expect(await row.locator('td[data-label="Event"]').textContent()).toContain(
+      receiver.received[before].headers['webhook-id'] as string,
+    );
+    await shoot('webhooks', { fullPage: true });
+
+    // a manual retry makes it due again
+    await row.getByRole('button', { name: 'Retry' }).click();
+    await expectText(status(), 'The webhook.test delivery is due again.');
+    await expectText(row.locator('td[data-label="Status"]'), 'pending');
+
+    await endpoint.getByRole('button', { name: 'Disable' }).click();
+    await expectText(status(), `${receiver.url} is disabled.`);
+    await expectText(endpoint, 'Disabled');
+    const after = await t.gql('{ webhookEndpoints { enabled } }', {}, adminToken);
+    expect(after.data.webhookEndpoints).toEqual([{ enabled: false }]);
+  });
+
+  it('finds the group add of earlier in the audit trail by its action, and in the customer’s history', async () => {
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Audit trail' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Audit trail' }).waitFor();
+    await page.getByLabel('Action').fill('customer_group.member_added');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expectText(page.locator('.pager-range'), 'Entries 1–1');
+    await settled();
+    const rows = page.locator('tbody tr');
+    expect(await rows.count()).toBe(1);
+    expect(await rows.locator('td[data-label="Action"]').textContent()).toBe('customer_group.member_added');
+    expect(page.url()).toContain('action=customer_group.member_added');
+    await shoot('audit', { fullPage: true });
+
+    // the filters narrow it: an actor that did nothing finds no entry
+    await page.getByLabel('Actor id').fill(janeId);
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expectText(page.locator('tbody'), 'No entry matches these filters.');
+
+    await page.goto(`${base}/admin/customers/${janeId}`);
+    const history = page.getByRole('region', { name: 'History' });
+    await expectText(history, 'customer_group.member_added');
+    // the phone change of earlier, masked as the API returns it
+    const phone = history.locator('tbody tr', { hasText: 'user.updated' }).filter({ hasText: 'phone' }).first();
+    await phone.waitFor();
+    expect(await phone.textContent()).not.toContain('+358507654321');
+  });
+
   it('is keyboard-usable (skip link, visible focus), every control labelled, and readable at 390 px', async () => {
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Customers' }).click();
     await expectText(pagerRange(), `of ${TOTAL}`);
@@ -666,6 +764,15 @@ const TOTAL = (BULK + 4).toLocaleString('en'); // the bulk customers, the admin,
     // canReadUsers alone: the customer's page, without any action
     await signIn(READER.email, READER.password);
     await page.getByRole('heading', { level: 1, name: 'Customers' }).waitFor();
+    // no canManageWebhooks or canReadAudit: neither screen in the navigation nor by its address
+    expect(await page.getByRole('navigation', { name: 'Console' }).getByRole('link').allTextContents()).toEqual([
+      'Customers',
+      'Customer groups',
+    ]);
+    for (const screen of ['webhooks', 'audit']) {
+      await page.goto(`${base}/admin/${screen}`);
+      await page.getByRole('heading', { level: 1, name: 'Not available to your role' }).waitFor();
+    }
     await page.goto(`${base}/admin/customers/${janeId}`);
     await page.getByRole('heading', { level: 1, name: 'Jane Q. Doe' }).waitFor();
     const email = page.getByRole('region', { name: 'Account' }).getByLabel('Email');

@@ -1,17 +1,19 @@
 import type { ReactNode } from 'react';
 import { ApiTokensPage } from './pages/ApiTokens';
+import { AuditPage } from './pages/Audit';
 import { CustomerPage } from './pages/Customer';
 import { CustomersPage } from './pages/Customers';
 import { GroupPage } from './pages/Group';
 import { GroupsPage } from './pages/Groups';
 import { IdentitySettingsPage } from './pages/IdentitySettings';
 import { RolesPage } from './pages/Roles';
+import { WebhooksPage } from './pages/Webhooks';
 import type { Permissions } from './session';
 
 /**
  * The console's screens. Each says which permissions open it, the same the API asks for its queries:
  * a screen the role cannot open is neither in the navigation nor reachable by its address. A new screen
- * (webhooks with canManageWebhooks, the audit trail with canReadAudit) is one entry here.
+ * is one entry here.
  */
 export interface Screen {
   pattern: string;
@@ -37,4 +39,6 @@ export const SCREENS: readonly Screen[] = [
     render: () => <IdentitySettingsPage />,
   },
   { pattern: '/roles', nav: 'Roles', allowed: (p) => p.canManageRoles, render: () => <RolesPage /> },
+  { pattern: '/webhooks', nav: 'Webhooks', allowed: (p) => p.canManageWebhooks, render: () => <WebhooksPage /> },
+  { pattern: '/audit', nav: 'Audit trail', allowed: (p) => p.canReadAudit, render: () => <AuditPage /> },
 ];

@@ -13,6 +13,8 @@ export const ConsoleRole = graphql(`
     canManageIdentities
     canManageApiTokens
     canManageRoles
+    canManageWebhooks
+    canReadAudit
   }
 `);
 
@@ -67,6 +69,8 @@ export const PERMISSION_NAMES = [
   'canManageIdentities',
   'canManageApiTokens',
   'canManageRoles',
+  'canManageWebhooks',
+  'canReadAudit',
 ] as const satisfies readonly (keyof Permissions)[];
 
 const NO_PERMISSIONS: Permissions = Object.fromEntries(PERMISSION_NAMES.map((name) => [name, false])) as Permissions;

@@ -6,6 +6,7 @@ import type { ConsoleCustomerQuery, UserUpdateInput } from '../gql/graphql';
 import { Link, navigate } from '../router';
 import { useSession } from '../session';
 import { FormErrorsView, SelectField, TextField } from '../ui/forms';
+import { AuditTable } from './Audit';
 import { ConfirmButton, ErrorView, formatDate, Loading, PageTitle, Status } from '../ui/widgets';
 
 /**
@@ -119,6 +120,17 @@ const DeleteCustomer = graphql(`
   }
 `);
 
+const History = graphql(`
+  query ConsoleUserHistory($id: ID!, $take: Int!, $skip: Int!) {
+    user(where: { id: $id }) {
+      id
+      history(take: $take, skip: $skip) {
+        ...ConsoleAuditEvent
+      }
+    }
+  }
+`);
+
 type User = NonNullable<ConsoleCustomerQuery['user']>;
 
 const ONBOARDING = [
@@ -174,11 +186,48 @@ export function CustomerPage({ id }: { id: string }) {
           <GroupsSection user={user} groups={query.data.customerGroups} onChanged={changed} />
           {permissions.canManageUsers && <SessionsSection user={user} />}
           {permissions.canManageUsers && user.email && <ResetLinkSection email={user.email} />}
-          {/* Later, as the API gains it (issue #15): the history (User.history), behind canReadAudit. */}
           {permissions.canManageUsers && <DangerSection user={user} onChanged={changed} />}
         </div>
       </div>
+      {permissions.canReadAudit && <HistorySection id={user.id} />}
     </>
+  );
+}
+
+const HISTORY_SIZE = 20;
+
+/** The audit entries about the customer (User.history), newest first; asked apart, only with canReadAudit. */
+function HistorySection({ id }: { id: string }) {
+  const [page, setPage] = useState(1);
+  const history = useQuery(History, { id, take: HISTORY_SIZE + 1, skip: (page - 1) * HISTORY_SIZE });
+  const events = history.data?.user?.history;
+  return (
+    <section className="panel" aria-labelledby="history-title">
+      <h2 id="history-title">History</h2>
+      {history.error ? <ErrorView error={history.error} title="The history could not be loaded." /> : null}
+      {!events ? (
+        !history.error && <Loading what="Loading the history" />
+      ) : (
+        <>
+          <AuditTable
+            events={events.slice(0, HISTORY_SIZE)}
+            caption="History of this customer, newest first"
+            busy={history.loading}
+            empty="No recorded change."
+          />
+          {(page > 1 || events.length > HISTORY_SIZE) && (
+            <nav className="pager" aria-label="History pages">
+              <button type="button" disabled={page <= 1} onClick={() => setPage(page - 1)}>
+                Newer
+              </button>
+              <button type="button" disabled={events.length <= HISTORY_SIZE} onClick={() => setPage(page + 1)}>
+                Older
+              </button>
+            </nav>
+          )}
+        </>
+      )}
+    </section>
   );
 }
 

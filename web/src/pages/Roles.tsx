@@ -37,6 +37,8 @@ const LABELS: Record<keyof Permissions, string> = {
   canManageIdentities: 'canManageIdentities — identity profiles and identity settings',
   canManageApiTokens: 'canManageApiTokens — create and revoke API tokens',
   canManageRoles: 'canManageRoles — roles, and changing staff accounts',
+  canManageWebhooks: 'canManageWebhooks — webhook endpoints, their secrets and deliveries',
+  canReadAudit: 'canReadAudit — the audit trail and each customer’s history',
 };
 const OPTIONS = PERMISSION_NAMES.map((name) => ({ value: name, label: LABELS[name] }));
 const FIELDS = ['name'] as const;
