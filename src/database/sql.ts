@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 
 /** Rows per multi-row statement or ids per `IN (…)` list: well under both engines' parameter limits. */
 export const ROWS_PER_STATEMENT = 1000;
@@ -137,6 +137,41 @@ export async function insertRows(manager: EntityManager, into: string, rows: unk
     });
     await query(manager, `INSERT INTO ${into} VALUES ${values.join(', ')}${tail}`, params);
   }
+}
+
+/**
+ * An entity from a row of hand-written SQL that selected its table's columns under their own names
+ * (`SELECT t.*`, `RETURNING prior.*`): the values converted as TypeORM converts what it reads.
+ */
+export function hydrate<T extends ObjectLiteral>(
+  manager: EntityManager,
+  entity: EntityTarget<T>,
+  row: Record<string, unknown>,
+): T {
+  const metadata = manager.connection.getMetadata(entity);
+  const result = metadata.create() as T;
+  for (const column of metadata.columns) {
+    column.setEntityValue(result, manager.connection.driver.prepareHydratedValue(row[column.databaseName], column));
+  }
+  return result;
+}
+
+/**
+ * Inserts entities in multi-row statements, every column given (ids and timestamps come from the
+ * application), each value converted as TypeORM converts what it writes: what `manager.insert` does
+ * without its per-row work, and without a RETURNING of defaults nobody reads.
+ */
+export async function insertEntities<T extends ObjectLiteral>(
+  manager: EntityManager,
+  entity: EntityTarget<T>,
+  entities: readonly T[],
+): Promise<void> {
+  const metadata = manager.connection.getMetadata(entity);
+  const columns = metadata.columns.filter((c) => !c.isVirtual);
+  const rows = entities.map((e) =>
+    columns.map((c) => manager.connection.driver.preparePersistentValue(c.getEntityValue(e), c)),
+  );
+  await insertRows(manager, `${metadata.tableName} (${columns.map((c) => `"${c.databaseName}"`).join(', ')})`, rows);
 }
 
 /** SQLite stores TypeORM datetimes as 'YYYY-MM-DD HH:MM:SS.SSS' (UTC). */
