@@ -86,8 +86,12 @@ export interface AppConfig {
    * retention purge (every AUDIT_PURGE_MS) empties the merge's snapshot, the merged profiles' data
    */
   unmergeDays: number;
-  /** webhooks (SPEC §9): WEBHOOK_ALLOW_PRIVATE allows http and private/loopback endpoint addresses */
-  webhooks: { allowPrivate: boolean; timeoutMs: number };
+  /**
+   * webhooks (SPEC §9): WEBHOOK_ALLOW_PRIVATE allows http and private/loopback endpoint addresses;
+   * WEBHOOK_SECRET_OVERLAP_HOURS: after a rotation, deliveries carry a signature with the previous secret
+   * too for this long (0: the old secret stops at once)
+   */
+  webhooks: { allowPrivate: boolean; timeoutMs: number; secretOverlapHours: number };
   /** what one GraphQL document may ask for, checked before anything runs (SPEC §6) */
   graphqlLimits: GraphqlLimits;
   /** send Strict-Transport-Security (only behind HTTPS) */
@@ -378,6 +382,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     webhooks: {
       allowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),
       timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 100, 15_000),
+      secretOverlapHours: int(env, 'WEBHOOK_SECRET_OVERLAP_HOURS', 24, 0, 720),
     },
     corsOrigins: parseOrigins(env),
     graphqlExplorer: bool(env, 'GRAPHQL_EXPLORER', true),

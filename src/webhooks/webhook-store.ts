@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { query } from '../database/sql';
 import { WebhookEndpointEntity } from './webhook-endpoint.entity';
 
 /** The statements on `webhook_endpoints` (a small table: TypeORM's repository is enough). */
@@ -28,6 +29,28 @@ export class WebhookStore {
 
   async update(manager: EntityManager, id: string, patch: Partial<WebhookEndpointEntity>): Promise<void> {
     await manager.getRepository(WebhookEndpointEntity).update({ id }, patch);
+  }
+
+  /**
+   * Puts `secret` in place and keeps the one it replaces as `previous_secret` until `overlapUntil` (null:
+   * none kept), in one statement (the row's own value moves, so two rotations at once cannot lose one);
+   * returns whether the endpoint exists.
+   */
+  async rotateSecret(
+    manager: EntityManager,
+    id: string,
+    secret: string,
+    overlapUntil: Date | null,
+    now: Date,
+  ): Promise<boolean> {
+    const previous = overlapUntil ? 'secret' : 'NULL';
+    const rows = await query(
+      manager,
+      `UPDATE webhook_endpoints SET previous_secret = ${previous}, previous_secret_expires_at = $1, secret = $2,
+         updated_at = $3 WHERE id = $4 RETURNING id`,
+      [overlapUntil, secret, now, id],
+    );
+    return rows.length > 0;
   }
 
   async delete(manager: EntityManager, id: string): Promise<void> {
