@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { query } from '../database/sql';
+import { isPostgres, query } from '../database/sql';
 import { WebhookEndpointEntity } from './webhook-endpoint.entity';
 
 /** The statements on `webhook_endpoints` (a small table: TypeORM's repository is enough). */
@@ -21,6 +21,17 @@ export class WebhookStore {
 
   find(id: string): Promise<WebhookEndpointEntity | null> {
     return this.endpoints.findOneBy({ id });
+  }
+
+  /**
+   * How many endpoints there are, for an insert in this transaction that must not pass a cap. On
+   * PostgreSQL the transaction first takes the table in SHARE ROW EXCLUSIVE mode (it conflicts with
+   * itself and with writes, not with reads): a concurrent create waits here until this one commits, then
+   * counts its row. SQLite's transactions already run one at a time (TransactionService).
+   */
+  async countForInsert(manager: EntityManager): Promise<number> {
+    if (isPostgres(manager)) await query(manager, 'LOCK TABLE webhook_endpoints IN SHARE ROW EXCLUSIVE MODE');
+    return manager.getRepository(WebhookEndpointEntity).count();
   }
 
   async insert(manager: EntityManager, row: WebhookEndpointEntity): Promise<void> {

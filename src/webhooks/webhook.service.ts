@@ -160,10 +160,13 @@ export class WebhookService implements ChangeSink, OnModuleInit, OnApplicationBo
     return this.store.list();
   }
 
+  /**
+   * A new endpoint and its secret (answered this once). At most MAX_ENDPOINTS: the count and the insert
+   * are one transaction that holds the table's write lock (PostgreSQL; SQLite has one writer), so
+   * concurrent creates cannot pass the cap together.
+   */
   async create(actor: Actor, input: Required<Pick<EndpointInput, 'url' | 'events'>> & EndpointInput) {
     this.check(input);
-    if ((await this.store.list()).length >= MAX_ENDPOINTS)
-      throw AppError.badInput(`At most ${MAX_ENDPOINTS} webhook endpoints; delete one first`);
     const now = new Date();
     const secret = newSecret();
     const endpoint: WebhookEndpointEntity = {
@@ -180,6 +183,8 @@ export class WebhookService implements ChangeSink, OnModuleInit, OnApplicationBo
       updatedAt: now,
     };
     await this.tx.run(async (manager) => {
+      if ((await this.store.countForInsert(manager)) >= MAX_ENDPOINTS)
+        throw AppError.badInput(`At most ${MAX_ENDPOINTS} webhook endpoints; delete one first`);
       await this.store.insert(manager, endpoint);
       await this.record(manager, actor, 'webhook_endpoint.created', endpoint.id, [
         ...diff(null, { ...endpoint }, ENDPOINT_FIELDS),

@@ -266,3 +266,37 @@ describe('webhook endpoint URLs without WEBHOOK_ALLOW_PRIVATE (SSRF guard)', () 
     expect(ok.errors).toBeUndefined();
   });
 });
+
+/**
+ * #15: the cap of 100 endpoints holds under concurrent creates (the count and the insert share one
+ * transaction holding the table's write lock on PostgreSQL; SQLite's transactions run one at a time).
+ */
+describe('the webhook endpoint cap under concurrent creates', () => {
+  let t: TestApp;
+  let admin: SeededUser;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { WEBHOOK_ALLOW_PRIVATE: 'true' } });
+    admin = await seedUser(t, { permissions: 'all' });
+  });
+  afterAll(() => t.close());
+
+  it('lets exactly the cap through; every other create gets the error it got before', async () => {
+    const create = (i: number) =>
+      t.gql(CREATE, { data: { url: `http://127.0.0.1:9/hooks/${i}`, events: ['user.created'] } }, admin.token);
+    for (let i = 0; i < 90; i++) expect((await create(i)).errors).toBeUndefined();
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => create(100 + i)));
+    const created = answers.filter((a) => !a.errors);
+    const refused = answers.filter((a) => a.errors);
+    expect(created.length).toBe(10); // a count: their secrets stay out of a failure message
+    expect(refused.map((a) => ({ code: a.code, message: a.errors?.[0].message }))).toEqual(
+      Array.from({ length: 10 }, () => ({
+        code: 'BAD_USER_INPUT',
+        message: 'At most 100 webhook endpoints; delete one first',
+      })),
+    );
+    const listed = await t.gql(`{ webhookEndpoints { id } }`, {}, admin.token);
+    expect(listed.data.webhookEndpoints).toHaveLength(100);
+    const [count] = await t.dataSource.query('SELECT COUNT(*) AS n FROM webhook_endpoints');
+    expect(Number(count.n)).toBe(100);
+  });
+});
