@@ -47,8 +47,8 @@ for (const key of ['profiles', 'connections', 'engine']) {
   if (a[key] !== b[key]) lines.push(`Note: the runs differ in ${key} (${a[key]} vs ${b[key]}).`);
 }
 lines.push(
-  '| scenario | req/s A → B | p50 ms A → B | p99 ms A → B | vs PATCH floor A → B | vs GraphQL floor A → B | server CPU ms per request A → B | errors A / B |',
-  '| --- | --- | --- | --- | --- | --- | --- | ---: |',
+  '| scenario | req/s A → B | p50 ms A → B | p99 ms A → B | vs PATCH floor A → B | vs GraphQL floor A → B | server CPU ms per request A → B | store CPU ms per request A → B | errors A / B |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | ---: |',
 );
 const ids = [...new Set([...a.scenarios, ...b.scenarios].map((s) => s.id))];
 for (const id of ids) {
@@ -59,7 +59,7 @@ for (const id of ids) {
   if ((x ?? y).batch) {
     lines.push(
       `| ${name} | — | ${ms(x?.medianMs)} → ${ms(y?.medianMs)}${change(x?.medianMs, y?.medianMs, true)} (median) | ` +
-        `${ms(x?.maxMs)} → ${ms(y?.maxMs)} (slowest) | — | — | ${cpu(x?.cpuMsPerRequest)} → ${cpu(y?.cpuMsPerRequest)}${change(x?.cpuMsPerRequest, y?.cpuMsPerRequest, true)} | ${errors} |`,
+        `${ms(x?.maxMs)} → ${ms(y?.maxMs)} (slowest) | — | — | ${cpu(x?.cpuMsPerRequest)} → ${cpu(y?.cpuMsPerRequest)}${change(x?.cpuMsPerRequest, y?.cpuMsPerRequest, true)} | — | ${errors} |`,
     );
     continue;
   }
@@ -70,6 +70,7 @@ for (const id of ids) {
       `${(x ?? y).floor ? '' : `${pct(x?.ratio?.patchFloor)} → ${pct(y?.ratio?.patchFloor)}${points(x?.ratio?.patchFloor, y?.ratio?.patchFloor)}`} | ` +
       `${(x ?? y).graphql ? `${pct(x?.ratio?.graphqlFloor)} → ${pct(y?.ratio?.graphqlFloor)}${points(x?.ratio?.graphqlFloor, y?.ratio?.graphqlFloor)}` : ''} | ` +
       `${cpu(x?.cpuMsPerRequest)} → ${cpu(y?.cpuMsPerRequest)}${change(x?.cpuMsPerRequest, y?.cpuMsPerRequest, true)} | ` +
+      `${cpu(x?.storeCpuMsPerRequest)} → ${cpu(y?.storeCpuMsPerRequest)}${change(x?.storeCpuMsPerRequest, y?.storeCpuMsPerRequest, true)} | ` +
       `${errors} |`,
   );
 }

@@ -1,6 +1,6 @@
 // Helpers of the bench orchestrator (bench/run.mjs): child processes, ports, memory, formatting.
 import { execFileSync, fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -164,6 +164,29 @@ export function cpuSeconds(pid) {
   } catch {
     return null;
   }
+}
+
+/**
+ * CPU seconds of the stores' processes on this machine: every live `postgres` and `redis-server`
+ * process (their own time and that of the children they reaped). The floors and the service share one
+ * PostgreSQL, so what a path costs the database shows as the change of this sum per answered request.
+ */
+export function storeCpuSeconds() {
+  let ticks = 0;
+  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (name !== 'postgres' && name !== 'redis-server') continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return ticks / ticksPerSecond;
 }
 
 export function git(args) {

@@ -1,11 +1,17 @@
 #!/usr/bin/env node
-// Where a CPU profile's time went: node bench/profile-summary.mjs <file.cpuprofile> [top]
+// Where a CPU profile's time went: node bench/profile-summary.mjs <file.cpuprofile> [top] [--inclusive a,b,…]
+// With --inclusive, also the share of busy samples whose stack holds a frame from a script whose path
+// contains one of the comma-separated parts (e.g. rate-limit,throttler,query-limits,graphql-armor): the
+// CPU that code costs, callees included.
 // Self time by package (node_modules/<package>, Node's internals, this service's own files, garbage
 // collection, idle) and the functions with the most self time. Profiles come from
 // BENCH_CPU_PROF=<folder> npm run bench (one per scenario).
 import { readFileSync } from 'node:fs';
 
-const [file, topArg] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const inclusiveAt = args.indexOf('--inclusive');
+const inclusive = inclusiveAt >= 0 ? args.splice(inclusiveAt, 2)[1].split(',').filter(Boolean) : [];
+const [file, topArg] = args;
 if (!file) {
   console.error('usage: node bench/profile-summary.mjs <file.cpuprofile> [top]');
   process.exit(2);
@@ -58,3 +64,27 @@ console.log('\nself time by package (share of all samples):');
 for (const [b, n] of [...byBucket].sort((a, c) => c[1] - a[1])) console.log(`  ${pct(n)}  ${b}`);
 console.log(`\ntop ${top} functions by self time:`);
 for (const [f, n] of [...byFunction].sort((a, c) => c[1] - a[1]).slice(0, top)) console.log(`  ${pct(n)}  ${f}`);
+
+if (inclusive.length) {
+  // Parent of each node, to walk a sample's stack from its leaf.
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const matches = (node) => inclusive.find((part) => (node.callFrame.url ?? '').includes(part));
+  const hits = new Map(inclusive.map((part) => [part, 0]));
+  let any = 0;
+  for (const [id, count] of selfSamples) {
+    const name = byId.get(id).callFrame.functionName;
+    if (name === '(idle)' || name === '(program)' || name === '(garbage collector)') continue;
+    const seen = new Set();
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      const part = matches(byId.get(at));
+      if (part) seen.add(part);
+    }
+    for (const part of seen) hits.set(part, hits.get(part) + count);
+    if (seen.size) any += count;
+  }
+  const ofBusy = (n) => `${((n / busy) * 100).toFixed(2).padStart(6)} %`;
+  console.log(`\ninclusive share of busy samples (${busy}):`);
+  for (const [part, n] of hits) console.log(`  ${ofBusy(n)}  ${part}`);
+  console.log(`  ${ofBusy(any)}  any of them`);
+}

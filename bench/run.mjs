@@ -34,6 +34,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import {
   cpuSeconds,
+  storeCpuSeconds,
   fmtInt,
   fmtMs,
   fmtPct,
@@ -487,16 +488,18 @@ async function run(scenario, setup) {
   const rss = scenario.floor ? null : sampleRss(setup.service.pid);
   const load = startChild('the load generator', join(ROOT, 'bench/load.mjs'), [JSON.stringify(spec)], process.env);
   // The server's CPU time over the measured period (the load generator says when it starts and ends).
-  const serverCpu = { start: null, end: null, from: 0, to: 0 };
+  const serverCpu = { start: null, end: null, from: 0, to: 0, storeStart: null, storeEnd: null };
   const profiling = CPU_PROF && !scenario.floor;
   let profileWritten = null;
   load.on('message', async (message) => {
     if (message?.type === 'measuring') {
       serverCpu.start = cpuSeconds(server.pid);
+      serverCpu.storeStart = storeCpuSeconds();
       serverCpu.from = performance.now();
       if (profiling) server.send({ type: 'profile-start', name: scenario.id });
     } else if (message?.type === 'measured') {
       serverCpu.end = cpuSeconds(server.pid);
+      serverCpu.storeEnd = storeCpuSeconds();
       serverCpu.to = performance.now();
       if (profiling) {
         profileWritten = new Promise((resolve) => {
@@ -521,10 +524,15 @@ async function run(scenario, setup) {
       ? null
       : (serverCpu.end - serverCpu.start) / ((serverCpu.to - serverCpu.from) / 1000);
   const serverCpuSeconds = serverCpu.start === null || serverCpu.end === null ? null : serverCpu.end - serverCpu.start;
+  const storeShare =
+    serverCpu.storeStart === null || serverCpu.storeEnd === null || serverCpu.to <= serverCpu.from
+      ? null
+      : (serverCpu.storeEnd - serverCpu.storeStart) / ((serverCpu.to - serverCpu.from) / 1000);
   return {
     ...measured,
     rssMaxMiB,
     serverCpuSeconds,
+    storeShare,
     cpu: { server: serverShare, loadGenerator: measured.cpu ?? null },
   };
 }
@@ -576,21 +584,21 @@ function report(result) {
   }
   lines.push(
     '',
-    '| scenario | req/s | p50 ms | p99 ms | errors | vs PATCH floor | vs GraphQL floor | service RSS MiB | CPU: server / load gen. | server CPU ms per request | target (issue 14) |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| scenario | req/s | p50 ms | p99 ms | errors | vs PATCH floor | vs GraphQL floor | service RSS MiB | CPU: server / load gen. | server CPU ms per request | store CPU ms per request | target (issue 14) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   );
   for (const s of rows) {
     const flag = s.errors.total ? ' ⚠' : '';
     if (s.batch) {
       lines.push(
-        `| ${s.name}${flag} | — | ${fmtMs(s.medianMs)} | ${fmtMs(s.maxMs)} | ${errorCell(s.errors)} | — | — | ${fmtInt(s.rssMaxMiB)} | | ${s.cpuMsPerRequest ? s.cpuMsPerRequest.toFixed(1) : '—'} | ${targetCell(s, result.floors)} |`,
+        `| ${s.name}${flag} | — | ${fmtMs(s.medianMs)} | ${fmtMs(s.maxMs)} | ${errorCell(s.errors)} | — | — | ${fmtInt(s.rssMaxMiB)} | | ${s.cpuMsPerRequest ? s.cpuMsPerRequest.toFixed(1) : '—'} | | ${targetCell(s, result.floors)} |`,
       );
       continue;
     }
     lines.push(
       `| ${s.name}${flag} | ${fmtInt(s.rps)} | ${fmtMs(s.latencyMs.p50)} | ${fmtMs(s.latencyMs.p99)} | ${errorCell(s.errors)} | ` +
         `${s.floor ? '' : fmtPct(s.ratio?.patchFloor)} | ${s.graphql ? fmtPct(s.ratio?.graphqlFloor) : ''} | ` +
-        `${s.floor ? '' : fmtInt(s.rssMaxMiB)} | ${cpuCell(s.cpu)} | ${s.cpuMsPerRequest ? s.cpuMsPerRequest.toFixed(2) : '—'} | ${targetCell(s, result.floors)} |`,
+        `${s.floor ? '' : fmtInt(s.rssMaxMiB)} | ${cpuCell(s.cpu)} | ${s.cpuMsPerRequest ? s.cpuMsPerRequest.toFixed(2) : '—'} | ${s.storeCpuMsPerRequest ? s.storeCpuMsPerRequest.toFixed(2) : '—'} | ${targetCell(s, result.floors)} |`,
     );
   }
   const spread = [
@@ -625,7 +633,9 @@ function report(result) {
     'CPU is the share of one core each process used while measuring (100 % = one core: a Node process is ' +
       'CPU-bound there); the machine has ' +
       `${result.cpus} cores for the server, the load generator and PostgreSQL together. Server CPU per request ` +
-      "(the server's CPU time over the requests it answered) moves far less with the machine's load than req/s.",
+      "(the server's CPU time over the requests it answered) moves far less with the machine's load than req/s. " +
+      'Store CPU per request is the same for every postgres and redis-server process on the machine: what the ' +
+      'path costs the database (and Redis), which the floors pay too.',
   );
   if (result.rssMaxMiB !== null) {
     lines.push(
@@ -715,6 +725,11 @@ function aggregate(scenario, runs, floors) {
       loadGenerator: median(runs.map((m) => m.cpu.loadGenerator)),
     },
     cpuMsPerRequest: median(runs.map((m) => (m.cpu.server === null || !m.rps ? null : (m.cpu.server * 1000) / m.rps))),
+    storeCpuMsPerRequest: median(
+      runs.map((m) =>
+        m.storeShare === null || m.storeShare === undefined || !m.rps ? null : (m.storeShare * 1000) / m.rps,
+      ),
+    ),
     ...(scenario.floor || !floors
       ? {}
       : {

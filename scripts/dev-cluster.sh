@@ -64,7 +64,7 @@ ENV
 start_instance() { # name port
   local name="$1" port="$2"
   PORT="$port" HOST=127.0.0.1 NODE_ENV=production LOG_LEVEL="${DEV_CLUSTER_LOG_LEVEL:-info}" \
-    DATABASE_URL="postgres://postgres@127.0.0.1:$BOUNCER_PORT/identity" \
+    DATABASE_URL="postgres://postgres@127.0.0.1:$BOUNCER_PORT/identity" DATABASE_PREPARED_STATEMENTS=false \
     DATABASE_MIGRATION_URL="postgres://postgres@127.0.0.1:$PRIMARY_PORT/identity" \
     DATABASE_REPLICA_URLS="postgres://postgres@127.0.0.1:$BOUNCER_PORT/identity_replica" \
     REPLICA_STICKY_MS="${REPLICA_STICKY_MS:-2000}" REPLICA_MAX_LAG_MS="${REPLICA_MAX_LAG_MS:-5000}" \

@@ -1,3 +1,4 @@
+import './threadpool'; // first: before anything uses libuv's thread pool
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -10,6 +10,7 @@ import { groupBy, indexBy } from '../common/loaders';
 import { normalisePhone } from '../common/normalise';
 import { newId } from '../database/columns';
 import { pagePerParent } from '../database/page-per-parent';
+import { hydrate, insertEntities, query } from '../database/sql';
 import { TransactionService } from '../database/transaction.service';
 import { UserEntity } from '../user/user.entity';
 import { AddressEntity } from './address.entity';
@@ -75,8 +76,8 @@ export class AddressService {
   async createForActor(actor: Actor, data: AddressCreateInput): Promise<UserEntity> {
     const userId = this.ownUserId(actor);
     return this.tx.run(async (manager) => {
-      const owner = await this.lockUser(manager, userId);
-      await this.create(manager, actor, userId, [data]);
+      const { owner, addresses } = await this.lockUserCounting(manager, userId);
+      await this.create(manager, actor, userId, [data], addresses);
       return owner;
     });
   }
@@ -150,6 +151,28 @@ export class AddressService {
     return actor.userId;
   }
 
+  /**
+   * The owner, locked, and how many addresses they have, in one statement on PostgreSQL (the count
+   * cannot change while the row is locked: every address write locks it first). SQLite: two reads.
+   */
+  private async lockUserCounting(
+    manager: EntityManager,
+    userId: string,
+  ): Promise<{ owner: UserEntity; addresses: number }> {
+    if (!this.tx.isPostgres) {
+      const owner = await this.lockUser(manager, userId);
+      return { owner, addresses: await manager.count(AddressEntity, { where: { userId } }) };
+    }
+    const rows = await query<Record<string, unknown>>(
+      manager,
+      'SELECT u.*, (SELECT count(*) FROM addresses a WHERE a.user_id = u.id) AS "address_count" ' +
+        'FROM users u WHERE u.id = $1 FOR UPDATE OF u',
+      [userId],
+    );
+    if (!rows.length) throw AppError.notFound('User not found');
+    return { owner: hydrate(manager, UserEntity, rows[0]), addresses: Number(rows[0].address_count) };
+  }
+
   /** Reads the owner, locking the row on PostgreSQL (SQLite transactions are serialised already). */
   private async lockUser(manager: EntityManager, userId: string): Promise<UserEntity> {
     const user = await manager.findOne(UserEntity, {
@@ -165,8 +188,9 @@ export class AddressService {
     actor: Actor | null,
     userId: string,
     inputs: AddressCreateInput[],
+    counted?: number,
   ): Promise<void> {
-    const existing = await manager.count(AddressEntity, { where: { userId } });
+    const existing = counted ?? (await manager.count(AddressEntity, { where: { userId } }));
     if (existing + inputs.length > MAX_ADDRESSES_PER_USER) {
       throw AppError.badInput(
         `A user can have at most ${MAX_ADDRESSES_PER_USER} addresses (this one has ${existing}); delete one first`,
@@ -203,7 +227,7 @@ export class AddressService {
       for (const r of billing.slice(0, -1)) r.isBilling = false;
       await manager.update(AddressEntity, { userId, isBilling: true }, { isBilling: false });
     }
-    await manager.insert(AddressEntity, rows);
+    await insertEntities(manager, AddressEntity, rows);
     await this.audit.record(
       manager,
       ...rows.map((row) => ({

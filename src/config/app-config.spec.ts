@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       poolSize: 20,
       poolTimeoutMs: 5000,
       idleInTransactionTimeoutMs: 30_000,
+      preparedStatements: true,
       replicaUrls: [],
       replicaStickyMs: 2000,
       replicaMaxLagMs: 5000,
@@ -65,6 +66,7 @@ describe('loadConfig', () => {
     [{ DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE'],
     [{ DATABASE_POOL_TIMEOUT_MS: 'soon' }, 'DATABASE_POOL_TIMEOUT_MS'],
     [{ DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '10' }, 'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS'],
+    [{ DATABASE_PREPARED_STATEMENTS: 'no' }, 'DATABASE_PREPARED_STATEMENTS'],
     [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS'],
     [{ CORS_ORIGINS: 'shop.example.com' }, 'CORS_ORIGINS'],
     [{ CORS_ORIGINS: 'https://shop.example.com/app' }, 'CORS_ORIGINS'],
@@ -125,6 +127,8 @@ describe('loadConfig', () => {
       DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '10000',
     });
     expect(c.database).toMatchObject({ poolSize: 4, poolTimeoutMs: 750, idleInTransactionTimeoutMs: 10_000 });
+    expect(c.database.preparedStatements).toBe(true);
+    expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: 'false' }).database.preparedStatements).toBe(false);
   });
 
   it('reads the operations settings', () => {

@@ -26,6 +26,12 @@ export interface AppConfig {
     /** PostgreSQL ends a session left idle inside a transaction for this long */
     idleInTransactionTimeoutMs: number;
     /**
+     * DATABASE_PREPARED_STATEMENTS: the hot paths' statements are named prepared statements on PostgreSQL
+     * (parsed and planned once per connection). Off behind a pooler in transaction mode that cannot keep
+     * them (pgbouncer before 1.21, or without max_prepared_statements).
+     */
+    preparedStatements: boolean;
+    /**
      * DATABASE_MIGRATION_URL: a direct connection (not through a pooler) that runs the migrations at
      * start; its `?schema=` defaults to DATABASE_URL's. Unset: migrations run over DATABASE_URL.
      */
@@ -169,6 +175,7 @@ function parseDatabase(env: Env): AppConfig['database'] {
     poolSize: int(env, 'DATABASE_POOL_SIZE', 20, 1, 1000),
     poolTimeoutMs: int(env, 'DATABASE_POOL_TIMEOUT_MS', 5000, 100, 600_000),
     idleInTransactionTimeoutMs: int(env, 'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', 30_000, 1000, 3_600_000),
+    preparedStatements: bool(env, 'DATABASE_PREPARED_STATEMENTS', true),
     replicaStickyMs: int(env, 'REPLICA_STICKY_MS', 2000, 0, 3_600_000),
     replicaMaxLagMs: int(env, 'REPLICA_MAX_LAG_MS', 5000, 0, 3_600_000),
   };

@@ -7,6 +7,7 @@ import { StartupError } from '../common/startup-error';
 import { checkSearchPath, runMigrations } from './migrate';
 import { databaseStartupError } from './startup-check';
 import { ReplicaService } from './replicas';
+import { usePreparedStatements } from './sql';
 import { TransactionService } from './transaction.service';
 
 /**
@@ -33,6 +34,7 @@ export async function connectAndMigrate(config: AppConfig, options: DataSourceOp
     if ((error as { code?: string }).code === '42501') throw databaseStartupError(config, error);
     throw error;
   }
+  usePreparedStatements(dataSource, config.database.preparedStatements);
   return dataSource;
 }
 

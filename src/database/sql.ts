@@ -1,4 +1,5 @@
-import { EntityManager } from 'typeorm';
+import { Logger } from '@nestjs/common';
+import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 
 /** Rows per multi-row statement or ids per `IN (…)` list: well under both engines' parameter limits. */
 export const ROWS_PER_STATEMENT = 1000;
@@ -12,9 +13,14 @@ const PARAMS_PER_STATEMENT = 30_000;
  */
 export function query<T = Record<string, unknown>>(
   manager: EntityManager,
-  text: string,
+  statement: string | PreparedStatement,
   params: unknown[] = [],
 ): Promise<T[]> {
+  if (typeof statement !== 'string') {
+    if (isPostgres(manager) && !manager.queryRunner) return runPrepared<T>(manager.connection, statement, params);
+    statement = statement.text;
+  }
+  const text = statement;
   if (isPostgres(manager)) return run<T>(manager, text, params);
   // SQLite: `?` placeholders, the values in the order the placeholders appear (a $n may repeat).
   const values: unknown[] = [];
@@ -38,6 +44,63 @@ async function run<T>(manager: EntityManager, sql: string, values: unknown[]): P
     return (result.records ?? []) as T[];
   } finally {
     if (!manager.queryRunner) await runner.release();
+  }
+}
+
+/**
+ * A write statement of a hot path, declared once at module level with `prepared(name, text)`. Outside a
+ * transaction on PostgreSQL it goes straight to the primary's pool (no TypeORM query runner made and
+ * released around it) and, with DATABASE_PREPARED_STATEMENTS on, as a *named* prepared statement: each
+ * connection parses and plans it once, then only binds and runs it. That halves what PostgreSQL spends on
+ * the REST PATCH (see the README's benchmarks). Inside a transaction, or on SQLite, it is plain SQL.
+ * Only fixed texts are declared, so each connection holds a bounded set of statements.
+ */
+export interface PreparedStatement {
+  readonly name: string;
+  readonly text: string;
+}
+
+const declared = new Set<string>();
+
+export function prepared(name: string, text: string): PreparedStatement {
+  if (declared.has(name)) throw new Error(`The prepared statement "${name}" is declared twice`);
+  declared.add(name);
+  return { name: `ih_${name}`, text };
+}
+
+/** Whether a data source sends named prepared statements (set at start from DATABASE_PREPARED_STATEMENTS). */
+const namedStatements = new WeakMap<DataSource, boolean>();
+
+export function usePreparedStatements(dataSource: DataSource, on: boolean): void {
+  namedStatements.set(dataSource, on);
+}
+
+interface PgPool {
+  query<T>(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: T[] }>;
+}
+
+/**
+ * PostgreSQL's answers when a pooler in transaction mode put a named statement on another server
+ * connection than the one that prepared it (26000: it does not exist there; 42P05: it already does).
+ */
+const LOST_STATEMENT = new Set(['26000', '42P05']);
+
+async function runPrepared<T>(dataSource: DataSource, statement: PreparedStatement, values: unknown[]): Promise<T[]> {
+  // The primary's pool: TypeORM's PostgresDriver keeps it as `master` (with and without replication).
+  const pool = (dataSource.driver as unknown as { master: PgPool }).master;
+  dataSource.logger.logQuery(statement.text, values); // as TypeORM's runners do (the round-trip specs count these)
+  if (!namedStatements.get(dataSource)) return (await pool.query<T>({ text: statement.text, values })).rows;
+  try {
+    return (await pool.query<T>({ name: statement.name, text: statement.text, values })).rows;
+  } catch (error) {
+    if (!LOST_STATEMENT.has((error as { code?: string }).code ?? '')) throw error;
+    // Nothing ran (the statement failed at Parse or Bind): send it unnamed from now on, and say why once.
+    namedStatements.set(dataSource, false);
+    new Logger('Database').warn(
+      'PostgreSQL lost a named prepared statement: a connection pooler in transaction mode is in between. ' +
+        'Sending unnamed statements from now on; set DATABASE_PREPARED_STATEMENTS=false for this setup.',
+    );
+    return (await pool.query<T>({ text: statement.text, values })).rows;
   }
 }
 
@@ -74,6 +137,41 @@ export async function insertRows(manager: EntityManager, into: string, rows: unk
     });
     await query(manager, `INSERT INTO ${into} VALUES ${values.join(', ')}${tail}`, params);
   }
+}
+
+/**
+ * An entity from a row of hand-written SQL that selected its table's columns under their own names
+ * (`SELECT t.*`, `RETURNING prior.*`): the values converted as TypeORM converts what it reads.
+ */
+export function hydrate<T extends ObjectLiteral>(
+  manager: EntityManager,
+  entity: EntityTarget<T>,
+  row: Record<string, unknown>,
+): T {
+  const metadata = manager.connection.getMetadata(entity);
+  const result = metadata.create() as T;
+  for (const column of metadata.columns) {
+    column.setEntityValue(result, manager.connection.driver.prepareHydratedValue(row[column.databaseName], column));
+  }
+  return result;
+}
+
+/**
+ * Inserts entities in multi-row statements, every column given (ids and timestamps come from the
+ * application), each value converted as TypeORM converts what it writes: what `manager.insert` does
+ * without its per-row work, and without a RETURNING of defaults nobody reads.
+ */
+export async function insertEntities<T extends ObjectLiteral>(
+  manager: EntityManager,
+  entity: EntityTarget<T>,
+  entities: readonly T[],
+): Promise<void> {
+  const metadata = manager.connection.getMetadata(entity);
+  const columns = metadata.columns.filter((c) => !c.isVirtual);
+  const rows = entities.map((e) =>
+    columns.map((c) => manager.connection.driver.preparePersistentValue(c.getEntityValue(e), c)),
+  );
+  await insertRows(manager, `${metadata.tableName} (${columns.map((c) => `"${c.databaseName}"`).join(', ')})`, rows);
 }
 
 /** SQLite stores TypeORM datetimes as 'YYYY-MM-DD HH:MM:SS.SSS' (UTC). */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
 import { AppError, isUniqueViolation } from '../common/app-error';
-import { chunked, fromSqlDate, inList, insertRows, isPostgres, query } from '../database/sql';
+import { chunked, fromSqlDate, inList, insertRows, isPostgres, prepared, query } from '../database/sql';
 import { EVENT_PROFILES_PER_STATEMENT, EventPage, recentEventsStatement } from './event-query';
 import { IdentityIdentifierEntity, IdentityProfileEntity } from './identity.entity';
 import {
@@ -64,6 +64,12 @@ export interface StoredEvent {
 export const INSIDER_ID_ALIAS = 'insider_id';
 /** Identifier pairs per `(type = $1 AND value = $2) OR …` statement (800 parameters). */
 const PAIRS_PER_STATEMENT = 400;
+/** The REST PATCH's one statement: a prepared statement (planned once per connection on PostgreSQL). */
+const CHANGE_IDENTIFIER_VALUE = prepared(
+  'change-identifier-value',
+  'UPDATE identity_identifiers SET value = $1 WHERE type = $2 AND value = $3 ' +
+    'AND NOT EXISTS (SELECT 1 FROM identity_suppressions WHERE hash = $4) RETURNING profile_id',
+);
 /** Catalogue entries one process remembers as stored (beyond that, a known name costs a no-op insert). */
 const RECORDED_MAX = 10_000;
 const ATTRIBUTE_UPSERT =
@@ -447,11 +453,7 @@ export class ProfileStore {
     to: string,
     toHash: string,
   ): Promise<string | null> {
-    const rows = await query<{ profile_id: string }>(
-      manager,
-      'UPDATE identity_identifiers SET value = $1 WHERE type = $2 AND value = $3 AND NOT EXISTS (SELECT 1 FROM identity_suppressions WHERE hash = $4) RETURNING profile_id',
-      [to, type, from, toHash],
-    );
+    const rows = await query<{ profile_id: string }>(manager, CHANGE_IDENTIFIER_VALUE, [to, type, from, toHash]);
     return rows[0]?.profile_id ?? null;
   }
 

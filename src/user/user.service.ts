@@ -17,6 +17,7 @@ import { normaliseEmail } from '../common/normalise';
 import { RateLimitService } from '../common/rate-limit.service';
 import { CustomerGroupService } from '../customer-group/customer-group.service';
 import { newId } from '../database/columns';
+import { hydrate, query } from '../database/sql';
 import { TransactionService } from '../database/transaction.service';
 import { AccountHooks } from './account-hooks';
 import {
@@ -34,6 +35,51 @@ import { NO_CUSTOMER_TOKEN, UserEntity } from './user.entity';
 import { applyUserWhere } from './user-filters';
 
 const EMAIL_TAKEN = 'A user with this email already exists';
+
+/**
+ * PostgreSQL: applies `patch` to a user and answers the row as it was and as it is, in one statement
+ * (the sub-select locks the row, so `before` is the version this update replaced). An email other than
+ * the stored one clears `email_verified` in the same statement, as the two-read path does. null: no such
+ * user. Saves updateActiveUser a read before and a read after its UPDATE (issue 14).
+ */
+async function updateReturningBefore(
+  manager: EntityManager,
+  userId: string,
+  patch: Partial<UserEntity>,
+): Promise<{ before: UserEntity; after: UserEntity } | null> {
+  const metadata = manager.connection.getMetadata(UserEntity);
+  const params: unknown[] = [userId];
+  const sets = Object.entries(patch).map(([property, value]) => {
+    params.push(value);
+    return `"${metadata.findColumnWithPropertyName(property)!.databaseName}" = $${params.length}`;
+  });
+  if (patch.email !== undefined) {
+    const email = `$${params.indexOf(patch.email) + 1}`;
+    sets.push(
+      `email_verified = CASE WHEN u.email IS NOT DISTINCT FROM ${email}::varchar THEN u.email_verified ELSE false END`,
+    );
+  }
+  sets.push('updated_at = CURRENT_TIMESTAMP');
+  const columns = metadata.columns.map((c) => `prior."${c.databaseName}"`).join(', ');
+  const rows = await query<Record<string, unknown>>(
+    manager,
+    `UPDATE users u SET ${sets.join(', ')} FROM (SELECT * FROM users WHERE id = $1 FOR UPDATE) prior ` +
+      `WHERE u.id = prior.id RETURNING ${columns}, u.email_verified AS "after_email_verified", ` +
+      'u.updated_at AS "after_updated_at"',
+    params,
+  );
+  if (!rows.length) return null;
+  const row = rows[0];
+  const before = hydrate(manager, UserEntity, row);
+  const after = Object.assign(new UserEntity(), before, patch, {
+    emailVerified: row.after_email_verified === true,
+    updatedAt: manager.connection.driver.prepareHydratedValue(
+      row.after_updated_at,
+      metadata.findColumnWithPropertyName('updatedAt')!,
+    ) as Date,
+  });
+  return { before, after };
+}
 /** What `user.updated` describes (classified in audit/audit-fields.ts; the password hash as [redacted]). */
 const USER_FIELDS = [
   'name',
@@ -260,6 +306,18 @@ export class UserService {
     try {
       return await this.tx.run(async (manager) => {
         const repo = manager.getRepository(UserEntity);
+        if (this.tx.isPostgres && !extra && Object.keys(patch).length) {
+          // The self-service path: one statement instead of read, update, read again.
+          const changed = await updateReturningBefore(manager, userId, patch);
+          if (!changed) throw AppError.notFound('User not found');
+          const { before, after } = changed;
+          if (after.email !== before.email) {
+            await this.auth.queueEmailChange(manager, after, before.email);
+            await this.hooks.emailChanged(manager, after, before.email);
+          }
+          await this.recordUpdate(manager, actor, before, after);
+          return after;
+        }
         const before = await repo.findOneBy({ id: userId });
         if (!before) throw AppError.notFound('User not found');
         const emailChanged = patch.email !== undefined && patch.email !== before.email;

@@ -135,6 +135,8 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
   const config = loadConfig({
     DATABASE_URL: db.url,
     REDIS_URL: process.env.REDIS_URL,
+    // scripts/pgbouncer-test.sh turns them off, as its README section tells pgbouncer 1.18 users to
+    DATABASE_PREPARED_STATEMENTS: process.env.DATABASE_PREPARED_STATEMENTS,
     REDIS_KEY_PREFIX: `ih-test-${randomBytes(4).toString('hex')}:`,
     LOG_LEVEL: options.captureLogs ? 'info' : 'silent',
     // The outbox worker does not poll in tests (its statements would land in statement counts): a test

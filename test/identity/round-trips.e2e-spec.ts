@@ -1,5 +1,5 @@
 import { Scope } from '../../src/auth/permissions';
-import { seedApiToken } from '../helpers/factories';
+import { seedApiToken, seedUser } from '../helpers/factories';
 import { partnerCalls, PartnerApp, startPartnerApp } from '../helpers/partner';
 
 /**
@@ -98,6 +98,74 @@ describe('identity hot paths: statements per request', () => {
       id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7/), // a time-ordered id
       email: 'new-one@example.com',
       attributes: [{ name: 'tier', value: 'Silver' }],
+    });
+  });
+
+  it('updateActiveUser(name): on PostgreSQL the update answers the row as it was (no read before or after)', async () => {
+    const { user, token: session } = await seedUser(p.t, { name: 'Before' });
+    const rename = (name: string) =>
+      p.t.gql(
+        `mutation($name: String!) { updateActiveUser(data: { name: $name }) { id name emailVerified } }`,
+        { name },
+        session,
+      );
+    expect((await rename('Warm')).errors).toBeUndefined(); // the session cached
+    let answer: unknown;
+    const statements = await statementsOf(async () => {
+      answer = (await rename('After')).data;
+    });
+    expect(answer).toEqual({ updateActiveUser: { id: user.id, name: 'After', emailVerified: false } });
+    if (postgres()) {
+      expect(statements).toEqual([
+        'START TRANSACTION',
+        expect.stringMatching(
+          /^UPDATE users u SET "name" = \$2, updated_at = CURRENT_TIMESTAMP FROM \(SELECT \* FROM users WHERE id = \$1 FOR UPDATE\) prior/,
+        ),
+        expect.stringMatching(/^INSERT INTO audit_events/),
+        'COMMIT',
+      ]);
+    }
+    // what the audit trail recorded: the change from the row as it was
+    const rows = await p.t.dataSource.query(
+      `SELECT action, changes FROM audit_events WHERE resource_id = '${user.id}' ORDER BY id`,
+    );
+    expect(rows.map((r: { action: string }) => r.action)).toEqual(['user.updated', 'user.updated']);
+    expect(JSON.parse(rows[1].changes)).toEqual([{ field: 'name', old: expect.any(String), new: expect.any(String) }]);
+    expect(JSON.parse(rows[1].changes)[0].old).not.toEqual(JSON.parse(rows[1].changes)[0].new);
+  });
+
+  it('createActiveUserAddress: the owner locked and its addresses counted in one statement on PostgreSQL', async () => {
+    const { user, token: session } = await seedUser(p.t);
+    const create = (city: string) =>
+      p.t.gql(
+        `mutation($city: String!) { createActiveUserAddress(data: { city: $city, isBilling: false }) { id } }`,
+        { city },
+        session,
+      );
+    expect((await create('Warm')).errors).toBeUndefined();
+    let answer: unknown;
+    const statements = await statementsOf(async () => {
+      answer = (await create('Espoo')).data;
+    });
+    expect(answer).toEqual({ createActiveUserAddress: { id: user.id } });
+    if (postgres()) {
+      expect(statements).toEqual([
+        'START TRANSACTION',
+        expect.stringMatching(/^SELECT u\.\*, \(SELECT count\(\*\) FROM addresses a .* FOR UPDATE OF u$/),
+        expect.stringMatching(/^INSERT INTO addresses \("id", "user_id", /),
+        expect.stringMatching(/^INSERT INTO audit_events/),
+        'COMMIT',
+      ]);
+    }
+    // what was written, as the API reads it back
+    const read = await p.t.gql(`{ authenticatedItem { ... on User { addresses { city isBilling } } } }`, {}, session);
+    expect(read.data).toEqual({
+      authenticatedItem: {
+        addresses: [
+          { city: 'Warm', isBilling: false },
+          { city: 'Espoo', isBilling: false },
+        ],
+      },
     });
   });
 
