@@ -33,6 +33,17 @@ export interface ChangeSink {
   changed(manager: EntityManager, entries: readonly AuditEntry[]): Promise<void>;
 }
 
+/**
+ * Another table's retention, run by the audit trail's purge job (every AUDIT_PURGE_MS) after the audit
+ * entries: the identity module registers the purge of merge snapshots past the unmerge window.
+ */
+export interface RetentionTask {
+  /** what it purges, for the log line and `retention()`'s answer: `identity merge snapshots` */
+  name: string;
+  /** purges what is past its window at `now`, at most PURGE_BATCH rows per statement; returns how many */
+  purge(now: Date): Promise<number>;
+}
+
 export interface RecordOptions {
   /** Insider's `skip_hook: true`: no webhook events for these entries (they are still recorded) */
   skipWebhooks?: boolean;
@@ -50,7 +61,7 @@ export const PURGE_BATCH = 1000;
  * (≤ 1 s), when 500 are waiting, and at shutdown; a crash loses what waits (at most about a second of
  * partner writes' entries; the changes themselves are committed). Both also hand the entries to the
  * registered ChangeSinks (webhooks) in the change's transaction. A periodic purge deletes entries older
- * than AUDIT_RETENTION_DAYS in batches.
+ * than AUDIT_RETENTION_DAYS in batches, then runs the registered RetentionTasks (merge snapshots).
  */
 @Injectable()
 export class AuditService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -60,6 +71,7 @@ export class AuditService implements OnApplicationBootstrap, BeforeApplicationSh
   private flushTimer: NodeJS.Timeout | null = null;
   private purgeTimer: NodeJS.Timeout | null = null;
   private readonly sinks: ChangeSink[] = [];
+  private readonly retentionTasks: RetentionTask[] = [];
 
   constructor(
     private readonly store: AuditStore,
@@ -73,7 +85,7 @@ export class AuditService implements OnApplicationBootstrap, BeforeApplicationSh
       this.flushTimer.unref();
     }
     if (this.config.audit.purgeMs > 0) {
-      this.purgeTimer = setInterval(() => void this.purgeQuietly(), this.config.audit.purgeMs);
+      this.purgeTimer = setInterval(() => void this.retention(), this.config.audit.purgeMs);
       this.purgeTimer.unref();
     }
   }
@@ -88,6 +100,11 @@ export class AuditService implements OnApplicationBootstrap, BeforeApplicationSh
 
   addSink(sink: ChangeSink): void {
     this.sinks.push(sink);
+  }
+
+  /** Adds a table's purge to the retention job (see RetentionTask). */
+  addRetention(task: RetentionTask): void {
+    this.retentionTasks.push(task);
   }
 
   /** Writes the entries with `manager` (the change's transaction) and hands them to the sinks. */
@@ -176,14 +193,22 @@ export class AuditService implements OnApplicationBootstrap, BeforeApplicationSh
     }
   }
 
-  private async purgeQuietly(): Promise<void> {
-    try {
-      const deleted = await this.purge();
-      if (deleted)
-        this.logger.log(`Purged ${deleted} audit entries older than ${this.config.audit.retentionDays} days`);
-    } catch (error) {
-      this.logger.error(`Audit purge failed: ${(error as Error).message}`);
+  /**
+   * The retention job: the audit entries older than AUDIT_RETENTION_DAYS, then each registered task;
+   * returns how many rows each purged (by name). A failing task is logged and the next one still runs.
+   */
+  async retention(now = new Date()): Promise<Record<string, number>> {
+    const purged: Record<string, number> = {};
+    const tasks: RetentionTask[] = [{ name: 'audit entries', purge: (at) => this.purge(at) }, ...this.retentionTasks];
+    for (const task of tasks) {
+      try {
+        purged[task.name] = await task.purge(now);
+        if (purged[task.name]) this.logger.log(`Purged ${purged[task.name]} ${task.name} past their retention`);
+      } catch (error) {
+        this.logger.error(`Purge of ${task.name} failed: ${(error as Error).message}`);
+      }
     }
+    return purged;
   }
 
   private async notify(manager: EntityManager, entries: readonly AuditEntry[]): Promise<void> {

@@ -1,5 +1,17 @@
+import type { Type as Class } from '@nestjs/common';
 import { ArgsType, Field, ID, InputType, Int, registerEnumType } from '@nestjs/graphql';
-import { ArrayMaxSize, IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsBoolean,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { SelectQueryBuilder } from 'typeorm';
 import { AppError } from './app-error';
 
@@ -31,6 +43,43 @@ export class PageArgs {
   @IsInt()
   @Min(0)
   skip?: number | null;
+}
+
+/** At most this many `orderBy` terms in one list query. */
+export const MAX_ORDER_TERMS = 3;
+
+/** What `ListArgs(Where, OrderBy)` holds: PageArgs, a `where` and the `orderBy` terms. */
+export interface ListArgsOf<W, O> extends PageArgs {
+  where?: W | null;
+  orderBy?: O[] | null;
+}
+
+/**
+ * Keystone's list arguments over one model: `where: <Where>`, `orderBy: [<OrderBy!>]` (at most
+ * MAX_ORDER_TERMS), `take` and `skip` (PageArgs), each validated (nested inputs included). A list's own
+ * args type is `@ArgsType() export class UsersArgs extends ListArgs(UserWhereInput, UserOrderByInput) {}`:
+ * arguments are flattened into the field, so the class adds nothing to the schema but these four.
+ */
+export function ListArgs<W extends object, O extends object>(
+  whereInput: Class<W>,
+  orderByInput: Class<O>,
+): Class<ListArgsOf<W, O>> {
+  @ArgsType()
+  class KeystoneListArgs extends PageArgs implements ListArgsOf<W, O> {
+    @Field(() => whereInput, { nullable: true })
+    @IsOptional()
+    @ValidateNested()
+    @Type(() => whereInput)
+    where?: W | null;
+
+    @Field(() => [orderByInput], { nullable: true })
+    @IsOptional()
+    @ArrayMaxSize(MAX_ORDER_TERMS)
+    @ValidateNested({ each: true })
+    @Type(() => orderByInput)
+    orderBy?: O[] | null;
+  }
+  return KeystoneListArgs;
 }
 
 @InputType('IDFilter')

@@ -65,6 +65,9 @@ describe('error logging without query values', () => {
       'invalid input syntax for type uuid: "[REDACTED]"',
     );
     expect(scrubSecrets(`hash ${HASH}, next`)).toBe('hash [REDACTED], next');
+    expect(scrubSecrets('secret whsec_0Qf0b+O0sfGavHGJzNTVlO3u/TAT21Gxi5IE3DdVQDc= rotated')).toBe(
+      'secret [REDACTED] rotated',
+    );
     expect(scrubSecrets('request 0f8fad5b-d9cb-469f-a165-70867728950e')).toBe(
       'request 0f8fad5b-d9cb-469f-a165-70867728950e',
     );

@@ -41,10 +41,14 @@ export const REDACT_PATHS = [
  */
 const VALUE_FIELDS = new Set(['parameters', 'detail', 'where', 'internalQuery']);
 
-/** Secret-shaped text (an argon2 hash; a 64-hex token or SHA-256), should a message ever quote one. */
+/**
+ * Secret-shaped text (an argon2 hash; a 64-hex token or SHA-256; a webhook's `whsec_` secret, current or
+ * previous), should a message ever quote one.
+ */
 const SECRET_SHAPES = [
   /\$argon2(?:id|i|d)(?:\$v=\d+)?\$[a-z]=\d+(?:,[a-z]=\d+)*(?:\$[A-Za-z0-9+/]+){1,2}/g,
   /(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])/gi,
+  /whsec_[A-Za-z0-9+/]{20,}={0,2}/g,
 ];
 
 /** Query parameters whose values never reach a log line (the account pages' links carry them). */

@@ -87,8 +87,17 @@ export interface AppConfig {
    * for tests that count statements) and how often the purge runs (AUDIT_PURGE_MS, 0: never)
    */
   audit: { retentionDays: number; flushMs: number; purgeMs: number };
-  /** webhooks (SPEC §9): WEBHOOK_ALLOW_PRIVATE allows http and private/loopback endpoint addresses */
-  webhooks: { allowPrivate: boolean; timeoutMs: number };
+  /**
+   * how long a merge of identity profiles can be undone (UNMERGE_DAYS, SPEC §10: 90); after it the
+   * retention purge (every AUDIT_PURGE_MS) empties the merge's snapshot, the merged profiles' data
+   */
+  unmergeDays: number;
+  /**
+   * webhooks (SPEC §9): WEBHOOK_ALLOW_PRIVATE allows http and private/loopback endpoint addresses;
+   * WEBHOOK_SECRET_OVERLAP_HOURS: after a rotation, deliveries carry a signature with the previous secret
+   * too for this long (0: the old secret stops at once)
+   */
+  webhooks: { allowPrivate: boolean; timeoutMs: number; secretOverlapHours: number };
   /** what one GraphQL document may ask for, checked before anything runs (SPEC §6) */
   graphqlLimits: GraphqlLimits;
   /** send Strict-Transport-Security (only behind HTTPS) */
@@ -376,9 +385,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       flushMs: int(env, 'AUDIT_FLUSH_MS', 1000, 0, 1000),
       purgeMs: int(env, 'AUDIT_PURGE_MS', 3_600_000, 0, 86_400_000),
     },
+    unmergeDays: int(env, 'UNMERGE_DAYS', 90, 1, 36_500),
     webhooks: {
       allowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),
       timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 100, 15_000),
+      secretOverlapHours: int(env, 'WEBHOOK_SECRET_OVERLAP_HOURS', 24, 0, 720),
     },
     corsOrigins: parseOrigins(env),
     graphqlExplorer: bool(env, 'GRAPHQL_EXPLORER', true),

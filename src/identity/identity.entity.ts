@@ -129,12 +129,18 @@ export class IdentityAliasEntity {
   @CreatedAt() createdAt!: Date;
 }
 
+/** The merges whose snapshot is still kept (not undone, not past the unmerge window yet). */
+export const SNAPSHOT_KEPT_WHERE = "snapshot <> '{}'";
+
 /**
- * A merge of profiles into a survivor (SPEC §10), with what it needs to be undone for 90 days:
+ * A merge of profiles into a survivor (SPEC §10), with what it needs to be undone for UNMERGE_DAYS (90):
  * `snapshot` holds the merged profiles as they were (rows of every identity table) and the survivor's
- * values the merge changed. `conflicts` lists every value dropped. Deleted when a person in it is erased.
+ * values the merge changed; it is emptied (`{}`) by an unmerge, or by the retention job once the window
+ * has passed (`ix_identity_merges_snapshot_kept` finds those, whatever the number of emptied ones).
+ * `conflicts` lists every value dropped. Deleted when a person in it is erased.
  */
 @Entity('identity_merges')
+@Index('ix_identity_merges_snapshot_kept', ['createdAt'], { where: SNAPSHOT_KEPT_WHERE })
 export class IdentityMergeEntity {
   @IdColumn() id!: string;
   @Index('ix_identity_merges_survivor')

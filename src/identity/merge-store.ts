@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { newId } from '../database/columns';
 import { chunked, inList, insertRows, query } from '../database/sql';
-import { IdentityMergeEntity } from './identity.entity';
+import { IdentityMergeEntity, SNAPSHOT_KEPT_WHERE } from './identity.entity';
 import { RawAlias, RawAttribute, RawIdentifier, RawProfile } from './merge-plan';
 
 /** A row holding an identifier value: an identifier, or an alias left by a merge. */
@@ -244,6 +244,21 @@ export class MergeStore {
   async markUnmerged(manager: EntityManager, id: string, at: Date): Promise<void> {
     // the snapshot held the merged profiles' data: once they are back, it is not kept
     await manager.getRepository(IdentityMergeEntity).update({ id }, { unmergedAt: at, snapshot: {} });
+  }
+
+  /**
+   * Empties the snapshots of up to `limit` merges made before `before`, oldest first (one statement,
+   * through `ix_identity_merges_snapshot_kept`); returns how many.
+   */
+  async purgeSnapshots(manager: EntityManager, before: Date, limit: number): Promise<number> {
+    const rows = await query(
+      manager,
+      `UPDATE identity_merges SET snapshot = '{}' WHERE id IN (
+         SELECT id FROM identity_merges WHERE ${SNAPSHOT_KEPT_WHERE} AND created_at < $1 ORDER BY created_at LIMIT $2)
+       RETURNING id`,
+      [before, limit],
+    );
+    return rows.length;
   }
 
   /** Merges that touched a profile (or all), newest first. */

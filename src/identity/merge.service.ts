@@ -1,8 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { AuditEntry, AuditService, RecordOptions } from '../audit/audit.service';
+import { AuditEntry, AuditService, PURGE_BATCH, RecordOptions } from '../audit/audit.service';
 import { Actor } from '../auth/actor';
 import { AppError } from '../common/app-error';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { newId } from '../database/columns';
 import { query } from '../database/sql';
 import { TransactionService } from '../database/transaction.service';
@@ -21,8 +22,7 @@ import {
 } from './merge-plan';
 import { INSIDER_ID_ALIAS, ProfileStore } from './profile-store';
 
-/** How long a merge can be undone (SPEC §10). */
-export const UNMERGE_DAYS = 90;
+const DAY_MS = 86_400_000;
 /** Attempts of a merge that met a deadlock, a serialization failure or a profile merged meanwhile. */
 const ATTEMPTS = 8;
 
@@ -70,10 +70,11 @@ export function actorKey(actor: Actor): string {
 /**
  * Merging and unmerging identity profiles (SPEC §10). `mergeLocked` is the one merge there is: the
  * GraphQL `mergeIdentities`, `/upsert` with `mergeOnUpsert`, and the account link on email
- * verification all call it, in their own transaction, with the profiles taken.
+ * verification all call it, in their own transaction, with the profiles taken. A merge can be undone
+ * for UNMERGE_DAYS (90); after that the retention job empties its snapshot.
  */
 @Injectable()
-export class IdentityMergeService {
+export class IdentityMergeService implements OnModuleInit {
   private readonly logger = new Logger('IdentityMerge');
 
   constructor(
@@ -82,7 +83,12 @@ export class IdentityMergeService {
     private readonly merges: MergeStore,
     private readonly locator: IdentityLocator,
     private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  onModuleInit(): void {
+    this.audit.addRetention({ name: 'identity merge snapshots', purge: (now) => this.purgeSnapshots(now) });
+  }
 
   /** `mergeIdentities`: one transaction, retried (never answered) on a deadlock or a profile merged meanwhile. */
   async merge(actor: Actor, args: MergeIdentitiesArgs): Promise<IdentityMergeEntity> {
@@ -238,8 +244,9 @@ export class IdentityMergeService {
 
   /**
    * `unmergeIdentity`: the merged profiles back as they were (ids, identifiers, attributes, events,
-   * account link) and the survivor's values the merge wrote put back, within 90 days; CONFLICT when
-   * something they held has been claimed since.
+   * account link) and the survivor's values the merge wrote put back, within UNMERGE_DAYS; CONFLICT when
+   * something they held has been claimed since, or when the window has passed (its snapshot may be
+   * purged by then: the answer is the same).
    */
   async unmerge(mergeId: string, actor: Actor | null = null): Promise<IdentityProfileEntity[]> {
     const ids = await this.retrying(() =>
@@ -247,10 +254,10 @@ export class IdentityMergeService {
         const merge = await this.merges.takeMerge(manager, mergeId);
         if (!merge) throw AppError.notFound('No merge with this id');
         if (merge.unmergedAt) throw AppError.conflict('This merge has been undone already');
-        const limit = Date.now() - UNMERGE_DAYS * 24 * 3600 * 1000;
-        if (merge.createdAt.getTime() < limit) {
+        const days = this.config.unmergeDays;
+        if (merge.createdAt.getTime() < Date.now() - days * DAY_MS) {
           throw AppError.conflict(
-            `A merge can be undone for ${UNMERGE_DAYS} days; this one was made on ${merge.createdAt.toISOString()}`,
+            `A merge can be undone for ${days} days; this one was made on ${merge.createdAt.toISOString()}`,
           );
         }
         const survivor = merge.survivorId;
@@ -310,6 +317,22 @@ export class IdentityMergeService {
     );
     const rows = new Map((await this.store.profilesByIds(this.tx.manager, ids)).map((row) => [row.id, row]));
     return ids.map((id) => rows.get(id)!);
+  }
+
+  /**
+   * The retention of merge snapshots (run by the audit trail's purge job): a merge older than the unmerge
+   * window can no longer be undone, so its snapshot — the merged profiles' identifiers, attributes and
+   * event ids — is emptied, PURGE_BATCH merges per statement. The merge record stays (`identityMerges`,
+   * and the same answer from `unmergeIdentity`). Returns how many snapshots were emptied.
+   */
+  async purgeSnapshots(now = new Date()): Promise<number> {
+    const before = new Date(now.getTime() - this.config.unmergeDays * DAY_MS);
+    let total = 0;
+    for (;;) {
+      const purged = await this.tx.single((manager) => this.merges.purgeSnapshots(manager, before, PURGE_BATCH));
+      total += purged;
+      if (purged < PURGE_BATCH) return total;
+    }
   }
 
   /** `identityMerges`: newest first, those a profile took part in when `where.profileId` is given. */

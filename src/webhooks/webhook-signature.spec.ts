@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { newSecret, sign, verify } from './webhook-signature';
+import { newSecret, sign, signatures, signingSecrets, verify } from './webhook-signature';
 
 describe('Standard Webhooks signature', () => {
   it('is v1, and the base64 HMAC-SHA256 of id.timestamp.body with the decoded secret', () => {
@@ -15,6 +15,29 @@ describe('Standard Webhooks signature', () => {
     expect(sign(secret, id, timestamp, body)).toBe(`v1,${independent}`);
     expect(verify(secret, id, timestamp, body, `v1,bogus v1,${independent}`)).toBe(true);
     expect(verify(secret, id, timestamp, `${body} `, `v1,${independent}`)).toBe(false);
+  });
+
+  it('signs with several secrets as space-separated signatures, each verifying with its own secret', () => {
+    const [current, previous] = [newSecret(), newSecret()];
+    const header = signatures([current, previous], 'msg_1', 1614265330, '{}');
+    expect(header).toBe(`${sign(current, 'msg_1', 1614265330, '{}')} ${sign(previous, 'msg_1', 1614265330, '{}')}`);
+    expect(verify(current, 'msg_1', 1614265330, '{}', header)).toBe(true);
+    expect(verify(previous, 'msg_1', 1614265330, '{}', header)).toBe(true);
+    expect(verify(newSecret(), 'msg_1', 1614265330, '{}', header)).toBe(false);
+  });
+
+  it('signs with the previous secret too until its overlap ends', () => {
+    const now = new Date('2026-11-30T00:00:00Z');
+    const endpoint = (expires: string | null, previousSecret: string | null = 'whsec_b') => ({
+      secret: 'whsec_a',
+      previousSecret,
+      previousSecretExpiresAt: expires ? new Date(expires) : null,
+    });
+    expect(signingSecrets(endpoint('2026-11-30T00:00:01Z'), now)).toEqual(['whsec_a', 'whsec_b']);
+    expect(signingSecrets(endpoint('2026-11-30T00:00:00Z'), now)).toEqual(['whsec_a']);
+    expect(signingSecrets(endpoint('2026-11-29T23:00:00Z'), now)).toEqual(['whsec_a']);
+    expect(signingSecrets(endpoint(null), now)).toEqual(['whsec_a']);
+    expect(signingSecrets(endpoint('2026-11-30T01:00:00Z', null), now)).toEqual(['whsec_a']);
   });
 
   it('makes whsec_ secrets of 32 random bytes', () => {

@@ -18,6 +18,28 @@ export function sign(secret: string, id: string, timestamp: number, body: string
   return `v1,${mac}`;
 }
 
+/**
+ * The `webhook-signature` header: one `v1,` signature per secret, space-separated (Standard Webhooks
+ * allows several, and a receiver accepts the delivery when any of them verifies with its secret).
+ */
+export function signatures(secrets: readonly string[], id: string, timestamp: number, body: string): string {
+  return secrets.map((secret) => sign(secret, id, timestamp, body)).join(' ');
+}
+
+/**
+ * The secrets that sign a delivery at `now`: the endpoint's secret, then the one a rotation replaced
+ * while its overlap lasts (until `previousSecretExpiresAt`, exclusive).
+ */
+export function signingSecrets(
+  endpoint: { secret: string; previousSecret: string | null; previousSecretExpiresAt: Date | null },
+  now: Date,
+): string[] {
+  const { secret, previousSecret, previousSecretExpiresAt } = endpoint;
+  if (previousSecret && previousSecretExpiresAt && previousSecretExpiresAt.getTime() > now.getTime())
+    return [secret, previousSecret];
+  return [secret];
+}
+
 /** Whether any `v1,` signature of a (space-separated) `webhook-signature` header matches. */
 export function verify(secret: string, id: string, timestamp: number, body: string, header: string): boolean {
   const expected = Buffer.from(sign(secret, id, timestamp, body));

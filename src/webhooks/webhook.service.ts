@@ -16,7 +16,7 @@ import { OutboxService } from '../outbox/outbox.service';
 import { WebhookEndpointEntity } from './webhook-endpoint.entity';
 import { isWebhookEventType, payloadOf, WEBHOOK_EVENT_TYPES, WebhookPayload } from './webhook-events';
 import { postWebhook } from './webhook-sender';
-import { newSecret, sign } from './webhook-signature';
+import { newSecret, signatures, signingSecrets } from './webhook-signature';
 import { WebhookStore } from './webhook-store';
 import { urlProblem } from './url-guard';
 
@@ -139,7 +139,8 @@ export class WebhookService implements ChangeSink, OnModuleInit, OnApplicationBo
     const headers = {
       'webhook-id': job.eventId,
       'webhook-timestamp': String(timestamp),
-      'webhook-signature': sign(endpoint.secret, job.eventId, timestamp, body),
+      // after a rotation, the previous secret signs too until its overlap ends (two signatures)
+      'webhook-signature': signatures(signingSecrets(endpoint, new Date()), job.eventId, timestamp, body),
       'user-agent': 'IdentityHub-Webhooks/1',
     };
     const { status } = await postWebhook(endpoint.url, headers, body, { allowPrivate, timeoutMs });
@@ -164,10 +165,13 @@ export class WebhookService implements ChangeSink, OnModuleInit, OnApplicationBo
     return [...WEBHOOK_EVENT_TYPES];
   }
 
+  /**
+   * A new endpoint and its secret (answered this once). At most MAX_ENDPOINTS: the count and the insert
+   * are one transaction that holds the table's write lock (PostgreSQL; SQLite has one writer), so
+   * concurrent creates cannot pass the cap together.
+   */
   async create(actor: Actor, input: Required<Pick<EndpointInput, 'url' | 'events'>> & EndpointInput) {
     this.check(input);
-    if ((await this.store.list()).length >= MAX_ENDPOINTS)
-      throw AppError.badInput(`At most ${MAX_ENDPOINTS} webhook endpoints; delete one first`);
     const now = new Date();
     const secret = newSecret();
     const endpoint: WebhookEndpointEntity = {
@@ -176,12 +180,16 @@ export class WebhookService implements ChangeSink, OnModuleInit, OnApplicationBo
       events: [...new Set(input.events)],
       description: input.description ?? null,
       secret,
+      previousSecret: null,
+      previousSecretExpiresAt: null,
       enabled: input.enabled ?? true,
       disabledReason: null,
       createdAt: now,
       updatedAt: now,
     };
     await this.tx.run(async (manager) => {
+      if ((await this.store.countForInsert(manager)) >= MAX_ENDPOINTS)
+        throw AppError.badInput(`At most ${MAX_ENDPOINTS} webhook endpoints; delete one first`);
       await this.store.insert(manager, endpoint);
       await this.record(manager, actor, 'webhook_endpoint.created', endpoint.id, [
         ...diff(null, { ...endpoint }, ENDPOINT_FIELDS),
@@ -222,12 +230,20 @@ export class WebhookService implements ChangeSink, OnModuleInit, OnApplicationBo
     return endpoint;
   }
 
-  /** A new secret, answered this once; the old one stops signing at once. */
+  /**
+   * A new secret, answered this once. The replaced one keeps signing beside it (a second signature in
+   * `webhook-signature`) for WEBHOOK_SECRET_OVERLAP_HOURS, so the receiver can switch meanwhile; then only
+   * the new one signs. A rotation within an overlap drops the oldest secret at once.
+   */
   async rotateSecret(actor: Actor, id: string) {
     await this.existing(id);
     const secret = newSecret();
+    const overlapMs = this.config.webhooks.secretOverlapHours * 3_600_000;
+    const now = new Date();
     await this.tx.run(async (manager) => {
-      await this.store.update(manager, id, { secret });
+      const overlapUntil = overlapMs > 0 ? new Date(now.getTime() + overlapMs) : null;
+      if (!(await this.store.rotateSecret(manager, id, secret, overlapUntil, now)))
+        throw AppError.notFound('Webhook endpoint not found');
       await this.record(manager, actor, 'webhook_endpoint.secret_rotated', id, [change('secret', REDACTED, REDACTED)]);
     });
     return { secret, endpoint: (await this.store.find(id))! };

@@ -1,3 +1,4 @@
+import { AuditService } from '../../src/audit/audit.service';
 import { Permission, Scope } from '../../src/auth/permissions';
 import { DIFFERENT_USERS } from '../../src/identity/partner-api/upsert-plan';
 import { seedApiToken, seedUser } from '../helpers/factories';
@@ -157,6 +158,70 @@ describe('mergeIdentities and unmergeIdentity', () => {
     expect(
       (await t.gql(MERGES, { where: { profileId: gone } }, { basic: token })).data.identityMerges[0].unmergedAt,
     ).not.toBeNull();
+  });
+
+  it('refuses an unmerge after 90 days; the retention job then empties that snapshot only, and the answer stays', async () => {
+    const sql = (text: string, params: unknown[]) =>
+      t.dataSource.query(isPostgres() ? text : text.replace(/\$\d+/g, '?'), params) as Promise<Record<string, any>[]>;
+    await upsert([
+      { identifiers: { email: 'old-a@example.com' } },
+      { identifiers: { email: 'old-b@example.com' }, attributes: { custom: { tier: 'silver' } } },
+      { identifiers: { email: 'new-a@example.com' } },
+      { identifiers: { email: 'new-b@example.com' } },
+    ]);
+    const old = (await merge({ email: 'old-a@example.com' }, [{ email: 'old-b@example.com' }])).data.mergeIdentities;
+    const recent = (await merge({ email: 'new-a@example.com' }, [{ email: 'new-b@example.com' }])).data.mergeIdentities;
+    // the old merge was made 91 days ago (UTC text: both engines store it as given)
+    const madeAt = new Date(Date.now() - 91 * 86_400_000);
+    await sql('UPDATE identity_merges SET created_at = $1 WHERE id = $2', [
+      madeAt.toISOString().replace('T', ' ').replace('Z', ''),
+      old.id,
+    ]);
+    const expired = {
+      code: 'CONFLICT',
+      message: `A merge can be undone for 90 days; this one was made on ${madeAt.toISOString()}`,
+    };
+    const unmerge = async (id: string) => {
+      const res = await t.gql(UNMERGE, { id }, { basic: token });
+      return { code: res.code, message: res.errors?.[0].message };
+    };
+    expect(await unmerge(old.id)).toEqual(expired);
+
+    const snapshots = async () =>
+      Object.fromEntries(
+        (await sql('SELECT id, snapshot FROM identity_merges WHERE id IN ($1, $2)', [old.id, recent.id])).map((r) => [
+          r.id,
+          JSON.parse(r.snapshot as string),
+        ]),
+      );
+    expect((await snapshots())[old.id].profiles[0].identifiers).toEqual([
+      expect.objectContaining({ type: 'email', value: 'old-b@example.com' }),
+    ]);
+
+    // the retention job (AUDIT_PURGE_MS) purges the merged profile's data from the expired merge only
+    const audit = t.app.get(AuditService);
+    expect(await audit.retention()).toEqual({ 'audit entries': 0, 'identity merge snapshots': 1 });
+    const after = await snapshots();
+    expect(after[old.id]).toEqual({});
+    expect(JSON.stringify(after[old.id])).not.toContain('old-b@example.com');
+    expect(after[recent.id].profiles[0].identifiers).toEqual([
+      expect.objectContaining({ type: 'email', value: 'new-b@example.com' }),
+    ]);
+    expect(await audit.retention()).toEqual({ 'audit entries': 0, 'identity merge snapshots': 0 });
+
+    // the purged merge is still listed, and answers as it did before the purge
+    const listed = await t.gql(MERGES, { where: { profileId: old.survivor.id } }, { basic: token });
+    expect(listed.data.identityMerges).toEqual([
+      { id: old.id, mergedIds: old.mergedIds, survivor: { id: old.survivor.id }, unmergedAt: null },
+    ]);
+    expect(await unmerge(old.id)).toEqual(expired);
+    // the recent merge kept what it needs: it is undone
+    const undone = await t.gql(UNMERGE, { id: recent.id }, { basic: token });
+    expect(undone.errors).toBeUndefined();
+    expect(undone.data.unmergeIdentity.map((p: { email: string }) => p.email)).toEqual([
+      'new-a@example.com',
+      'new-b@example.com',
+    ]);
   });
 
   it('refuses an unmerge when an identifier of the merged profile has been claimed since, naming it', async () => {

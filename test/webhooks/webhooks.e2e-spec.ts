@@ -139,7 +139,7 @@ describe('webhooks (SPEC §9)', () => {
     await deleteEndpoint(endpoint.id);
   });
 
-  it('rotates the secret: the next delivery is signed with the new one', async () => {
+  it('rotates the secret: both secrets sign during the overlap (each verifies), then only the new one', async () => {
     const { secret: old, endpoint } = await createEndpoint(['user.updated']);
     const rotated = await t.gql(
       `mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret endpoint { id } } }`,
@@ -147,13 +147,41 @@ describe('webhooks (SPEC §9)', () => {
       admin.token,
     );
     const secret = rotated.data.rotateWebhookSecret.secret as string;
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(secret).not.toBe(old);
-    const start = receiver.received.length;
-    await t.gql(`mutation { updateActiveUser(data: { name: "Rotated" }) { id } }`, {}, admin.token);
-    await worker().runOnce();
-    const [hook] = receiver.received.slice(start);
-    const { 'webhook-id': id, 'webhook-timestamp': ts } = hook.headers as Record<string, string>;
-    expect(hook.headers['webhook-signature']).toBe(expectedSignature(secret, id, ts, hook.body));
+    expect(JSON.stringify(rotated.body)).not.toContain(old.slice(6)); // the previous secret is never answered
+    const deliver = async (name: string) => {
+      const start = receiver.received.length;
+      await t.gql(`mutation($name: String!) { updateActiveUser(data: { name: $name }) { id } }`, { name }, admin.token);
+      expect(await worker().runOnce()).toMatchObject({ claimed: 1, sent: 1 });
+      const [hook] = receiver.received.slice(start);
+      const { 'webhook-id': id, 'webhook-timestamp': ts } = hook.headers as Record<string, string>;
+      const signatures = (hook.headers['webhook-signature'] as string).split(' ');
+      return { signatures, signedWith: (key: string) => expectedSignature(key, id, ts, hook.body) };
+    };
+
+    // during the overlap (WEBHOOK_SECRET_OVERLAP_HOURS, 24 by default): the new secret's, then the old one's
+    const during = await deliver('Rotated');
+    expect(during.signatures).toEqual([during.signedWith(secret), during.signedWith(old)]);
+    const [row] = await t.dataSource.query(
+      `SELECT previous_secret_expires_at AS until FROM webhook_endpoints WHERE id = ${t.config.database.engine === 'postgres' ? '$1' : '?'}`,
+      [endpoint.id],
+    );
+    const until = new Date(row.until instanceof Date ? row.until : `${String(row.until).replace(' ', 'T')}Z`);
+    expect(until.getTime()).toBeGreaterThan(Date.now() + 23 * 3_600_000);
+    expect(until.getTime()).toBeLessThanOrEqual(Date.now() + 24 * 3_600_000);
+    const listed = await t.gql(`{ webhookEndpoints { id url events enabled updatedAt } }`, {}, admin.token);
+    expect(JSON.stringify(listed.body)).not.toContain(old.slice(6));
+    expect(JSON.stringify(listed.body)).not.toContain(secret.slice(6));
+
+    // the overlap ends (its end moved to the past in the row): only the new secret signs
+    const past = new Date(Date.now() - 60_000).toISOString().replace('T', ' ').replace('Z', '');
+    await t.dataSource.query(
+      `UPDATE webhook_endpoints SET previous_secret_expires_at = ${t.config.database.engine === 'postgres' ? '$1 WHERE id = $2' : '? WHERE id = ?'}`,
+      [past, endpoint.id],
+    );
+    const after = await deliver('Overlap over');
+    expect(after.signatures).toEqual([after.signedWith(secret)]);
     await deleteEndpoint(endpoint.id);
   });
 
@@ -279,5 +307,39 @@ describe('webhook endpoint URLs without WEBHOOK_ALLOW_PRIVATE (SSRF guard)', () 
       admin.token,
     );
     expect(ok.errors).toBeUndefined();
+  });
+});
+
+/**
+ * #15: the cap of 100 endpoints holds under concurrent creates (the count and the insert share one
+ * transaction holding the table's write lock on PostgreSQL; SQLite's transactions run one at a time).
+ */
+describe('the webhook endpoint cap under concurrent creates', () => {
+  let t: TestApp;
+  let admin: SeededUser;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { WEBHOOK_ALLOW_PRIVATE: 'true' } });
+    admin = await seedUser(t, { permissions: 'all' });
+  });
+  afterAll(() => t.close());
+
+  it('lets exactly the cap through; every other create gets the error it got before', async () => {
+    const create = (i: number) =>
+      t.gql(CREATE, { data: { url: `http://127.0.0.1:9/hooks/${i}`, events: ['user.created'] } }, admin.token);
+    for (let i = 0; i < 90; i++) expect((await create(i)).errors).toBeUndefined();
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => create(100 + i)));
+    const created = answers.filter((a) => !a.errors);
+    const refused = answers.filter((a) => a.errors);
+    expect(created.length).toBe(10); // a count: their secrets stay out of a failure message
+    expect(refused.map((a) => ({ code: a.code, message: a.errors?.[0].message }))).toEqual(
+      Array.from({ length: 10 }, () => ({
+        code: 'BAD_USER_INPUT',
+        message: 'At most 100 webhook endpoints; delete one first',
+      })),
+    );
+    const listed = await t.gql(`{ webhookEndpoints { id } }`, {}, admin.token);
+    expect(listed.data.webhookEndpoints).toHaveLength(100);
+    const [count] = await t.dataSource.query('SELECT COUNT(*) AS n FROM webhook_endpoints');
+    expect(Number(count.n)).toBe(100);
   });
 });

@@ -11,7 +11,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { ExactlyOneOf } from '../../common/exactly-one-of';
-import { BooleanFilter, IDFilter, OrderDirection, PageArgs, StringFilter } from '../../common/keystone-inputs';
+import { BooleanFilter, IDFilter, ListArgs, OrderDirection, StringFilter } from '../../common/keystone-inputs';
 import { TrimToNull } from '../../common/transforms';
 
 /** Bounds of the address columns (src/address/address.entity.ts). */
@@ -387,17 +387,4 @@ export class AddressOrderByInput {
  * `orderBy: [{ isBilling: desc }]`); oldest first after the given order, `take` at most 1000.
  */
 @ArgsType()
-export class UserAddressesArgs extends PageArgs {
-  @Field(() => AddressWhereInput, { nullable: true })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => AddressWhereInput)
-  where?: AddressWhereInput | null;
-
-  @Field(() => [AddressOrderByInput], { nullable: true })
-  @IsOptional()
-  @ArrayMaxSize(3)
-  @ValidateNested({ each: true })
-  @Type(() => AddressOrderByInput)
-  orderBy?: AddressOrderByInput[] | null;
-}
+export class UserAddressesArgs extends ListArgs(AddressWhereInput, AddressOrderByInput) {}

@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsEnum, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import GraphQLJSON from 'graphql-type-json';
 import { ExactlyOneOf } from '../../common/exactly-one-of';
-import { IDFilter, OrderDirection, PageArgs, StringFilter } from '../../common/keystone-inputs';
+import { IDFilter, ListArgs, OrderDirection, StringFilter } from '../../common/keystone-inputs';
 import { Trim } from '../../common/transforms';
 import { UserWhereUniqueInput } from '../../user/dto/user-where-unique.input';
 import { IsJsonObject } from './json-object.validator';
@@ -170,20 +170,7 @@ export class CustomerGroupOrderByInput {
 
 /** The list arguments of `customerGroups` (Keystone style); `take` is at most 1000. */
 @ArgsType()
-export class CustomerGroupListArgs extends PageArgs {
-  @Field(() => CustomerGroupWhereInput, { nullable: true })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => CustomerGroupWhereInput)
-  where?: CustomerGroupWhereInput | null;
-
-  @Field(() => [CustomerGroupOrderByInput], { nullable: true })
-  @IsOptional()
-  @ArrayMaxSize(3)
-  @ValidateNested({ each: true })
-  @Type(() => CustomerGroupOrderByInput)
-  orderBy?: CustomerGroupOrderByInput[] | null;
-}
+export class CustomerGroupListArgs extends ListArgs(CustomerGroupWhereInput, CustomerGroupOrderByInput) {}
 
 @ArgsType()
 export class CustomerGroupCountArgs {

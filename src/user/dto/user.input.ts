@@ -1,15 +1,6 @@
 import { ArgsType, Field, ID, InputType } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsBoolean,
-  IsEnum,
-  IsNotEmpty,
-  IsOptional,
-  IsString,
-  MaxLength,
-  ValidateNested,
-} from 'class-validator';
+import { IsBoolean, IsEnum, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { AddressRelateToManyForCreateInput, AddressRelateToManyForUpdateInput } from '../../address/dto/address.input';
 import { ExactlyOneOf } from '../../common/exactly-one-of';
 import {
@@ -20,7 +11,7 @@ import {
   NormalisedPhone,
   ValidateIfGiven,
 } from '../../common/field-rules';
-import { IDFilter, OrderDirection, PageArgs, StringFilter } from '../../common/keystone-inputs';
+import { IDFilter, ListArgs, OrderDirection, StringFilter } from '../../common/keystone-inputs';
 import { Trim, TrimToNull } from '../../common/transforms';
 import {
   CustomerGroupRelateToManyForCreateInput,
@@ -273,20 +264,7 @@ export class UserOrderByInput {
 }
 
 @ArgsType()
-export class UsersArgs extends PageArgs {
-  @Field(() => UserWhereInput, { nullable: true })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => UserWhereInput)
-  where?: UserWhereInput | null;
-
-  @Field(() => [UserOrderByInput], { nullable: true })
-  @IsOptional()
-  @ArrayMaxSize(3)
-  @ValidateNested({ each: true })
-  @Type(() => UserOrderByInput)
-  orderBy?: UserOrderByInput[] | null;
-}
+export class UsersArgs extends ListArgs(UserWhereInput, UserOrderByInput) {}
 
 /** The permissions of a role (SPEC §2); a permission left out is false on create and kept on update. */
 @InputType({ isAbstract: true })
