@@ -10,9 +10,10 @@ const SDL = `
   type Mutation { register: User }
   type User { id: ID!  email: String  addresses: [Address!]  identity: Identity  customerGroups: [CustomerGroup!]  role: Role }
   type Address { id: ID!  address1: String  user: User  country: Country }
-  type Identity { id: ID!  attributes: [IdentityAttribute!]!  identifiers: [Identifier!]!  user: User }
+  type Identity { id: ID!  attributes: [IdentityAttribute!]!  identifiers: [Identifier!]!  events: [IdentityEvent!]!  user: User }
   type Identifier { type: String!  value: String! }
   type IdentityAttribute { name: String!  value: String! }
+  type IdentityEvent { name: String! }
   type Country { id: ID!  name: String! }
   type Role { id: ID! }
   type Session { id: ID!  current: Boolean! }

@@ -63,6 +63,8 @@ export const PERSONAL_TYPES: Readonly<Record<string, PersonalType>> = {
 export const PART_OF: Readonly<Record<string, string>> = {
   Identifier: 'Identity',
   IdentityAttribute: 'Identity',
+  // the profile's behaviour (names, times, parameters): whoever may read the profile, through Identity.events
+  IdentityEvent: 'Identity',
 };
 
 /** Each with the reason it holds no personal data. */

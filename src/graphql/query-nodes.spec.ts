@@ -31,6 +31,9 @@ describe('countNodes', () => {
     expect(nodes('{ identities { id } }')).toBe(50); // the default page
     expect(nodes('{ countries { iso2 } }')).toBe(249);
     expect(nodes('{ users(take: 0) { id addresses { id } } }')).toBe(0);
+    // an identity's events: their take per identity, else the default page of 20
+    expect(nodes('{ identities(take: 10) { events(take: 100) { name } } }')).toBe(10 + 10 * 100);
+    expect(nodes('{ identities(take: 10) { events { name } } }')).toBe(10 + 10 * 20);
   });
 
   it('multiplies along the path and sums over the document', () => {

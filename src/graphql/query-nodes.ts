@@ -25,6 +25,7 @@ import { MAX_ADDRESSES_PER_USER } from '../address/dto/address.input';
 import { MAX_SESSIONS_PER_USER } from '../auth/session.entity';
 import { MAX_TAKE } from '../common/keystone-inputs';
 import { isoCountries } from '../database/countries-seed';
+import { EVENTS_DEFAULT_TAKE } from '../identity/dto/identity.input';
 
 /**
  * How many objects a list field can return: `take` when the field has that argument and it is given
@@ -63,6 +64,8 @@ export const LIST_SIZES: Readonly<Record<string, ListSize>> = {
   'Identity.attributes': { cap: 200 },
   /** uuid, email, phone_number and at most 100 custom identifier types */
   'Identity.identifiers': { cap: 103 },
+  /** take default EVENTS_DEFAULT_TAKE (20), at most 100, per identity */
+  'Identity.events': { cap: EVENTS_DEFAULT_TAKE, take: true },
   /** take at most 500 (default 50) */
   'Query.auditEvents': { cap: 500, take: true },
   'User.history': { cap: 500, take: true },

@@ -1,4 +1,5 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
+import GraphQLJSON from 'graphql-type-json';
 
 @ObjectType('IdentityAttribute', { description: 'A custom attribute; a non-string value is shown as its JSON text' })
 export class IdentityAttribute {
@@ -12,6 +13,20 @@ export class IdentityAttribute {
 export class Identifier {
   @Field() type!: string;
   @Field() value!: string;
+}
+
+@ObjectType('IdentityEvent', {
+  description:
+    "A behavioural event of the profile, as the partner API's /upsert stored it and /profile answers it (there grouped by name, the time as created_date)",
+})
+export class IdentityEvent {
+  @Field({ description: 'event_name (e.g. purchase, cart_page_view)' }) name!: string;
+  @Field(() => Date, { description: 'when it happened (the event’s timestamp)' }) timestamp!: Date;
+  @Field(() => GraphQLJSON, {
+    description:
+      'event_params as stored: custom parameters under `custom` (with the event’s own `custom` merged in), prices and quantities as numbers',
+  })
+  params!: Record<string, unknown>;
 }
 
 /** A person as the marketing APIs see them (Nosto identity, Insider profile). */

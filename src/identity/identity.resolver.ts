@@ -2,14 +2,21 @@ import { Args, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nes
 import { Actor as ActorType } from '../auth/actor';
 import { Actor, Allow } from '../auth/decorators';
 import { Permission, Scope } from '../auth/permissions';
-import { LoaderRegistry, Loaders } from '../common/loaders';
+import { argumentsKey, LoaderRegistry, Loaders } from '../common/loaders';
 import { toUser } from '../user/user.mapper';
 import { User } from '../user/user.model';
 import { UserService } from '../user/user.service';
-import { IdentitiesArgs, IdentitiesCountArgs, IdentityInput } from './dto/identity.input';
+import {
+  EVENTS_DEFAULT_TAKE,
+  EVENTS_MAX_TAKE,
+  IdentitiesArgs,
+  IdentitiesCountArgs,
+  IdentityEventsArgs,
+  IdentityInput,
+} from './dto/identity.input';
 import { IdentityProfileEntity } from './identity.entity';
 import { toIdentity } from './identity.mapper';
-import { Identifier, Identity, IdentityAttribute } from './identity.model';
+import { Identifier, Identity, IdentityAttribute, IdentityEvent } from './identity.model';
 import { IdentityService } from './identity.service';
 
 const READ = [Scope.IdentitiesRead, Scope.IdentitiesWrite, Permission.CanManageIdentities] as const;
@@ -55,6 +62,18 @@ export class IdentityResolver {
   attributes(@Parent() identity: Identity, @Loaders() loaders: LoaderRegistry) {
     return loaders
       .get<string, IdentityAttribute[]>('Identity.attributes', (ids) => this.identities.attributesFor(ids))
+      .load(identity.id);
+  }
+
+  /** The profile's events, batched per request: one statement per distinct set of arguments. */
+  @ResolveField(() => [IdentityEvent], {
+    description: `Newest first (the same instant: the later written first); take default ${EVENTS_DEFAULT_TAKE}, at most ${EVENTS_MAX_TAKE}, counted per identity`,
+  })
+  events(@Parent() identity: Identity, @Args() args: IdentityEventsArgs, @Loaders() loaders: LoaderRegistry) {
+    return loaders
+      .get<string, IdentityEvent[]>(`Identity.events ${argumentsKey(args)}`, (ids) =>
+        this.identities.eventsFor(ids, args),
+      )
       .load(identity.id);
   }
 

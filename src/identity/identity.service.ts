@@ -3,13 +3,16 @@ import type { Actor } from '../auth/actor';
 import { AuditEntry, AuditService } from '../audit/audit.service';
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error';
+import { groupBy } from '../common/loaders';
 import { checkEmail } from '../common/normalise';
 import { TransactionService } from '../database/transaction.service';
 import {
   ATTRIBUTE_NAME_MAX,
   ATTRIBUTE_VALUE_MAX,
   DEFAULT_TAKE,
+  EVENTS_DEFAULT_TAKE,
   IdentitiesArgs,
+  IdentityEventsArgs,
   IdentityInput,
   IdentityWhereInput,
 } from './dto/identity.input';
@@ -23,7 +26,7 @@ import {
   customAttributeKey,
   DEFAULT_IDENTIFIER_TYPES,
 } from './identity-codec';
-import { Identifier, IdentityAttribute } from './identity.model';
+import { Identifier, IdentityAttribute, IdentityEvent } from './identity.model';
 import { PrivacyStore } from './privacy-store';
 import { ProfileStore } from './profile-store';
 import { SegmentCondition } from './segment-query';
@@ -179,6 +182,26 @@ export class IdentityService {
       byProfile.set(row.profileId, list);
     }
     return profileIds.map((id) => byProfile.get(id) ?? []);
+  }
+
+  /**
+   * Each profile's newest events (`Identity.events`), at most `take` (default 20) per profile, newest
+   * first, with the `where` filters; params as the partner API stored them.
+   */
+  async eventsFor(profileIds: readonly string[], args: IdentityEventsArgs): Promise<IdentityEvent[][]> {
+    const where = args.where ?? {};
+    if (where.from && where.to && where.from >= where.to) {
+      throw AppError.badInput('where.from must be before where.to', { field: 'where.from' });
+    }
+    const rows = await this.store.recentEvents(this.tx.manager, profileIds, {
+      take: args.take ?? EVENTS_DEFAULT_TAKE,
+      names: where.name ? [where.name] : null,
+      from: where.from ?? null,
+      to: where.to ?? null,
+    });
+    return groupBy(profileIds, rows, (row) => row.profileId).map((events) =>
+      events.map(({ name, timestamp, params }) => ({ name, timestamp, params })),
+    );
   }
 
   /** The identity linked to each user id (for `User.identity`). */

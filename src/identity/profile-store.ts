@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
 import { AppError, isUniqueViolation } from '../common/app-error';
 import { chunked, fromSqlDate, inList, insertRows, isPostgres, prepared, query } from '../database/sql';
+import { EVENT_PROFILES_PER_STATEMENT, EventPage, recentEventsStatement } from './event-query';
 import { IdentityIdentifierEntity, IdentityProfileEntity } from './identity.entity';
 import {
   byText,
@@ -650,6 +651,36 @@ export class ProfileStore {
       timestamp: fromSqlDate(row.timestamp),
       params: JSON.parse(row.params) as Record<string, unknown>,
     }));
+  }
+
+  /**
+   * Each profile's newest events (`Identity.events`): at most `page.take` per profile, newest first
+   * (the same instant: the later written first), each profile's page read backwards from the events
+   * index (event-query.ts). Rows of every profile together, in that order per profile.
+   */
+  async recentEvents(
+    manager: EntityManager,
+    profileIds: readonly string[],
+    page: EventPage,
+  ): Promise<(StoredEvent & { profileId: string })[]> {
+    const ids = [...new Set(profileIds)];
+    if (!ids.length || page.take <= 0 || (page.names && !page.names.length)) return [];
+    const postgres = isPostgres(manager);
+    const rows: { profile_id: string; id: string; event_name: string; timestamp: string | Date; params: string }[] = [];
+    for (const chunk of postgres ? [ids] : chunked(ids, EVENT_PROFILES_PER_STATEMENT)) {
+      const { sql, params } = recentEventsStatement(postgres ? 'postgres' : 'sqlite', chunk, page);
+      rows.push(...(await query<(typeof rows)[number]>(manager, sql, params)));
+    }
+    const events = rows.map((row) => ({
+      id: row.id,
+      profileId: row.profile_id,
+      name: row.event_name,
+      timestamp: fromSqlDate(row.timestamp),
+      params: JSON.parse(row.params) as Record<string, unknown>,
+    }));
+    // a statement's row order is not a promise: newest first by value
+    events.sort((a, b) => b.timestamp.getTime() - a.timestamp.getTime() || byText(b.id, a.id));
+    return events.map(({ profileId, name, timestamp, params }) => ({ profileId, name, timestamp, params }));
   }
 
   // ---- the catalogue of names (metadata columns) -------------------------------------------------

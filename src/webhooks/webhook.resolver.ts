@@ -50,6 +50,13 @@ export class WebhookResolver {
     return (await this.webhooks.list()).map(toWebhookEndpoint);
   }
 
+  @Query(() => [String], {
+    description: 'The event types an endpoint can subscribe to (WebhookEndpointCreateInput.events), in a fixed order',
+  })
+  webhookEventTypes(): string[] {
+    return this.webhooks.eventTypes();
+  }
+
   @Query(() => [WebhookDelivery], { description: 'Newest first; take at most 500 (default 50)' })
   async webhookDeliveries(@Args() args: WebhookDeliveriesArgs): Promise<WebhookDelivery[]> {
     const rows = await this.webhooks.deliveries(args.where ?? {}, args.take ?? 50, args.skip ?? 0);

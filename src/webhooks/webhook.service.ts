@@ -14,7 +14,7 @@ import { OutboxDelivery } from '../outbox/outbox-handler';
 import { OutboxRowView } from '../outbox/outbox-store';
 import { OutboxService } from '../outbox/outbox.service';
 import { WebhookEndpointEntity } from './webhook-endpoint.entity';
-import { isWebhookEventType, payloadOf, WebhookPayload } from './webhook-events';
+import { isWebhookEventType, payloadOf, WEBHOOK_EVENT_TYPES, WebhookPayload } from './webhook-events';
 import { postWebhook } from './webhook-sender';
 import { newSecret, signatures, signingSecrets } from './webhook-signature';
 import { WebhookStore } from './webhook-store';
@@ -160,6 +160,11 @@ export class WebhookService implements ChangeSink, OnModuleInit, OnApplicationBo
     return this.store.list();
   }
 
+  /** The event types an endpoint may subscribe to (SPEC §9), in their fixed order. */
+  eventTypes(): string[] {
+    return [...WEBHOOK_EVENT_TYPES];
+  }
+
   /**
    * A new endpoint and its secret (answered this once). At most MAX_ENDPOINTS: the count and the insert
    * are one transaction that holds the table's write lock (PostgreSQL; SQLite has one writer), so
@@ -287,9 +292,12 @@ export class WebhookService implements ChangeSink, OnModuleInit, OnApplicationBo
         throw AppError.badInput('events must name at least one event type', { field: 'events' });
       const unknown = input.events.filter((e) => !isWebhookEventType(e));
       if (unknown.length)
-        throw AppError.badInput(`Unknown event type ${JSON.stringify(unknown[0])}: see the README's list`, {
-          field: 'events',
-        });
+        throw AppError.badInput(
+          `Unknown event type ${JSON.stringify(unknown[0])}: the webhookEventTypes query lists them`,
+          {
+            field: 'events',
+          },
+        );
     }
   }
 

@@ -3,15 +3,16 @@ import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrowserContext, chromium, Locator, Page } from 'playwright-core';
-import { Permission } from '../../src/auth/permissions';
+import { Permission, Scope } from '../../src/auth/permissions';
 import { AUTH_FAILED, AuthService } from '../../src/auth/auth.service';
 import { SessionEntity } from '../../src/auth/session.entity';
 import { CONSOLE_NOT_BUILT, consoleDir, repositoryRoot } from '../../src/console/console.module';
 import { CustomerGroupUserEntity } from '../../src/customer-group/customer-group.entity';
 import { newId } from '../../src/database/columns';
 import { OutboxWorker } from '../../src/outbox/outbox.worker';
+import { SUPPRESSED } from '../../src/identity/privacy-store';
 import { UserEntity } from '../../src/user/user.entity';
-import { seedRole, seedUser } from '../helpers/factories';
+import { seedApiToken, seedRole, seedUser } from '../helpers/factories';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { linkOf, verifyEmail } from '../helpers/account-mail';
 import { TestSmtp } from '../helpers/smtp';
@@ -40,6 +41,8 @@ const ADMIN = { email: 'admin@console.test', password: 'a long admin passphrase 
 const JANE = { email: 'jane.doe@example.com', password: 'jane has a long passphrase' };
 const READER = { email: 'reader@console.test', password: 'a reader passphrase 42' };
 const TOKENS_ONLY = { email: 'integrations@console.test', password: 'integrations passphrase 42' };
+const ERIN = { email: 'erin.erased@example.com', name: 'Erin Erased' };
+const PARTNER = 'console-shop';
 const BULK = 10_000;
 const TOTAL = (BULK + 4).toLocaleString('en'); // the bulk customers, the admin, Jane, the integrations user, the reader
 
@@ -126,6 +129,7 @@ const TOTAL = (BULK + 4).toLocaleString('en'); // the bulk customers, the admin,
         PUBLIC_URL,
         MAIL_FROM: 'Shop <accounts@shop.example>',
         WEBHOOK_ALLOW_PRIVATE: 'true', // the receiver is http on 127.0.0.1
+        PARTNER_NAME: PARTNER, // Jane's events arrive through the partner API
       },
     });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
@@ -230,6 +234,37 @@ const TOTAL = (BULK + 4).toLocaleString('en'); // the bulk customers, the admin,
     const janeSession = janeSignIn.data.authenticateUserWithPassword.sessionToken as string;
     await verifyEmail(t, JANE.email, janeSession);
     await t.gql(`mutation { endSession }`, {}, janeSession);
+    // her shop sends two events through the partner API (Insider's /upsert), the newer first
+    const integration = (await seedApiToken(t, [Scope.IdentitiesWrite])).token;
+    const events = await t.rest('post', '/api/user/v1/upsert', {
+      headers: { 'X-PARTNER-NAME': PARTNER, 'X-REQUEST-TOKEN': integration, 'Content-Type': 'application/json' },
+      body: {
+        users: [
+          {
+            identifiers: { email: JANE.email },
+            events: [
+              {
+                event_name: 'purchase',
+                timestamp: '2024-05-01T10:10:00Z',
+                event_params: {
+                  event_group_id: 'ORDER-42',
+                  currency: 'EUR',
+                  unit_sale_price: 19.9,
+                  quantity: 2,
+                  product_id: 'sku-1',
+                },
+              },
+              {
+                event_name: 'page_view',
+                timestamp: '2024-05-01T10:00:00Z',
+                event_params: { url: 'https://shop.example/shoes' },
+              },
+            ],
+          },
+        ],
+      },
+    });
+    expect([events.status, events.body.data]).toEqual([200, { successful: { count: 1 }, fail: {} }]);
     await seedUser(t, {
       email: READER.email,
       name: 'Read-only support',
@@ -360,6 +395,19 @@ const TOTAL = (BULK + 4).toLocaleString('en'); // the bulk customers, the admin,
     const identity = page.getByRole('region', { name: 'Identity profile' });
     expect(await identity.getByRole('table', { name: 'Identifiers' }).textContent()).toContain(JANE.email);
     expect(await identity.getByRole('table', { name: 'Attributes' }).textContent()).toContain('Helsinki');
+    // her recent events, newest first, with their parameters as the API stores them
+    const events = identity.getByRole('table', { name: 'Recent events, newest first' }).locator('tbody tr');
+    expect(await events.locator('td[data-label="Event"]').allTextContents()).toEqual(['purchase', 'page_view']);
+    expect(await events.locator('td[data-label="When"]').allTextContents()).toEqual([
+      '1 May 2024, 13:10', // the browser's Europe/Helsinki
+      '1 May 2024, 13:00',
+    ]);
+    expect(await events.first().locator('td[data-label="Parameters"]').textContent()).toBe(
+      'event_group_id: ORDER-42, currency: EUR, unit_sale_price: 19.9, quantity: 2, product_id: sku-1',
+    );
+    expect(await events.last().locator('td[data-label="Parameters"]').textContent()).toBe(
+      'url: https://shop.example/shoes',
+    );
   });
 
   it('adds the customer to a group', async () => {
@@ -634,6 +682,11 @@ const TOTAL = (BULK + 4).toLocaleString('en'); // the bulk customers, the admin,
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Webhooks' }).click();
     await page.getByRole('heading', { level: 1, name: 'Webhooks' }).waitFor();
     const form = page.getByRole('region', { name: 'New endpoint' });
+    // the event types are the service's list (webhookEventTypes), not one kept in the console
+    const types = (await t.gql('{ webhookEventTypes }', {}, adminToken)).data.webhookEventTypes as string[];
+    expect(types).toContain('identity.erased');
+    await form.getByRole('checkbox', { name: 'identity.erased' }).waitFor();
+    expect(await form.getByRole('group', { name: 'Event types' }).locator('label').allTextContents()).toEqual(types);
     // no event type chosen: the service's error shows next to the list
     await form.getByLabel('URL').fill(receiver.url);
     await form.getByRole('button', { name: 'Create endpoint' }).click();
@@ -745,6 +798,77 @@ const TOTAL = (BULK + 4).toLocaleString('en'); // the bulk customers, the admin,
     expect(await unlabelled()).toEqual([]);
     await shoot('customer-390', { fullPage: true });
     await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('erases a customer after asking, keeps the choice when the request fails, shows the receipt; the customer is gone', async () => {
+    const created = await t.gql(
+      `mutation($data: UserCreateInput!) { createUser(data: $data) { id } }`,
+      { data: { email: ERIN.email, name: ERIN.name, phone: '+358 40 765 0000' } },
+      adminToken,
+    );
+    expect(created.errors).toBeUndefined();
+    const profile = await t.gql(
+      `mutation($identity: IdentityInput!) { upsertIdentity(identity: $identity) { id } }`,
+      { identity: { email: ERIN.email, attributes: [{ name: 'tier', value: 'gold' }] } },
+      adminToken,
+    );
+    expect(profile.errors).toBeUndefined();
+
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Customers' }).click();
+    await page.getByRole('searchbox', { name: 'Search' }).fill('erin.erased');
+    await expectText(pagerRange(), '1–1 of 1');
+    await page.getByRole('link', { name: ERIN.email }).click();
+    await page.getByRole('heading', { level: 1, name: ERIN.name }).waitFor();
+    const erase = page.getByRole('region', { name: 'Erase' });
+    const suppress = erase.getByRole('checkbox', { name: /^Suppress later writes/ });
+    await suppress.check();
+    await erase.getByRole('button', { name: 'Erase this person' }).click();
+    await expectText(erase, `Erase ${ERIN.email} and suppress their identifiers?`);
+    expect(await unlabelled()).toEqual([]);
+
+    // the request is cut off: said in words, the choice kept, nothing erased
+    await page.route('**/graphql', (route) =>
+      (route.request().postData() ?? '').includes('ConsoleEraseIdentity') ? route.abort() : route.continue(),
+    );
+    await erase.getByRole('button', { name: 'Yes, erase for good' }).click();
+    await expectText(erase.getByRole('alert'), 'The service could not be reached. Check the connection and try again.');
+    expect(await suppress.isChecked()).toBe(true);
+    const still = await t.gql(`{ user(where: { email: "${ERIN.email}" }) { id } }`, {}, adminToken);
+    expect(still.data.user).toEqual({ id: created.data.createUser.id });
+    await page.unroute('**/graphql');
+
+    await erase.getByRole('button', { name: 'Erase this person' }).click();
+    await erase.getByRole('button', { name: 'Yes, erase for good' }).click();
+    const receipt = page.getByRole('region', { name: 'Erasure receipt' });
+    await receipt.waitFor();
+    await expectText(status(), `${ERIN.email} was erased.`);
+    const counts: Record<string, number> = {};
+    for (const row of await receipt.getByRole('table', { name: 'Rows removed, by kind' }).locator('tbody tr').all()) {
+      counts[(await row.locator('th').textContent())!] = Number(await row.locator('td').textContent());
+    }
+    expect(counts).toMatchObject({ accounts: 1, profiles: 1, identifiers: 1, attributes: 1, suppressed: 2 });
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-labelledby'))).toBe('receipt-title');
+    await page.evaluate(() => window.scrollTo(0, 0)); // the focused receipt scrolled the page a little
+    await shoot('customer-erased');
+
+    // gone from the API, and from the console's search
+    const gone = await t.gql(
+      `{ user(where: { email: "${ERIN.email}" }) { id } identity(email: "${ERIN.email}") { id } }`,
+      {},
+      adminToken,
+    );
+    expect(gone.data).toEqual({ user: null, identity: null });
+    const again = await t.gql(
+      `mutation($identity: IdentityInput!) { upsertIdentity(identity: $identity) { id } }`,
+      { identity: { email: ERIN.email } },
+      adminToken,
+    );
+    expect([again.code, again.errors?.[0].message]).toEqual(['BAD_USER_INPUT', SUPPRESSED]);
+    await receipt.getByRole('link', { name: 'Back to the customers' }).click();
+    await page.getByRole('searchbox', { name: 'Search' }).fill('erin.erased');
+    await expectText(page.locator('tbody'), 'No one matches these filters.');
+    await page.getByRole('searchbox', { name: 'Search' }).fill('');
+    await expectText(pagerRange(), `1–25 of ${TOTAL}`);
   });
 
   it('shows a role only the screens its permissions open', async () => {

@@ -232,6 +232,7 @@ describe('per-field authorization (SPEC §6)', () => {
       },
       attribute: `${letter}attribute-${tag}`,
       uuid: `${letter}uuid-${tag}`,
+      event: `${letter}event-${tag}`,
     };
     const created = (
       await ok(
@@ -261,7 +262,21 @@ describe('per-field authorization (SPEC §6)', () => {
     );
     const upsert = await t.rest('post', '/api/user/v1/upsert', {
       headers: { 'X-PARTNER-NAME': 'walkers', 'X-REQUEST-TOKEN': identitiesToken, 'Content-Type': 'application/json' },
-      body: { users: [{ identifiers: { email: p.email, uuid: p.uuid } }] },
+      body: {
+        users: [
+          {
+            identifiers: { email: p.email, uuid: p.uuid },
+            // Identity.events: a parameter only the owner (or an identity reader) may see
+            events: [
+              {
+                event_name: 'page_view',
+                timestamp: '2024-05-17T10:00:00Z',
+                event_params: { custom: { note: p.event } },
+              },
+            ],
+          },
+        ],
+      },
     });
     expect(upsert.status).toBe(200);
     const { address: addr } = p;
@@ -291,6 +306,7 @@ describe('per-field authorization (SPEC §6)', () => {
         addr.phone,
         p.attribute,
         p.uuid,
+        p.event,
       ],
     };
   }
@@ -508,11 +524,11 @@ describe('per-field authorization (SPEC §6)', () => {
   });
 
   describe('what still works', () => {
-    it('a customer reads their own account, addresses, identity and their groups’ id, name and metadata', async () => {
+    it('a customer reads their own account, addresses, identity (with its events) and their groups’ id, name and metadata', async () => {
       const query = `{ authenticatedItem {
         id email name phone
         addresses { id address1 city country { iso2 } user { id email } }
-        identity { id email identifiers { type value } attributes { name value } user { id } }
+        identity { id email identifiers { type value } attributes { name value } events { name params } user { id } }
         customerGroups { id name metadata }
       } }`;
       for (const credential of [aSession, aCustomerToken]) {
@@ -530,6 +546,7 @@ describe('per-field authorization (SPEC §6)', () => {
         expect(me.identity).toMatchObject({ id: a.profileId, email: a.email, user: { id: a.id } });
         expect(me.identity.attributes).toContainEqual({ name: 'secret', value: `aattribute-${tag}` });
         expect(me.identity.identifiers).toContainEqual({ type: 'uuid', value: `auuid-${tag}` });
+        expect(me.identity.events).toEqual([{ name: 'page_view', params: { custom: { note: `aevent-${tag}` } } }]);
         expect(me.customerGroups).toEqual([{ id: groupId, name: `Walkers ${tag}`, metadata: { tier: `gold-${tag}` } }]);
       }
     });

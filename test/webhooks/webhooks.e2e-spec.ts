@@ -214,6 +214,47 @@ describe('webhooks (SPEC §9)', () => {
     await deleteEndpoint(endpoint.id);
   });
 
+  it('lists the event types an endpoint can subscribe to (canManageWebhooks), each one accepted', async () => {
+    const listed = await t.gql(`{ webhookEventTypes }`, {}, admin.token);
+    expect(listed.errors).toBeUndefined();
+    expect(listed.data.webhookEventTypes).toEqual([
+      'user.created',
+      'user.updated',
+      'user.deleted',
+      'user.email_verified',
+      'user.password_changed',
+      'address.created',
+      'address.updated',
+      'address.deleted',
+      'customer_group.member_added',
+      'customer_group.member_removed',
+      'identity.created',
+      'identity.updated',
+      'identity.deleted',
+      'identity.merged',
+      'identity.unmerged',
+      'identity.erased',
+      'identity.identifier_changed',
+    ]);
+    // what it lists is what createWebhookEndpoint accepts
+    const { endpoint } = await createEndpoint(listed.data.webhookEventTypes);
+    const stored = await t.gql(`{ webhookEndpoints { id events } }`, {}, admin.token);
+    expect(stored.data.webhookEndpoints).toContainEqual({ id: endpoint.id, events: listed.data.webhookEventTypes });
+    await deleteEndpoint(endpoint.id);
+
+    const customer = await seedUser(t);
+    const staff = await seedUser(t, { permissions: [Permission.CanManageUsers, Permission.CanManageIdentities] });
+    const token = await seedApiToken(t, [Scope.IdentitiesWrite, Scope.Gdpr]);
+    for (const credential of [customer.token, staff.token, { basic: token.token }]) {
+      const res = await t.gql(`{ webhookEventTypes }`, {}, credential);
+      expect([res.code, res.errors?.[0].message, res.body.data]).toEqual([
+        'FORBIDDEN',
+        'You do not have permission to perform this action',
+        null,
+      ]);
+    }
+  });
+
   it('needs canManageWebhooks, and refuses bad endpoints with a reason', async () => {
     const customer = await seedUser(t);
     const staff = await seedUser(t, { permissions: [Permission.CanManageUsers] });
@@ -223,7 +264,9 @@ describe('webhooks (SPEC §9)', () => {
     }
     const unknown = await t.gql(CREATE, { data: { url: receiver.url, events: ['user.exploded'] } }, admin.token);
     expect(unknown.code).toBe('BAD_USER_INPUT');
-    expect(unknown.errors?.[0].message).toBe('Unknown event type "user.exploded": see the README\'s list');
+    expect(unknown.errors?.[0].message).toBe(
+      'Unknown event type "user.exploded": the webhookEventTypes query lists them',
+    );
     const none = await t.gql(CREATE, { data: { url: receiver.url, events: [] } }, admin.token);
     expect(none.errors?.[0].message).toBe('events must name at least one event type');
     const missing = await t.gql(

@@ -1,6 +1,17 @@
 import { ArgsType, Field, ID, InputType, Int } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsDate,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { NormalisedEmail } from '../../common/field-rules';
 
 export const ATTRIBUTE_NAME_MAX = 128;
@@ -105,4 +116,47 @@ export class IdentitiesArgs extends IdentitiesCountArgs {
   @IsInt()
   @Min(0)
   skip?: number | null;
+}
+
+/** `Identity.events` without `take` */
+export const EVENTS_DEFAULT_TAKE = 20;
+export const EVENTS_MAX_TAKE = 100;
+
+@InputType('IdentityEventWhereInput')
+export class IdentityEventWhereInput {
+  @Field(() => String, { nullable: true, description: 'only events of this name (e.g. purchase)' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9_]{1,128}$/, { message: 'name must be 1 to 128 lowercase letters, digits or "_"' })
+  name?: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'events at or after this time' })
+  @IsOptional()
+  @IsDate()
+  from?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'events before this time' })
+  @IsOptional()
+  @IsDate()
+  to?: Date | null;
+}
+
+@ArgsType()
+export class IdentityEventsArgs {
+  @Field(() => Int, {
+    nullable: true,
+    defaultValue: EVENTS_DEFAULT_TAKE,
+    description: `At most ${EVENTS_MAX_TAKE}, counted per identity`,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(EVENTS_MAX_TAKE)
+  take?: number | null;
+
+  @Field(() => IdentityEventWhereInput, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => IdentityEventWhereInput)
+  where?: IdentityEventWhereInput | null;
 }

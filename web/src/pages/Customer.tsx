@@ -1,8 +1,8 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { formErrors, messagesOf, type FormErrors } from '../api/errors';
 import { useMutation, useQuery } from '../api/hooks';
 import { graphql } from '../gql';
-import type { ConsoleCustomerQuery, UserUpdateInput } from '../gql/graphql';
+import type { ConsoleCustomerQuery, ConsoleEraseIdentityMutation, UserUpdateInput } from '../gql/graphql';
 import { Link, navigate } from '../router';
 import { useSession } from '../session';
 import { FormErrorsView, SelectField, TextField } from '../ui/forms';
@@ -64,6 +64,11 @@ const Customer = graphql(`
           name
           value
         }
+        events(take: 20) {
+          name
+          timestamp
+          params
+        }
       }
     }
     roles @include(if: $withRoles) {
@@ -120,6 +125,17 @@ const DeleteCustomer = graphql(`
   }
 `);
 
+/** Needs canManageIdentities and canManageUsers (the API's rule for a user): the action is shown only then. */
+const EraseCustomer = graphql(`
+  mutation ConsoleEraseIdentity($where: IdentityWhereUniqueInput!, $suppress: Boolean) {
+    eraseIdentity(where: $where, suppress: $suppress) {
+      id
+      erasedAt
+      counts
+    }
+  }
+`);
+
 const History = graphql(`
   query ConsoleUserHistory($id: ID!, $take: Int!, $skip: Int!) {
     user(where: { id: $id }) {
@@ -149,11 +165,14 @@ export function CustomerPage({ id }: { id: string }) {
     withGroups: permissions.canManageUsers,
   });
   const [done, setDone] = useState('');
+  const [receipt, setReceipt] = useState<Receipt | null>(null);
   const changed = (what: string) => {
     setDone(what);
     query.reload();
   };
 
+  // the person is gone: what the erasure removed, instead of their page
+  if (receipt) return <ErasureReceiptView receipt={receipt} />;
   if (query.error && !query.data) return <ErrorView error={query.error} title="The customer could not be loaded." />;
   if (!query.data) return <Loading what="Loading the customer" />;
   const user = query.data.user;
@@ -187,6 +206,9 @@ export function CustomerPage({ id }: { id: string }) {
           {permissions.canManageUsers && <SessionsSection user={user} />}
           {permissions.canManageUsers && user.email && <ResetLinkSection email={user.email} />}
           {permissions.canManageUsers && <DangerSection user={user} onChanged={changed} />}
+          {permissions.canManageUsers && permissions.canManageIdentities && (
+            <EraseSection user={user} onErased={setReceipt} />
+          )}
         </div>
       </div>
       {permissions.canReadAudit && <HistorySection id={user.id} />}
@@ -398,10 +420,56 @@ function IdentitySection({ identity }: { identity: User['identity'] }) {
             rows={identity.attributes.map((a) => [a.name, a.value])}
             empty="No attributes."
           />
+          <h3>Recent events</h3>
+          <EventsTable events={identity.events} />
         </>
       )}
     </section>
   );
+}
+
+type IdentityEvent = NonNullable<User['identity']>['events'][number];
+
+/** The profile's newest events (Identity.events, at most 20), with their parameters as the API stores them. */
+function EventsTable({ events }: { events: IdentityEvent[] }) {
+  if (events.length === 0) return <p>No events.</p>;
+  return (
+    <div className="table-wrap">
+      <table className="cards compact">
+        <caption className="visually-hidden">Recent events, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Event</th>
+            <th scope="col">When</th>
+            <th scope="col">Parameters</th>
+          </tr>
+        </thead>
+        <tbody>
+          {events.map((e, i) => (
+            <tr key={`${e.timestamp}-${i}`}>
+              <td data-label="Event" className="mono">
+                {e.name}
+              </td>
+              <td data-label="When">{formatDate(e.timestamp)}</td>
+              <td data-label="Parameters" className="mono wrap">
+                {eventParams(e.params)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** `name: value` pairs of an event's parameters (nested objects such as `custom` as JSON); "—" for none. */
+function eventParams(params: unknown): string {
+  if (!params || typeof params !== 'object' || Array.isArray(params)) return JSON.stringify(params ?? null);
+  const entries = Object.entries(params as Record<string, unknown>);
+  if (entries.length === 0) return '—';
+  return entries
+    .map(([name, value]) => `${name}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join(', ');
 }
 
 function NameValueTable({
@@ -722,5 +790,104 @@ function DangerSection({ user, onChanged }: { user: User; onChanged(what: string
         {self && <p className="hint">You cannot delete your own account.</p>}
       </div>
     </section>
+  );
+}
+
+type Receipt = ConsoleEraseIdentityMutation['eraseIdentity'] & { who: string };
+
+/**
+ * Erasure (SPEC §10): the person's profile (and those merged into it) and their account, with every
+ * row that names them, in one transaction; asks first. "Suppress later writes" refuses their
+ * identifiers afterwards. The person is named by their profile when the role sees it, else by email.
+ */
+function EraseSection({ user, onErased }: { user: User; onErased(receipt: Receipt): void }) {
+  const { state } = useSession();
+  const erase = useMutation(EraseCustomer);
+  const [suppress, setSuppress] = useState(false);
+  const [errors, setErrors] = useState<string[]>([]);
+  const self = state.status === 'signedIn' && state.me.id === user.id;
+  const where = user.identity ? { id: user.identity.id } : user.email ? { email: user.email } : null;
+  const who = user.email ?? user.name ?? user.id;
+  return (
+    <section className="panel danger-zone" aria-labelledby="erase-title">
+      <h2 id="erase-title">Erase</h2>
+      <p className="hint">
+        Erasing removes this person everywhere, for good: the account with its sessions, tokens, addresses and group
+        memberships, the identity profile with its identifiers, attributes, events and merges, and queued mails. The
+        audit trail keeps its entries with their ids hashed and values masked. A receipt with the counts is shown.
+      </p>
+      {!where ? (
+        <p className="hint">This user has neither an email nor an identity profile to name in an erasure.</p>
+      ) : self ? (
+        <p className="hint">You cannot erase your own account.</p>
+      ) : (
+        <>
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              checked={suppress}
+              onChange={(e) => setSuppress(e.target.checked)}
+              aria-describedby="erase-suppress-hint"
+            />
+            <span>Suppress later writes of their identifiers</span>
+          </label>
+          <p className="hint" id="erase-suppress-hint">
+            Every API then refuses this person’s email, phone number and other identifiers; signing up again lifts it.
+          </p>
+          <FormErrorsView messages={errors} />
+          <ConfirmButton
+            confirm="Yes, erase for good"
+            question={`Erase ${who}${suppress ? ' and suppress their identifiers' : ''}?`}
+            disabled={erase.pending}
+            onConfirm={async () => {
+              try {
+                const { eraseIdentity } = await erase.run({ where, suppress });
+                setErrors([]);
+                onErased({ ...eraseIdentity, who });
+              } catch (error) {
+                setErrors(messagesOf(error));
+              }
+            }}
+          >
+            Erase this person
+          </ConfirmButton>
+        </>
+      )}
+    </section>
+  );
+}
+
+/** The receipt of an erasure: its id, time and what was removed (counts only: no personal data). */
+function ErasureReceiptView({ receipt }: { receipt: Receipt }) {
+  const counts = Object.entries((receipt.counts ?? {}) as Record<string, number>);
+  // the button that asked is gone: the receipt takes the focus, so a keyboard user lands on it
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => ref.current?.focus(), []);
+  return (
+    <>
+      <p className="breadcrumb">
+        <Link to="/customers">Customers</Link>
+      </p>
+      <PageTitle>Erased</PageTitle>
+      <Status>{receipt.who} was erased.</Status>
+      <section className="panel" aria-labelledby="receipt-title" tabIndex={-1} ref={ref}>
+        <h2 id="receipt-title">Erasure receipt</h2>
+        <dl className="facts">
+          <dt>Receipt id</dt>
+          <dd className="mono">{receipt.id}</dd>
+          <dt>Erased</dt>
+          <dd>{formatDate(receipt.erasedAt)}</dd>
+        </dl>
+        <NameValueTable
+          caption="Rows removed, by kind"
+          headers={['Kind', 'Removed']}
+          rows={counts.map(([kind, n]) => [kind, String(n)])}
+          empty="Nothing was counted."
+        />
+        <p>
+          <Link to="/customers">Back to the customers</Link>
+        </p>
+      </section>
+    </>
   );
 }

@@ -100,30 +100,13 @@ const RetryDelivery = graphql(`
   }
 `);
 
-/**
- * The event types an endpoint can subscribe to: the API lists them only in the description of
- * WebhookEndpointCreateInput.events (there is no query), so they are repeated here; the service checks
- * each one and its error shows next to the list.
- */
-const EVENT_TYPES = [
-  'user.created',
-  'user.updated',
-  'user.deleted',
-  'user.email_verified',
-  'user.password_changed',
-  'address.created',
-  'address.updated',
-  'address.deleted',
-  'customer_group.member_added',
-  'customer_group.member_removed',
-  'identity.created',
-  'identity.updated',
-  'identity.deleted',
-  'identity.merged',
-  'identity.unmerged',
-  'identity.erased',
-  'identity.identifier_changed',
-];
+/** The event types an endpoint can subscribe to, as the service lists them (the same permission). */
+const EventTypes = graphql(`
+  query ConsoleWebhookEventTypes {
+    webhookEventTypes
+  }
+`);
+
 const FIELDS = ['url', 'events', 'description'] as const;
 const STATUSES = [
   { value: '', label: 'Any' },
@@ -360,6 +343,7 @@ function CreateEndpointForm({ onCreated }: { onCreated(url: string, secret: stri
   const [events, setEvents] = useState<string[]>([]);
   const [errors, setErrors] = useState<FormErrors<(typeof FIELDS)[number]>>({ fields: {}, form: [] });
   const create = useMutation(CreateEndpoint);
+  const types = useQuery(EventTypes, {});
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -397,13 +381,21 @@ function CreateEndpointForm({ onCreated }: { onCreated(url: string, secret: stri
           error={errors.fields.description}
           autoComplete="off"
         />
-        <CheckboxGroup
-          legend="Event types"
-          options={EVENT_TYPES.map((value) => ({ value, label: value }))}
-          values={events}
-          onValues={setEvents}
-          error={errors.fields.events}
-        />
+        {types.error ? <ErrorView error={types.error} title="The event types could not be loaded." /> : null}
+        {types.data ? (
+          <CheckboxGroup
+            legend="Event types"
+            options={types.data.webhookEventTypes.map((value) => ({ value, label: value }))}
+            values={events}
+            onValues={setEvents}
+            error={errors.fields.events}
+          />
+        ) : (
+          <>
+            {!types.error && <Loading what="Loading the event types" />}
+            {errors.fields.events && <FormErrorsView messages={[errors.fields.events]} />}
+          </>
+        )}
         <FormErrorsView messages={errors.form} />
         <button type="submit" className="primary" disabled={create.pending}>
           Create endpoint
