@@ -99,8 +99,10 @@ export function runNode(script: string, env: Record<string, string>, options: { 
     }),
   );
   child.stderr!.on('data', split(stderr));
+  // 'close', not 'exit': 'exit' can come before the last lines of stdout were read (CI saw a SIGTERM
+  // test miss the final "Identity Hub stopped" line); 'close' comes once the child's stdio has ended.
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; afterMs: number }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, afterMs: Date.now() - started })),
+    child.on('close', (code, signal) => resolve({ code, signal, afterMs: Date.now() - started })),
   );
   const server: ServerProcess = {
     child,
