@@ -84,6 +84,10 @@ export function serializeError(error: unknown): unknown {
 }
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  // stdout written synchronously, as Node writes process.stdout to pipes and files: pino's implicit
+  // asynchronous stream let the exit at shutdown write the last lines before an earlier one still in
+  // flight in libuv's pool ("Identity Hub stopped" before "lastUsedAt written"; CI saw it).
+  destination ??= pino.destination({ dest: 1, sync: true });
   return pino(
     {
       level,
