@@ -41,26 +41,15 @@ const TEXT_FIELDS = [
 const ADDRESS_TEXT_FILTERS = [...TEXT_FIELDS, 'phone'] as const;
 type AddressPatch = Partial<Omit<AddressEntity, 'id' | 'userId' | 'user' | 'country' | 'createdAt' | 'updatedAt'>>;
 
+/** The address fields an audit entry describes (classified in audit/audit-fields.ts: all but the country masked). */
+const ADDRESS_FIELDS = [...ADDRESS_TEXT_FILTERS, 'countryId', 'isBilling'] as const;
+
 /**
  * Addresses (SPEC §3.2). Customers act on their own addresses (`*ForActor`); the accounts module
  * applies an admin's nested `addresses` input to any user with `applyForUser` inside its own
  * transaction. Every write locks the owner's row first (PostgreSQL), so the per-user cap and the
  * single billing address hold under concurrent requests.
  */
-/** The address fields an audit entry describes (classified in audit/audit-fields.ts: all but the country masked). */
-const ADDRESS_FIELDS = [
-  'firstName',
-  'lastName',
-  'company',
-  'address1',
-  'address2',
-  'city',
-  'province',
-  'postalCode',
-  'phone',
-  'countryId',
-  'isBilling',
-] as const;
 
 @Injectable()
 export class AddressService {

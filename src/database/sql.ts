@@ -16,12 +16,12 @@ export function query<T = Record<string, unknown>>(
   statement: string | PreparedStatement,
   params: unknown[] = [],
 ): Promise<T[]> {
-  if (typeof statement !== 'string') {
-    if (isPostgres(manager) && !manager.queryRunner) return runPrepared<T>(manager.connection, statement, params);
-    statement = statement.text;
+  const text = typeof statement === 'string' ? statement : statement.text;
+  if (isPostgres(manager)) {
+    if (typeof statement !== 'string' && !manager.queryRunner)
+      return runPrepared<T>(manager.connection, statement, params);
+    return run<T>(manager, text, params);
   }
-  const text = statement;
-  if (isPostgres(manager)) return run<T>(manager, text, params);
   // SQLite: `?` placeholders, the values in the order the placeholders appear (a $n may repeat).
   const values: unknown[] = [];
   const sql = text.replace(/\$(\d+)/g, (_m, n: string) => {
