@@ -40,7 +40,7 @@ const EMAIL_TAKEN = 'A user with this email already exists';
  * PostgreSQL: applies `patch` to a user and answers the row as it was and as it is, in one statement
  * (the sub-select locks the row, so `before` is the version this update replaced). An email other than
  * the stored one clears `email_verified` in the same statement, as the two-read path does. null: no such
- * user. Saves updateActiveUser a read before and a read after its UPDATE (issue 14).
+ * user. Saves updateActiveUser and updateUser a read before and a read after the UPDATE (issue 14).
  */
 async function updateReturningBefore(
   manager: EntityManager,
@@ -305,32 +305,15 @@ export class UserService {
     if (data.orderWebhookUrl !== undefined) patch.orderWebhookUrl = data.orderWebhookUrl;
     try {
       return await this.tx.run(async (manager) => {
-        const repo = manager.getRepository(UserEntity);
-        if (this.tx.isPostgres && !extra && Object.keys(patch).length) {
-          // The self-service path: one statement instead of read, update, read again.
-          const changed = await updateReturningBefore(manager, userId, patch);
-          if (!changed) throw AppError.notFound('User not found');
-          const { before, after } = changed;
-          if (after.email !== before.email) {
-            await this.auth.queueEmailChange(manager, after, before.email);
-            await this.hooks.emailChanged(manager, after, before.email);
-          }
-          await this.recordUpdate(manager, actor, before, after);
-          return after;
-        }
-        const before = await repo.findOneBy({ id: userId });
-        if (!before) throw AppError.notFound('User not found');
-        const emailChanged = patch.email !== undefined && patch.email !== before.email;
-        if (emailChanged) patch.emailVerified = false;
-        if (Object.keys(patch).length) await repo.update({ id: userId }, patch);
-        let after = await repo.findOneByOrFail({ id: userId });
-        if (emailChanged) {
+        const { before, after: patched } = await this.applyPatch(manager, userId, patch);
+        let after = patched;
+        if (after.email !== before.email) {
           await this.auth.queueEmailChange(manager, after, before.email);
           await this.hooks.emailChanged(manager, after, before.email);
         }
         if (extra) {
           await extra(manager);
-          after = await repo.findOneByOrFail({ id: userId });
+          after = await manager.getRepository(UserEntity).findOneByOrFail({ id: userId });
         }
         await this.recordUpdate(manager, actor, before, after);
         return after;
@@ -339,6 +322,29 @@ export class UserService {
       if (isUniqueViolation(e)) throw AppError.conflict(EMAIL_TAKEN, { field: 'email' });
       throw e;
     }
+  }
+
+  /**
+   * Applies `patch` to a user (an email change clears `email_verified`): the row as it was and as it is.
+   * On PostgreSQL one statement (updateReturningBefore); on SQLite, or with nothing to patch, a read, the
+   * update and a read again.
+   */
+  private async applyPatch(
+    manager: EntityManager,
+    userId: string,
+    patch: Partial<UserEntity>,
+  ): Promise<{ before: UserEntity; after: UserEntity }> {
+    if (this.tx.isPostgres && Object.keys(patch).length) {
+      const changed = await updateReturningBefore(manager, userId, patch);
+      if (!changed) throw AppError.notFound('User not found');
+      return changed;
+    }
+    const repo = manager.getRepository(UserEntity);
+    const before = await repo.findOneBy({ id: userId });
+    if (!before) throw AppError.notFound('User not found');
+    if (patch.email !== undefined && patch.email !== before.email) patch.emailVerified = false;
+    if (Object.keys(patch).length) await repo.update({ id: userId }, patch);
+    return { before, after: await repo.findOneByOrFail({ id: userId }) };
   }
 
   /** `user.updated` with the fields that changed; `user.password_changed` too when the password did. */
