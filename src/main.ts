@@ -9,6 +9,7 @@ import { StartupError } from './common/startup-error';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { loadDotEnv } from './config/dotenv';
 import { checkDatabase } from './database/startup-check';
+import { tuneHeap } from './heap-tuning';
 
 function version(): string {
   try {
@@ -71,6 +72,7 @@ async function main() {
   } catch (error) {
     return fail(error instanceof ConfigError ? error.message : (error as Error).message);
   }
+  tuneHeap(config.heapGrowingPercent);
   const logger = createLogger(config.logLevel);
   let app: NestFastifyApplication;
   try {

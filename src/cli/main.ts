@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '../config/app-config';
 import { loadDotEnv } from '../config/dotenv';
+import { tuneHeap } from '../heap-tuning';
 import { CliInterrupted, CliUsageError, Flags } from './cli-errors';
 import { CliCommand, COMMANDS } from './commands';
 
@@ -80,6 +81,7 @@ async function main(): Promise<number> {
     }
     throw e;
   }
+  tuneHeap(config.heapGrowingPercent);
   // loaded now, not to list the commands or refuse a command line (NestJS and the rest take seconds)
   const { createApp } = await import('../app');
   const { AppError } = await import('../common/app-error');

@@ -75,6 +75,8 @@ describe('loadConfig', () => {
     [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN'],
     [{ METRICS_TOKEN: 'has a space in it somewhere' }, 'METRICS_TOKEN'],
     [{ SHUTDOWN_TIMEOUT_MS: '100' }, 'SHUTDOWN_TIMEOUT_MS'],
+    [{ HEAP_GROWING_PERCENT: '401' }, 'HEAP_GROWING_PERCENT'],
+    [{ HEAP_GROWING_PERCENT: '-5' }, 'HEAP_GROWING_PERCENT'],
   ])('refuses %j, naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
@@ -137,12 +139,14 @@ describe('loadConfig', () => {
       graphqlExplorer: true,
       metricsToken: undefined,
       shutdownTimeoutMs: 10_000,
+      heapGrowingPercent: 20,
     });
     const c = loadConfig({
       CORS_ORIGINS: ' https://Shop.Example.com/ ,http://localhost:5173,https://shop.example.com:443',
       GRAPHQL_EXPLORER: 'false',
       METRICS_TOKEN: 'a-long-enough-metrics-token',
       SHUTDOWN_TIMEOUT_MS: '25000',
+      HEAP_GROWING_PERCENT: '0',
     });
     // origins as browsers send them: lower-case host, no default port, no trailing slash; duplicates dropped
     expect(c.corsOrigins).toEqual(['https://shop.example.com', 'http://localhost:5173']);
@@ -150,6 +154,7 @@ describe('loadConfig', () => {
       graphqlExplorer: false,
       metricsToken: 'a-long-enough-metrics-token',
       shutdownTimeoutMs: 25_000,
+      heapGrowingPercent: 0,
     });
   });
 });

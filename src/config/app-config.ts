@@ -110,6 +110,11 @@ export interface AppConfig {
   metricsToken?: string;
   /** how long a SIGTERM/SIGINT shutdown may take before the process gives up and exits 1 (ms) */
   shutdownTimeoutMs: number;
+  /**
+   * V8's old space may grow to (1 + this/100) × what survived the last full collection before the next
+   * one (HEAP_GROWING_PERCENT; 0: V8's own heuristics, pretenuring included). See src/heap-tuning.ts.
+   */
+  heapGrowingPercent: number;
 }
 
 export interface GraphqlLimits {
@@ -395,6 +400,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     graphqlExplorer: bool(env, 'GRAPHQL_EXPLORER', true),
     metricsToken: parseMetricsToken(env),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 1000, 600_000),
+    heapGrowingPercent: int(env, 'HEAP_GROWING_PERCENT', 20, 0, 400),
   });
 }
 
