@@ -37,6 +37,27 @@ const SELECT = `SELECT id, occurred_at AS "occurredAt", actor_kind AS "actorKind
   actor_ip AS "actorIp", request_id AS "requestId", action, resource_type AS "resourceType",
   resource_id AS "resourceId", user_id AS "userId", profile_id AS "profileId", changes FROM audit_events`;
 
+/** The columns of `audit_events`, in the order of auditValues. */
+export const AUDIT_COLUMNS: readonly string[] = COLUMNS.split(', ');
+
+/** An entry's values in the order of AUDIT_INTO's columns. */
+export function auditValues(r: AuditRow): unknown[] {
+  return [
+    r.id,
+    r.occurredAt,
+    r.actorKind,
+    r.actorId,
+    r.actorIp,
+    r.requestId,
+    r.action,
+    r.resourceType,
+    r.resourceId,
+    r.userId,
+    r.profileId,
+    r.changes,
+  ];
+}
+
 /** Every SQL statement on `audit_events`. */
 @Injectable()
 export class AuditStore {
@@ -47,20 +68,7 @@ export class AuditStore {
     for (const chunk of chunked(rows, 500)) {
       const values: unknown[] = [];
       const tuples = chunk.map((r, i) => {
-        values.push(
-          r.id,
-          r.occurredAt,
-          r.actorKind,
-          r.actorId,
-          r.actorIp,
-          r.requestId,
-          r.action,
-          r.resourceType,
-          r.resourceId,
-          r.userId,
-          r.profileId,
-          r.changes,
-        );
+        values.push(...auditValues(r));
         return `(${inList(WIDTH, i * WIDTH)})`;
       });
       await query(manager, `INSERT INTO audit_events (${COLUMNS}) VALUES ${tuples.join(', ')}`, values);

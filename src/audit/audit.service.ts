@@ -128,6 +128,15 @@ export class AuditService implements OnApplicationBootstrap, BeforeApplicationSh
     if (this.pending.length >= BUFFER_FLUSH_AT) void this.flush();
   }
 
+  /**
+   * The rows `record` would write, for a caller that writes them in its own single statement (one that
+   * is atomic without a transaction). Only when `needsTransaction` said no sink wants these entries:
+   * they are not handed to the sinks.
+   */
+  rowsOf(entries: readonly AuditEntry[]): AuditRow[] {
+    return entries.map((e) => this.row(e));
+  }
+
   /** Whether a sink wants any of these entries: lets a one-statement write stay one statement. */
   async needsTransaction(actions: readonly string[]): Promise<boolean> {
     for (const sink of this.sinks) if (await sink.wants(actions)) return true;

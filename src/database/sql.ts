@@ -1,5 +1,9 @@
 import { Logger } from '@nestjs/common';
+import * as pg from 'pg';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+
+/** node-postgres's own conversion of a parameter to its text form (not in its type declarations). */
+const pgUtils = (pg as unknown as { utils: { prepareValue(value: unknown): unknown } }).utils;
 
 /** Rows per multi-row statement or ids per `IN (…)` list: well under both engines' parameter limits. */
 export const ROWS_PER_STATEMENT = 1000;
@@ -166,12 +170,37 @@ export async function insertEntities<T extends ObjectLiteral>(
   entity: EntityTarget<T>,
   entities: readonly T[],
 ): Promise<void> {
+  const { into, rows } = entityRows(manager, entity, entities);
+  await insertRows(manager, into, rows);
+}
+
+/**
+ * What insertEntities writes, for a statement of one's own: `into` is `<table> ("col", …)`, each row
+ * the values of every column, converted as TypeORM converts what it writes.
+ */
+export function entityRows<T extends ObjectLiteral>(
+  manager: EntityManager,
+  entity: EntityTarget<T>,
+  entities: readonly T[],
+): { into: string; columns: string[]; rows: unknown[][] } {
   const metadata = manager.connection.getMetadata(entity);
   const columns = metadata.columns.filter((c) => !c.isVirtual);
   const rows = entities.map((e) =>
     columns.map((c) => manager.connection.driver.preparePersistentValue(c.getEntityValue(e), c)),
   );
-  await insertRows(manager, `${metadata.tableName} (${columns.map((c) => `"${c.databaseName}"`).join(', ')})`, rows);
+  const names = columns.map((c) => c.databaseName);
+  return { into: `${metadata.tableName} (${names.map((n) => `"${n}"`).join(', ')})`, columns: names, rows };
+}
+
+/**
+ * A row as a JSON object keyed by column, each value as node-postgres sends a parameter (text, or
+ * null): what `jsonb_populate_record(NULL::<table>, $n)` turns back into the table's row, every value
+ * through its column type's input, as a parameter would be.
+ */
+export function rowJson(columns: readonly string[], values: readonly unknown[]): string {
+  const row: Record<string, unknown> = {};
+  columns.forEach((column, i) => (row[column] = pgUtils.prepareValue(values[i])));
+  return JSON.stringify(row);
 }
 
 /** SQLite stores TypeORM datetimes as 'YYYY-MM-DD HH:MM:SS.SSS' (UTC). */

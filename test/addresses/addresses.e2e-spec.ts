@@ -1,7 +1,7 @@
 import { AddressEntity } from '../../src/address/address.entity';
 import { newId } from '../../src/database/columns';
 import { seedApiToken, seedCustomerToken, seedUser, SeededUser } from '../helpers/factories';
-import { startTestApp, TestApp } from '../helpers/test-app';
+import { isPostgres, startTestApp, TestApp } from '../helpers/test-app';
 
 // The seed's documents (002_…, Openfront/KeystoneJS), sent as written.
 const CREATE_ADDRESS = `mutation CreateActiveUserAddress($data: AddressCreateInput!) {
@@ -447,6 +447,43 @@ describe('addresses (SPEC §3.2)', () => {
         'A user can have at most 100 addresses (this one has 100); delete one first',
       );
       expect(await repo().count({ where: { userId: user.id } })).toBe(100);
+    });
+
+    it('at 99 addresses, five billing addresses at once: one is added, four refused, nothing else changes', async () => {
+      const { user, token } = await seedUser(t);
+      const now = Date.now();
+      await repo().insert(
+        Array.from({ length: 99 }, (_, i) => ({
+          id: newId(),
+          userId: user.id,
+          address1: `Street ${i}`,
+          isBilling: i === 0,
+          createdAt: new Date(now + i),
+          updatedAt: new Date(now + i),
+        })),
+      );
+      const audited = () =>
+        t.dataSource.query(
+          `SELECT count(*) AS n FROM audit_events WHERE user_id = ${isPostgres() ? '$1' : '?'} AND action = 'address.created'`,
+          [user.id],
+        );
+      const [{ n: before }] = await audited();
+      const answers = await Promise.all(
+        [1, 2, 3, 4, 5].map((i) => t.gql(CREATE_ADDRESS, { data: { address1: `Race ${i}`, isBilling: true } }, token)),
+      );
+      const added = answers.filter((a) => !a.errors);
+      const refused = answers.filter((a) => a.errors);
+      expect(added).toHaveLength(1);
+      expect(refused.map((a) => [a.code, a.errors?.[0].message])).toEqual(
+        Array(4).fill(['BAD_USER_INPUT', 'A user can have at most 100 addresses (this one has 100); delete one first']),
+      );
+      const rows = await repo().find({ where: { userId: user.id } });
+      expect(rows).toHaveLength(100);
+      // the one added is the only billing address; the refused ones cleared nothing
+      expect(rows.filter((r) => r.isBilling).map((r) => r.address1)).toEqual([expect.stringMatching(/^Race [1-5]$/)]);
+      expect(added[0].data.createActiveUserAddress.addresses).toHaveLength(100);
+      const [{ n: after }] = await audited();
+      expect(Number(after) - Number(before)).toBe(1);
     });
   });
 
