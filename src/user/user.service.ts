@@ -10,6 +10,7 @@ import { assertPasswordAllowed } from '../auth/password-policy';
 import { Permission } from '../auth/permissions';
 import { SessionService } from '../auth/session.service';
 import { diff } from '../audit/audit-fields';
+import { AUDIT_COLUMNS, auditValues } from '../audit/audit-store';
 import { AuditService } from '../audit/audit.service';
 import { AppError, isUniqueViolation } from '../common/app-error';
 import { MAX_TAKE } from '../common/keystone-inputs';
@@ -17,7 +18,7 @@ import { normaliseEmail } from '../common/normalise';
 import { RateLimitService } from '../common/rate-limit.service';
 import { CustomerGroupService } from '../customer-group/customer-group.service';
 import { newId } from '../database/columns';
-import { hydrate, query } from '../database/sql';
+import { hydrate, query, rowJson } from '../database/sql';
 import { TransactionService } from '../database/transaction.service';
 import { AccountHooks } from './account-hooks';
 import {
@@ -303,6 +304,12 @@ export class UserService {
     if (data.phone !== undefined) patch.phone = data.phone;
     if (data.onboardingStatus !== undefined) patch.onboardingStatus = data.onboardingStatus;
     if (data.orderWebhookUrl !== undefined) patch.orderWebhookUrl = data.orderWebhookUrl;
+    if (!extra && patch.email === undefined && this.tx.isPostgres && Object.keys(patch).length) {
+      if (!(await this.audit.needsTransaction(['user.updated']))) {
+        const updated = await this.updateIfUnchanged(actor, userId, patch);
+        if (updated) return updated;
+      }
+    }
     try {
       return await this.tx.run(async (manager) => {
         const { before, after: patched } = await this.applyPatch(manager, userId, patch);
@@ -322,6 +329,55 @@ export class UserService {
       if (isUniqueViolation(e)) throw AppError.conflict(EMAIL_TAKEN, { field: 'email' });
       throw e;
     }
+  }
+
+  /**
+   * updateActiveUser without an email change (no mails, no account hooks) on PostgreSQL, when no webhook
+   * endpoint wants `user.updated` in the transaction: the row is read, then one statement applies the
+   * patch only if the patched columns still hold what was read (compare-and-set) and writes the audit
+   * entry computed from that read, atomically: 2 round trips instead of BEGIN, UPDATE, INSERT, COMMIT.
+   * null when the row changed or went in between: the caller then takes the transaction path.
+   */
+  private async updateIfUnchanged(
+    actor: Actor,
+    userId: string,
+    patch: Partial<UserEntity>,
+  ): Promise<UserEntity | null> {
+    return this.tx.single(async (manager) => {
+      const [row] = await query<Record<string, unknown>>(manager, 'SELECT * FROM users WHERE id = $1', [userId]);
+      if (!row) return null;
+      const before = hydrate(manager, UserEntity, row);
+      const metadata = manager.connection.getMetadata(UserEntity);
+      const params: unknown[] = [userId];
+      const sets: string[] = [];
+      const unchanged: string[] = [];
+      for (const [property, value] of Object.entries(patch)) {
+        const column = `"${metadata.findColumnWithPropertyName(property)!.databaseName}"`;
+        params.push(value);
+        sets.push(`${column} = $${params.length}`);
+        params.push(before[property as keyof UserEntity]);
+        unchanged.push(`${column} IS NOT DISTINCT FROM $${params.length}`);
+      }
+      const b = before as unknown as Record<string, unknown>;
+      const changes = diff(b, { ...b, ...patch }, USER_FIELDS);
+      let audited = '';
+      if (changes.length) {
+        const [entry] = this.audit.rowsOf([
+          { action: 'user.updated', actor, resource: { type: 'user', id: userId }, changes },
+        ]);
+        params.push(rowJson(AUDIT_COLUMNS, auditValues(entry)));
+        audited =
+          `, audited AS (INSERT INTO audit_events SELECT * FROM jsonb_populate_record(NULL::audit_events, $${params.length}) ` +
+          'WHERE EXISTS (SELECT 1 FROM updated))';
+      }
+      const rows = await query<Record<string, unknown>>(
+        manager,
+        `WITH updated AS (UPDATE users SET ${sets.join(', ')}, updated_at = CURRENT_TIMESTAMP ` +
+          `WHERE id = $1 AND ${unchanged.join(' AND ')} RETURNING *)${audited} SELECT * FROM updated`,
+        params,
+      );
+      return rows.length ? hydrate(manager, UserEntity, rows[0]) : null;
+    });
   }
 
   /**

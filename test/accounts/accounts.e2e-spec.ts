@@ -187,6 +187,34 @@ describe('accounts: sign-in, registration, self-service', () => {
       expect(res.code).toBe('FORBIDDEN');
       expect(res.errors?.[0].message).toBe('A customer token cannot change the email address');
     });
+
+    it('concurrent changes of one field: every audit entry starts where the one before it ended', async () => {
+      const { user, token } = await seedUser(t);
+      const url = (i: number) => `https://shop-${i}.example.com/orders`;
+      expect((await t.gql(UPDATE_ACTIVE_USER, { data: { orderWebhookUrl: url(0) } }, token)).errors).toBeUndefined();
+      const answers = await Promise.all(
+        [1, 2, 3, 4, 5, 6, 7, 8].map((i) => t.gql(UPDATE_ACTIVE_USER, { data: { orderWebhookUrl: url(i) } }, token)),
+      );
+      expect(answers.map((a) => a.errors)).toEqual(Array(8).fill(undefined));
+      const rows: { changes: string }[] = await t.dataSource.query(
+        `SELECT changes FROM audit_events WHERE resource_id = '${user.id}' AND action = 'user.updated'`,
+      );
+      // the URL is kept as its origin: https://shop-3.example.com/…
+      const next = new Map<string, string>();
+      for (const row of rows) {
+        const [change] = JSON.parse(row.changes) as { field: string; old: string | null; new: string }[];
+        expect(change.field).toBe('orderWebhookUrl');
+        expect(next.has(String(change.old))).toBe(false); // two entries from one old value: a lost update
+        next.set(String(change.old), change.new);
+      }
+      expect(rows).toHaveLength(9);
+      // one chain from no URL through all nine values to the one stored
+      const chain = ['null'];
+      while (next.has(chain[chain.length - 1])) chain.push(next.get(chain[chain.length - 1])!);
+      expect(chain).toHaveLength(10);
+      const [stored] = await t.dataSource.query(`SELECT order_webhook_url AS url FROM users WHERE id = '${user.id}'`);
+      expect(chain[9]).toBe(`${new URL(stored.url as string).origin}/…`);
+    });
   });
 
   describe('updateActiveUserPassword', () => {
