@@ -1,6 +1,5 @@
 import { AddressEntity } from '../../src/address/address.entity';
-import { newId } from '../../src/database/columns';
-import { seedApiToken, seedCustomerToken, seedUser, SeededUser } from '../helpers/factories';
+import { seedAddresses, seedApiToken, seedCustomerToken, seedUser, SeededUser } from '../helpers/factories';
 import { isPostgres, startTestApp, TestApp } from '../helpers/test-app';
 
 // The seed's documents (002_…, Openfront/KeystoneJS), sent as written.
@@ -69,20 +68,6 @@ describe('addresses (SPEC §3.2)', () => {
   afterAll(() => t.close());
 
   const repo = () => t.dataSource.getRepository(AddressEntity);
-  /** `count` addresses for a user, straight into the table (a millisecond apart), the first one billing if asked. */
-  const seedAddresses = (userId: string, count: number, options: { billingFirst?: boolean } = {}) => {
-    const now = Date.now();
-    return repo().insert(
-      Array.from({ length: count }, (_, i) => ({
-        id: newId(),
-        userId,
-        address1: `Street ${i}`,
-        isBilling: options.billingFirst === true && i === 0,
-        createdAt: new Date(now + i),
-        updatedAt: new Date(now + i),
-      })),
-    );
-  };
   const rowsOf = (userId: string) => repo().find({ where: { userId }, order: { createdAt: 'ASC', id: 'ASC' } });
 
   async function addAddress(token: string, data: Record<string, unknown>): Promise<string> {
@@ -445,7 +430,7 @@ describe('addresses (SPEC §3.2)', () => {
 
     it('a user has at most 100 addresses', async () => {
       const { user, token } = await seedUser(t);
-      await seedAddresses(user.id, 100);
+      await seedAddresses(t, user.id, 100);
       const res = await t.gql(CREATE_ADDRESS, { data: { address1: 'One too many' } }, token);
       expect(res.code).toBe('BAD_USER_INPUT');
       expect(res.errors?.[0].message).toBe(
@@ -456,7 +441,7 @@ describe('addresses (SPEC §3.2)', () => {
 
     it('at 99 addresses, five billing addresses at once: one is added, four refused, nothing else changes', async () => {
       const { user, token } = await seedUser(t);
-      await seedAddresses(user.id, 99, { billingFirst: true });
+      await seedAddresses(t, user.id, 99, { billingFirst: true });
       const audited = () =>
         t.dataSource.query(
           `SELECT count(*) AS n FROM audit_events WHERE user_id = ${isPostgres() ? '$1' : '?'} AND action = 'address.created'`,

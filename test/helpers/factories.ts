@@ -1,3 +1,4 @@
+import { AddressEntity } from '../../src/address/address.entity';
 import { PasswordHasher } from '../../src/auth/password-hasher';
 import { ApiTokenEntity } from '../../src/auth/api-token.entity';
 import { SessionEntity } from '../../src/auth/session.entity';
@@ -68,6 +69,26 @@ export async function seedUser(
 }
 
 /** A new session for the user; returns the bearer token. */
+/** `count` addresses for a user straight into the table, a millisecond apart; the first one billing if asked. */
+export async function seedAddresses(
+  t: TestApp,
+  userId: string,
+  count: number,
+  options: { billingFirst?: boolean } = {},
+): Promise<void> {
+  const now = Date.now();
+  await t.dataSource.getRepository(AddressEntity).insert(
+    Array.from({ length: count }, (_, i) => ({
+      id: newId(),
+      userId,
+      address1: `Street ${i}`,
+      isBilling: options.billingFirst === true && i === 0,
+      createdAt: new Date(now + i),
+      updatedAt: new Date(now + i),
+    })),
+  );
+}
+
 export async function seedSession(t: TestApp, userId: string): Promise<string> {
   const token = randomToken();
   await t.dataSource.getRepository(SessionEntity).insert({

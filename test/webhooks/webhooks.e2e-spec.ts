@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { Permission, Scope } from '../../src/auth/permissions';
 import { OutboxWorker } from '../../src/outbox/outbox.worker';
-import { seedApiToken, seedUser, SeededUser } from '../helpers/factories';
-import { startTestApp, TestApp } from '../helpers/test-app';
+import { seedAddresses, seedApiToken, seedUser, SeededUser } from '../helpers/factories';
+import { isPostgres, startTestApp, TestApp } from '../helpers/test-app';
 import { startReceiver } from '../helpers/webhook-receiver';
 
 const CREATE = `mutation($data: WebhookEndpointCreateInput!) {
@@ -276,6 +276,46 @@ describe('webhooks (SPEC §9)', () => {
     );
     expect(missing.code).toBe('NOT_FOUND');
     expect(missing.errors?.[0].message).toBe('Webhook endpoint not found');
+  });
+
+  it('with an endpoint that wants them, concurrent self-service writes stay correct and queue one event per change', async () => {
+    const { endpoint } = await createEndpoint(['address.created', 'user.updated']);
+    const customer = await seedUser(t);
+    await seedAddresses(t, customer.user.id, 99);
+    // the transaction paths (an endpoint wants the events): five billing addresses at 99, one lands
+    const adds = await Promise.all(
+      [1, 2, 3, 4, 5].map((i) =>
+        t.gql(
+          `mutation($a: String!) { createActiveUserAddress(data: { address1: $a, isBilling: true }) { id } }`,
+          { a: `Race ${i}` },
+          customer.token,
+        ),
+      ),
+    );
+    expect(adds.filter((a) => !a.errors)).toHaveLength(1);
+    expect(adds.filter((a) => a.errors).map((a) => a.errors?.[0].message)).toEqual(
+      Array(4).fill('A user can have at most 100 addresses (this one has 100); delete one first'),
+    );
+    const updates = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map((i) =>
+        t.gql(
+          `mutation($u: String!) { updateActiveUser(data: { orderWebhookUrl: $u }) { id } }`,
+          { u: `https://shop-${i}.example.com/orders` },
+          customer.token,
+        ),
+      ),
+    );
+    expect(updates.map((u) => u.errors)).toEqual(Array(6).fill(undefined));
+    const queued = await t.gql(DELIVERIES, { where: { endpointId: endpoint.id } }, admin.token);
+    expect(queued.data.webhookDeliveries.map((d: { eventType: string }) => d.eventType).sort()).toEqual([
+      'address.created',
+      ...Array(6).fill('user.updated'),
+    ]);
+    const [{ n }] = await t.dataSource.query(
+      `SELECT count(*) AS n FROM addresses WHERE user_id = '${customer.user.id}' AND is_billing = ${isPostgres() ? 'true' : '1'}`,
+    );
+    expect(Number(n)).toBe(1);
+    await deleteEndpoint(endpoint.id);
   });
 });
 
