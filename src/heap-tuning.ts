@@ -13,7 +13,8 @@ import { setFlagsFromString } from 'node:v8';
  * takes effect (unlike `--max-old-space-size`, which is fixed when the heap is created and is a hard cap:
  * a burst of large requests past it is a crash, not a slower answer). `growingPercent` 20: the next full
  * collection starts when the old space is 1.2× what survived the last one; 0 leaves V8's own heuristics
- * (pretenuring included). The bench's figures are in the README ("Benchmarks", RSS).
+ * (pretenuring included). The bench's figures are in the README ("Benchmarks", RSS). The server calls it
+ * (main.ts); CLI commands do not: a batch job such as the import runs faster with V8's own sizing.
  */
 export function tuneHeap(growingPercent: number): void {
   if (growingPercent <= 0) return;
