@@ -3,7 +3,6 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository } from 'typeorm';
 import { Actor } from '../auth/actor';
 import { diff } from '../audit/audit-fields';
-import { AUDIT_COLUMNS, auditValues } from '../audit/audit-store';
 import { AuditEntry, AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
 import { applyBooleanFilter, applyIdFilter, applyStringFilter, MAX_TAKE, orderTerms } from '../common/keystone-inputs';
@@ -202,16 +201,11 @@ export class AddressService {
     const rows = this.newRows(userId, [data]);
     return this.tx.single(async (manager) => {
       const address = entityRows(manager, AddressEntity, rows);
-      const [audit] = this.audit.rowsOf(this.createdEntries(actor, userId, rows));
+      const [created] = this.createdEntries(actor, userId, rows);
       const found = await query<Record<string, unknown>>(
         manager,
         'SELECT (r.owner).*, r.address_count FROM create_user_address($1, $2, $3, $4) r',
-        [
-          userId,
-          MAX_ADDRESSES_PER_USER,
-          rowJson(address.columns, address.rows[0]),
-          rowJson(AUDIT_COLUMNS, auditValues(audit)),
-        ],
+        [userId, MAX_ADDRESSES_PER_USER, rowJson(address.columns, address.rows[0]), this.audit.jsonRowOf(created)],
       );
       if (!found.length) throw AppError.notFound('User not found');
       const existing = Number(found[0].address_count);

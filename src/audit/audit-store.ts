@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { chunked, inList, query } from '../database/sql';
+import { chunked, inList, query, rowJson } from '../database/sql';
 import { TransactionService } from '../database/transaction.service';
 
 /** An entry as it is written: every value already classified (audit-fields.ts). */
@@ -38,10 +38,10 @@ const SELECT = `SELECT id, occurred_at AS "occurredAt", actor_kind AS "actorKind
   resource_id AS "resourceId", user_id AS "userId", profile_id AS "profileId", changes FROM audit_events`;
 
 /** The columns of `audit_events`, in the order of auditValues. */
-export const AUDIT_COLUMNS: readonly string[] = COLUMNS.split(', ');
+const AUDIT_COLUMNS: readonly string[] = COLUMNS.split(', ');
 
-/** An entry's values in the order of AUDIT_INTO's columns. */
-export function auditValues(r: AuditRow): unknown[] {
+/** An entry's values in the order of COLUMNS. */
+function auditValues(r: AuditRow): unknown[] {
   return [
     r.id,
     r.occurredAt,
@@ -56,6 +56,19 @@ export function auditValues(r: AuditRow): unknown[] {
     r.profileId,
     r.changes,
   ];
+}
+
+/**
+ * An entry as one JSON row keyed by column (rowJson), for a statement that writes it together with its
+ * change: `insertAuditJson` in a CTE, or the `create_user_address` function.
+ */
+export function auditJson(row: AuditRow): string {
+  return rowJson(AUDIT_COLUMNS, auditValues(row));
+}
+
+/** `INSERT INTO audit_events` of the JSON row (auditJson) in parameter `placeholder` (`$4`). */
+export function insertAuditJson(placeholder: string): string {
+  return `INSERT INTO audit_events SELECT * FROM jsonb_populate_record(NULL::audit_events, ${placeholder})`;
 }
 
 /** Every SQL statement on `audit_events`. */

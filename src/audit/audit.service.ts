@@ -6,7 +6,7 @@ import { TransactionService } from '../database/transaction.service';
 import { createHash, randomBytes } from 'node:crypto';
 import { classify, FieldChange } from './audit-fields';
 import { timeOrderedId } from './audit-id';
-import { AuditFilter, AuditRow, AuditStore } from './audit-store';
+import { auditJson, AuditFilter, AuditRow, AuditStore } from './audit-store';
 
 /** What a service records about one change (the actor and the request are added here). */
 export interface AuditEntry {
@@ -129,12 +129,12 @@ export class AuditService implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   /**
-   * The rows `record` would write, for a caller that writes them in its own single statement (one that
-   * is atomic without a transaction). Only when `needsTransaction` said no sink wants these entries:
-   * they are not handed to the sinks.
+   * The row `record` would write, as JSON (auditJson), for a caller that writes it in its own single
+   * statement (one that is atomic without a transaction). Only when `needsTransaction` said no sink
+   * wants the entry: it is not handed to the sinks.
    */
-  rowsOf(entries: readonly AuditEntry[]): AuditRow[] {
-    return entries.map((e) => this.row(e));
+  jsonRowOf(entry: AuditEntry): string {
+    return auditJson(this.row(entry));
   }
 
   /** Whether a sink wants any of these entries: lets a one-statement write stay one statement. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, In, Repository, SelectQueryBuilder } from 'typeorm';
+import { EntityManager, EntityMetadata, In, Repository, SelectQueryBuilder } from 'typeorm';
 import { AddressService } from '../address/address.service';
 import { Actor } from '../auth/actor';
 import { AuthService } from '../auth/auth.service';
@@ -10,7 +10,7 @@ import { assertPasswordAllowed } from '../auth/password-policy';
 import { Permission } from '../auth/permissions';
 import { SessionService } from '../auth/session.service';
 import { diff } from '../audit/audit-fields';
-import { AUDIT_COLUMNS, auditValues } from '../audit/audit-store';
+import { insertAuditJson } from '../audit/audit-store';
 import { AuditService } from '../audit/audit.service';
 import { AppError, isUniqueViolation } from '../common/app-error';
 import { MAX_TAKE } from '../common/keystone-inputs';
@@ -18,7 +18,7 @@ import { normaliseEmail } from '../common/normalise';
 import { RateLimitService } from '../common/rate-limit.service';
 import { CustomerGroupService } from '../customer-group/customer-group.service';
 import { newId } from '../database/columns';
-import { hydrate, query, rowJson } from '../database/sql';
+import { hydrate, query } from '../database/sql';
 import { TransactionService } from '../database/transaction.service';
 import { AccountHooks } from './account-hooks';
 import {
@@ -37,6 +37,18 @@ import { applyUserWhere } from './user-filters';
 
 const EMAIL_TAKEN = 'A user with this email already exists';
 
+function quotedColumn(metadata: EntityMetadata, property: string): string {
+  return `"${metadata.findColumnWithPropertyName(property)!.databaseName}"`;
+}
+
+/** `"column" = $n` for each property of `patch`, its value pushed onto `params` (numbered after them). */
+function setClauses(metadata: EntityMetadata, patch: Partial<UserEntity>, params: unknown[]): string[] {
+  return Object.entries(patch).map(([property, value]) => {
+    params.push(value);
+    return `${quotedColumn(metadata, property)} = $${params.length}`;
+  });
+}
+
 /**
  * PostgreSQL: applies `patch` to a user and answers the row as it was and as it is, in one statement
  * (the sub-select locks the row, so `before` is the version this update replaced). An email other than
@@ -50,10 +62,7 @@ async function updateReturningBefore(
 ): Promise<{ before: UserEntity; after: UserEntity } | null> {
   const metadata = manager.connection.getMetadata(UserEntity);
   const params: unknown[] = [userId];
-  const sets = Object.entries(patch).map(([property, value]) => {
-    params.push(value);
-    return `"${metadata.findColumnWithPropertyName(property)!.databaseName}" = $${params.length}`;
-  });
+  const sets = setClauses(metadata, patch, params);
   if (patch.email !== undefined) {
     const email = `$${params.indexOf(patch.email) + 1}`;
     sets.push(
@@ -349,26 +358,19 @@ export class UserService {
       const before = hydrate(manager, UserEntity, row);
       const metadata = manager.connection.getMetadata(UserEntity);
       const params: unknown[] = [userId];
-      const sets: string[] = [];
-      const unchanged: string[] = [];
-      for (const [property, value] of Object.entries(patch)) {
-        const column = `"${metadata.findColumnWithPropertyName(property)!.databaseName}"`;
-        params.push(value);
-        sets.push(`${column} = $${params.length}`);
+      const sets = setClauses(metadata, patch, params);
+      const unchanged = Object.keys(patch).map((property) => {
         params.push(before[property as keyof UserEntity]);
-        unchanged.push(`${column} IS NOT DISTINCT FROM $${params.length}`);
-      }
+        return `${quotedColumn(metadata, property)} IS NOT DISTINCT FROM $${params.length}`;
+      });
       const b = before as unknown as Record<string, unknown>;
       const changes = diff(b, { ...b, ...patch }, USER_FIELDS);
       let audited = '';
       if (changes.length) {
-        const [entry] = this.audit.rowsOf([
-          { action: 'user.updated', actor, resource: { type: 'user', id: userId }, changes },
-        ]);
-        params.push(rowJson(AUDIT_COLUMNS, auditValues(entry)));
-        audited =
-          `, audited AS (INSERT INTO audit_events SELECT * FROM jsonb_populate_record(NULL::audit_events, $${params.length}) ` +
-          'WHERE EXISTS (SELECT 1 FROM updated))';
+        params.push(
+          this.audit.jsonRowOf({ action: 'user.updated', actor, resource: { type: 'user', id: userId }, changes }),
+        );
+        audited = `, audited AS (${insertAuditJson(`$${params.length}`)} WHERE EXISTS (SELECT 1 FROM updated))`;
       }
       const rows = await query<Record<string, unknown>>(
         manager,
