@@ -8,7 +8,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { PartnerApiModule } from './identity/partner-api/partner-api.module';
 import { partnerOpenApiDocument } from './identity/partner-api/partner-openapi';
-import { createLogger, PinoNestLogger } from './common/logger';
+import { createLogger, lazyChildLoggerFactory, PinoNestLogger } from './common/logger';
 import { registerCors } from './common/cors';
 import { registerSecurityHeaders } from './common/security-headers';
 import { GracefulFastifyAdapter } from './common/shutdown';
@@ -37,6 +37,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     loggerInstance: logger,
     // One line per request (the onResponse hook below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
+    // request.log is made when a line is written, not for every request
+    childLoggerFactory: lazyChildLoggerFactory,
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     // Every request carries an id: the caller's X-Request-Id when it is sane, a new UUID otherwise.

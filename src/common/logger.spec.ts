@@ -1,5 +1,5 @@
 import { QueryFailedError } from 'typeorm';
-import { createLogger, loggableUrl, PinoNestLogger, scrubSecrets } from './logger';
+import { createLogger, lazyChildLoggerFactory, loggableUrl, PinoNestLogger, scrubSecrets } from './logger';
 
 const HASH = '$argon2id$v=19$m=19456,t=2,p=1$KNPaxOTRwc60DJeP7vp4bw$g27LCqeBFS0qzNYPMFOnF11DeS3n6gGHZ9yXq23ILBg';
 const TOKEN_HASH = 'd325b2527669c880559812d7fa25aa3f2fa65d7c87eea20b568d716c43ba25b6';
@@ -106,5 +106,44 @@ describe('loggableUrl', () => {
     expect(loggableUrl('/x?Token=a&page=2&myemail=b')).toBe('/x?Token=[REDACTED]&page=2&myemail=b');
     expect(loggableUrl('/graphql')).toBe('/graphql');
     expect(loggableUrl(undefined)).toBeUndefined();
+  });
+});
+
+describe('LazyChildLogger (request.log)', () => {
+  const setup = (level: string) => {
+    const out: string[] = [];
+    const parent = createLogger(level, { write: (s: string) => out.push(s) });
+    const child = jest.spyOn(parent, 'child');
+    const lazy = lazyChildLoggerFactory(parent, { reqId: 'r-1' }, {});
+    return { out, child, lazy, parent };
+  };
+
+  it('makes no child for lines below the level, and writes nothing', () => {
+    const { out, child, lazy } = setup('warn');
+    lazy.info({ a: 1 }, 'not written');
+    lazy.debug('nor this');
+    expect([child.mock.calls.length, out]).toEqual([0, []]);
+    expect(lazy.level).toBe('warn');
+  });
+
+  it("writes the child's line: its bindings, the redaction, the error serializer", () => {
+    const { out, child, lazy } = setup('info');
+    lazy.error({ err: queryFailed(), body: { token: 'secret-token' } }, 'request failed');
+    lazy.info('second');
+    expect(child.mock.calls).toEqual([[{ reqId: 'r-1' }]]); // made once
+    const [first, second] = out.map((line) => JSON.parse(line));
+    expect(first).toMatchObject({ level: 50, reqId: 'r-1', body: { token: '[REDACTED]' }, msg: 'request failed' });
+    expect(first.err.parameters).toBeUndefined();
+    expect(second).toMatchObject({ level: 30, reqId: 'r-1', msg: 'second' });
+  });
+
+  it('passes a route level on to the child it makes', () => {
+    const out: string[] = [];
+    const parent = createLogger('info', { write: (s: string) => out.push(s) });
+    const lazy = lazyChildLoggerFactory(parent, { reqId: 'r-2' }, { level: 'error' });
+    expect(lazy.isLevelEnabled('info')).toBe(false);
+    lazy.warn('not at error level');
+    lazy.error('written');
+    expect(out.map((line) => JSON.parse(line).msg)).toEqual(['written']);
   });
 });

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import type { Actor } from '../auth/actor';
 import { MetricsService } from '../common/metrics.service';
 
@@ -25,15 +26,20 @@ export function registerRequestObservability(fastify: FastifyInstance, metrics: 
   // Declared up front so every request object has the same shape (the guard sets `actor`).
   fastify.decorateRequest('actor', null);
   fastify.decorateRequest('graphqlOperation', null);
+  const log = fastify.log as Logger; // pino's
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const route = request.routeOptions.url;
     const ms = reply.elapsedTime;
     metrics.observeHttp(request.method, route, reply.statusCode, ms / 1000);
+    // Written with the server's logger, the request id as the request's logger would bind it: a request
+    // that writes no other line never makes its own logger (LazyChildLogger). Nothing built when off.
+    if (!log.isLevelEnabled('info')) return done();
     // One object; fields left undefined (no route, anonymous, not GraphQL) are not written by pino.
     const actor = (request as unknown as { actor: Actor | null }).actor;
     const known = actor !== null && actor.kind !== 'anonymous';
-    request.log.info(
+    log.info(
       {
+        reqId: request.id,
         method: request.method,
         url: pathOf(request.url),
         route,
