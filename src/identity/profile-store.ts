@@ -317,7 +317,7 @@ export class ProfileStore {
   async segmentCount(manager: EntityManager, conditions: readonly SegmentCondition[]): Promise<number> {
     const wanted = normaliseConditions(conditions);
     if (!wanted) return 0;
-    const { sql, params } = segmentCountStatement(wanted, isPostgres(manager) ? 'postgres' : 'sqlite');
+    const { sql, params } = segmentCountStatement(wanted);
     const rows = await query<{ n: string | number }>(manager, sql, params);
     return Number(rows[0].n);
   }

@@ -48,28 +48,14 @@ describe('segment statements', () => {
   });
 
   it('count from the attribute rows alone (every profile without conditions)', () => {
-    for (const engine of ['sqlite', 'postgres'] as const) {
-      expect(segmentCountStatement([tier, region], engine)).toEqual({
-        sql:
-          'SELECT COUNT(*) AS n FROM identity_attributes a0 JOIN identity_attributes a1 ON a1.profile_id = a0.profile_id AND ' +
-          "a1.key = $3 AND a1.value_key = $4 AND substr(a1.key, 1, 2) = 'c_' WHERE a0.key = $1 AND a0.value_key = $2 AND " +
-          "substr(a0.key, 1, 2) = 'c_'",
-        params: ['c_tier', 'h-gold', 'c_region', 'h-north'],
-      });
-    }
-    expect(segmentCountStatement([tier], 'sqlite').sql).toMatch(
-      /^SELECT COUNT\(\*\) AS n FROM identity_attributes a0 WHERE/,
-    );
-    expect(segmentCountStatement([], 'sqlite')).toEqual({
-      sql: 'SELECT COUNT(*) AS n FROM identity_profiles',
-      params: [],
+    expect(segmentCountStatement([tier, region])).toEqual({
+      sql:
+        'SELECT COUNT(*) AS n FROM identity_attributes a0 JOIN identity_attributes a1 ON a1.profile_id = a0.profile_id AND ' +
+        "a1.key = $3 AND a1.value_key = $4 AND substr(a1.key, 1, 2) = 'c_' WHERE a0.key = $1 AND a0.value_key = $2 AND " +
+        "substr(a0.key, 1, 2) = 'c_'",
+      params: ['c_tier', 'h-gold', 'c_region', 'h-north'],
     });
-  });
-
-  it('count one condition, or every profile, from the maintained counters on PostgreSQL', () => {
-    const sql = 'SELECT COALESCE(SUM(n), 0) AS n FROM identity_segment_counts WHERE key = $1 AND value_key = $2';
-    expect(segmentCountStatement([tier], 'postgres')).toEqual({ sql, params: ['c_tier', 'h-gold'] });
-    expect(segmentCountStatement([], 'postgres')).toEqual({ sql, params: ['', ''] });
+    expect(segmentCountStatement([])).toEqual({ sql: 'SELECT COUNT(*) AS n FROM identity_profiles', params: [] });
   });
 });
 

@@ -13,8 +13,7 @@ import { CUSTOM_ATTRIBUTE_PREFIX } from './identity-codec';
  * - an AND of conditions is a merge of their ranges (or, for a rare condition, a probe of the others per
  *   profile); the cursor bound is repeated on every condition, so every range starts at the cursor
  *   (PostgreSQL carries equalities from one join to another, not inequalities);
- * - a count reads the index entries only (an index-only scan where the visibility map allows); on
- *   PostgreSQL one condition reads a maintained counter instead (segmentCountStatement).
+ * - a count reads the index entries only (an index-only scan where the visibility map allows).
  *
  * A profile has at most one row per key, so the joins never repeat a profile. Only then are the (at
  * most `take`) profiles read, by primary key. The index's predicate is repeated word for word in every
@@ -99,23 +98,8 @@ export function segmentPageStatement(conditions: readonly SegmentCondition[], pa
   };
 }
 
-/**
- * How many profiles a segment holds, without reading them. On PostgreSQL, one condition (or none: every
- * profile) is the sum of its slots in `identity_segment_counts`, which statement triggers keep in the
- * writers' transactions (migration SegmentCounts): constant time at any size. An AND of conditions, and
- * every count on SQLite, counts the segment index's entries (the profiles table's, for none).
- */
-export function segmentCountStatement(
-  conditions: readonly SegmentCondition[],
-  engine: 'postgres' | 'sqlite',
-): Statement {
-  if (engine === 'postgres' && conditions.length <= 1) {
-    const [key, valueKey] = conditions.length ? [conditions[0].key, conditions[0].valueKey] : ['', ''];
-    return {
-      sql: 'SELECT COALESCE(SUM(n), 0) AS n FROM identity_segment_counts WHERE key = $1 AND value_key = $2',
-      params: [key, valueKey],
-    };
-  }
+/** How many profiles a segment holds, from the index entries alone (every profile: the profiles table). */
+export function segmentCountStatement(conditions: readonly SegmentCondition[]): Statement {
   if (!conditions.length) return { sql: 'SELECT COUNT(*) AS n FROM identity_profiles', params: [] };
   const params: unknown[] = [];
   return { sql: `SELECT COUNT(*) AS n ${attributeJoins(conditions, params, null)}`, params };

@@ -228,17 +228,11 @@ describe('segments: cursor paging and counts', () => {
       }
     });
 
-    it('counts an AND from the segment index; one condition from its counters on PostgreSQL', async () => {
-      const engine = p.t.config.database.engine;
-      for (const statement of [segmentCountStatement(two, engine), segmentCountStatement(one, 'sqlite')]) {
+    it('counts a segment from the segment index', async () => {
+      for (const statement of [segmentCountStatement(one), segmentCountStatement(two)]) {
         const text = await plan(statement);
         expect(text).toMatch(/ix_identity_attributes_segment/);
         expect(text).not.toMatch(/Seq Scan on identity_attributes|SCAN a\d/);
-      }
-      if (engine === 'postgres') {
-        const text = await plan(segmentCountStatement(one, engine));
-        expect(text).toMatch(/Index (Only )?Scan using "?PK_identity_segment_counts"? on identity_segment_counts/);
-        expect(text).not.toMatch(/identity_attributes/);
       }
     });
   });
