@@ -80,7 +80,18 @@ export function usePreparedStatements(dataSource: DataSource, on: boolean): void
 }
 
 interface PgPool {
-  query<T>(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: T[] }>;
+  query<T>(query: pg.Query): Promise<{ rows: T[] }>;
+}
+
+/**
+ * The query object node-postgres runs, made from the text (a string is the cheap path of its config
+ * normalisation; a config object is copied with its property descriptors, 1.5 µs a query), then named.
+ * A Query is node-postgres's own submittable, so the pool hands it to a client as it is.
+ */
+function pgQuery(text: string, values: unknown[], name?: string): pg.Query {
+  const query = new pg.Query(text, values);
+  if (name) (query as pg.Query & { name?: string }).name = name;
+  return query;
 }
 
 /**
@@ -93,9 +104,9 @@ async function runPrepared<T>(dataSource: DataSource, statement: PreparedStateme
   // The primary's pool: TypeORM's PostgresDriver keeps it as `master` (with and without replication).
   const pool = (dataSource.driver as unknown as { master: PgPool }).master;
   dataSource.logger.logQuery(statement.text, values); // as TypeORM's runners do (the round-trip specs count these)
-  if (!namedStatements.get(dataSource)) return (await pool.query<T>({ text: statement.text, values })).rows;
+  if (!namedStatements.get(dataSource)) return (await pool.query<T>(pgQuery(statement.text, values))).rows;
   try {
-    return (await pool.query<T>({ name: statement.name, text: statement.text, values })).rows;
+    return (await pool.query<T>(pgQuery(statement.text, values, statement.name))).rows;
   } catch (error) {
     if (!LOST_STATEMENT.has((error as { code?: string }).code ?? '')) throw error;
     // Nothing ran (the statement failed at Parse or Bind): send it unnamed from now on, and say why once.
@@ -104,7 +115,7 @@ async function runPrepared<T>(dataSource: DataSource, statement: PreparedStateme
       'PostgreSQL lost a named prepared statement: a connection pooler in transaction mode is in between. ' +
         'Sending unnamed statements from now on; set DATABASE_PREPARED_STATEMENTS=false for this setup.',
     );
-    return (await pool.query<T>({ text: statement.text, values })).rows;
+    return (await pool.query<T>(pgQuery(statement.text, values))).rows;
   }
 }
 
@@ -141,6 +152,35 @@ export async function insertRows(manager: EntityManager, into: string, rows: unk
     });
     await query(manager, `INSERT INTO ${into} VALUES ${values.join(', ')}${tail}`, params);
   }
+}
+
+/** A column and its PostgreSQL type (for the arrays of `insertMany`). */
+export type TypedColumn = readonly [name: string, type: string];
+
+/** Rows (or ids, or identifier pairs) from which PostgreSQL gets arrays: fewer plan faster as plain lists. */
+export const ARRAYS_FROM = 10;
+
+/**
+ * `INSERT INTO <table> (<columns>) …<tail>` of many rows, in their order. On PostgreSQL, from ten rows
+ * on, one array per column through unnest: a statement of constant size, which costs nothing to parse
+ * and plan, where a VALUES list of 20,000 parameters (the attributes of a /upsert of 1,000 users) took
+ * ~45 ms to plan. Fewer rows, and SQLite: multi-row VALUES.
+ */
+export async function insertMany(
+  manager: EntityManager,
+  table: string,
+  columns: readonly TypedColumn[],
+  rows: readonly unknown[][],
+  tail = '',
+): Promise<void> {
+  if (!rows.length) return;
+  const names = columns.map(([name]) => name).join(', ');
+  if (!isPostgres(manager) || rows.length < ARRAYS_FROM) {
+    return insertRows(manager, `${table} (${names})`, rows as unknown[][], tail);
+  }
+  const arrays = columns.map((_, i) => rows.map((row) => row[i]));
+  const unnest = columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
+  await query(manager, `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${unnest})${tail}`, arrays);
 }
 
 /**

@@ -1,7 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
 import { AppError, isUniqueViolation } from '../common/app-error';
-import { chunked, fromSqlDate, inList, insertRows, isPostgres, prepared, query } from '../database/sql';
+import {
+  ARRAYS_FROM,
+  chunked,
+  fromSqlDate,
+  inList,
+  insertMany,
+  insertRows,
+  isPostgres,
+  prepared,
+  query,
+  TypedColumn,
+} from '../database/sql';
 import { EVENT_PROFILES_PER_STATEMENT, EventPage, recentEventsStatement } from './event-query';
 import { IdentityIdentifierEntity, IdentityProfileEntity } from './identity.entity';
 import {
@@ -77,26 +88,24 @@ const ATTRIBUTE_UPSERT =
 
 const IDENTITY_TABLES = ['identity_profiles', 'identity_identifiers', 'identity_attributes', 'identity_events'];
 
-/** A column of an identity table and its PostgreSQL type (for the arrays of `insertMany`). */
-type Column = readonly [name: string, type: string];
-const PROFILE_COLUMNS: Column[] = [
+const PROFILE_COLUMNS: TypedColumn[] = [
   ['id', 'varchar'],
   ['created_at', 'timestamp'],
   ['updated_at', 'timestamp'],
 ];
-const IDENTIFIER_COLUMNS: Column[] = [
+const IDENTIFIER_COLUMNS: TypedColumn[] = [
   ['id', 'varchar'],
   ['profile_id', 'varchar'],
   ['type', 'varchar'],
   ['value', 'varchar'],
 ];
-const ATTRIBUTE_COLUMNS: Column[] = [
+const ATTRIBUTE_COLUMNS: TypedColumn[] = [
   ['profile_id', 'varchar'],
   ['key', 'varchar'],
   ['value', 'text'],
   ['value_key', 'varchar'],
 ];
-const EVENT_COLUMNS: Column[] = [
+const EVENT_COLUMNS: TypedColumn[] = [
   ['id', 'varchar'],
   ['profile_id', 'varchar'],
   ['event_name', 'varchar'],
@@ -104,32 +113,6 @@ const EVENT_COLUMNS: Column[] = [
   ['params', 'text'],
   ['created_at', 'timestamp'],
 ];
-
-/** Rows (or ids, or identifier pairs) from which PostgreSQL gets arrays: fewer plan faster as plain lists. */
-const ARRAYS_FROM = 10;
-
-/**
- * `INSERT INTO <table> (<columns>) …<tail>` of many rows, in their order. On PostgreSQL, from ten rows
- * on, one array per column through unnest: a statement of constant size, which costs nothing to parse
- * and plan, where a VALUES list of 20,000 parameters (the attributes of a /upsert of 1,000 users) took
- * ~45 ms to plan. Fewer rows, and SQLite: multi-row VALUES.
- */
-async function insertMany(
-  manager: EntityManager,
-  table: string,
-  columns: readonly Column[],
-  rows: readonly unknown[][],
-  tail = '',
-): Promise<void> {
-  if (!rows.length) return;
-  const names = columns.map(([name]) => name).join(', ');
-  if (!isPostgres(manager) || rows.length < ARRAYS_FROM) {
-    return insertRows(manager, `${table} (${names})`, rows as unknown[][], tail);
-  }
-  const arrays = columns.map((_, i) => rows.map((row) => row[i]));
-  const unnest = columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
-  await query(manager, `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${unnest})${tail}`, arrays);
-}
 
 /**
  * The ids in slices for `column IN (…)`, with each slice's condition and parameters: on PostgreSQL (from

@@ -116,6 +116,7 @@ describe('audit trail (SPEC §9)', () => {
   });
 
   it("buffers the partner API's entries and writes them on flush, with the API token as the actor", async () => {
+    const before = new Date(Date.now() - 1000);
     const { token, row } = await seedApiToken(t, [Scope.IdentitiesWrite]);
     const headers = { 'X-PARTNER-NAME': 'mybrand', 'X-REQUEST-TOKEN': token, 'Content-Type': 'application/json' };
     const res = await t.rest('post', '/api/user/v1/upsert', {
@@ -140,6 +141,16 @@ describe('audit trail (SPEC §9)', () => {
       { field: 'email', old: null, new: 'p***@example.com' },
       { field: 'name', old: null, new: 'P***' },
     ]);
+    // the buffered entries keep the time of their change (not of the flush), in UTC, and the time filters find them
+    const after = new Date(Date.now() + 1000);
+    for (const e of data.auditEvents as { occurredAt: string }[]) {
+      const at = new Date(e.occurredAt).getTime();
+      expect([at >= before.getTime(), at <= after.getTime()]).toEqual([true, true]);
+    }
+    const within = await t.gql(EVENTS, { where: { actorId: row.id, from: before, to: after } }, auditor.token);
+    expect(within.data.auditEvents).toHaveLength(2);
+    const earlier = await t.gql(EVENTS, { where: { actorId: row.id, to: before } }, auditor.token);
+    expect(earlier.data.auditEvents).toEqual([]);
   });
 
   it('the purge deletes entries older than AUDIT_RETENTION_DAYS, and only those', async () => {
