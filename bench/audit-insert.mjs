@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 // What PostgreSQL spends per audit row on the two ways of writing the audit buffer's flush: one
 // multi-row VALUES list (12 parameters a row) and one array per column through unnest (insertMany).
-//   DATABASE_URL=postgres://… node bench/audit-insert.mjs   [AUDIT_BATCHES=40] [AUDIT_ROWS=500]
+//   npm run build && DATABASE_URL=postgres://… node bench/audit-insert.mjs   [AUDIT_BATCHES=40] [AUDIT_ROWS=500]
 // It makes a schema of its own with audit_events as the AuditTrail migration creates it (its seven
 // indexes), inserts AUDIT_BATCHES batches of AUDIT_ROWS rows each way, twice, and prints the wall time per
 // row (one client, so mostly PostgreSQL's parse, plan, bind and insert) and this process's CPU per row.
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 import pg from 'pg';
+import { ROOT } from './lib.mjs';
+
+const require = createRequire(import.meta.url);
 
 const URL = process.env.DATABASE_URL;
 if (!/^postgres(ql)?:\/\//.test(URL ?? '')) {
@@ -15,20 +20,8 @@ if (!/^postgres(ql)?:\/\//.test(URL ?? '')) {
 const BATCHES = Number(process.env.AUDIT_BATCHES ?? 40);
 const ROWS = Number(process.env.AUDIT_ROWS ?? 500);
 const SCHEMA = `bench_audit_${process.pid}`;
-const COLUMNS = [
-  ['id', 'varchar'],
-  ['occurred_at', 'timestamp'],
-  ['actor_kind', 'varchar'],
-  ['actor_id', 'varchar'],
-  ['actor_ip', 'varchar'],
-  ['request_id', 'varchar'],
-  ['action', 'varchar'],
-  ['resource_type', 'varchar'],
-  ['resource_id', 'varchar'],
-  ['user_id', 'varchar'],
-  ['profile_id', 'varchar'],
-  ['changes', 'text'],
-];
+// the service's own column list and types (npm run build first)
+const { AUDIT_TYPED_COLUMNS: COLUMNS } = require(resolve(ROOT, process.env.DIST || 'dist', 'audit/audit-store.js'));
 const NAMES = COLUMNS.map(([name]) => name).join(', ');
 
 const client = new pg.Client({ connectionString: URL });

@@ -39,7 +39,7 @@ const SELECT = `SELECT id, occurred_at AS "occurredAt", actor_kind AS "actorKind
  * entries as one array per column (insertMany). Its 500-row VALUES list (6,000 parameters) cost
  * PostgreSQL 35-40 µs a row to parse, plan and bind; the arrays cost 13-16.
  */
-const TYPED_COLUMNS: readonly TypedColumn[] = [
+export const AUDIT_TYPED_COLUMNS: readonly TypedColumn[] = [
   ['id', 'varchar'],
   ['occurred_at', 'timestamp'],
   ['actor_kind', 'varchar'],
@@ -55,9 +55,9 @@ const TYPED_COLUMNS: readonly TypedColumn[] = [
 ];
 
 /** The columns of `audit_events`, in the order of auditValues. */
-const AUDIT_COLUMNS: readonly string[] = TYPED_COLUMNS.map(([name]) => name);
+const AUDIT_COLUMNS: readonly string[] = AUDIT_TYPED_COLUMNS.map(([name]) => name);
 
-/** An entry's values in the order of TYPED_COLUMNS. */
+/** An entry's values in the order of AUDIT_TYPED_COLUMNS. */
 function auditValues(r: AuditRow): unknown[] {
   return [
     r.id,
@@ -95,7 +95,7 @@ export class AuditStore {
 
   /** Writes entries in multi-row statements. */
   async insert(manager: EntityManager, rows: readonly AuditRow[]): Promise<void> {
-    await insertMany(manager, 'audit_events', TYPED_COLUMNS, rows.map(auditValues));
+    await insertMany(manager, 'audit_events', AUDIT_TYPED_COLUMNS, rows.map(auditValues));
   }
 
   /** Newest first (the id is time-ordered). */
