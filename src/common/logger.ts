@@ -151,11 +151,8 @@ export class LazyChildLogger {
   }
 
   isLevelEnabled(level: string): boolean {
-    return this.made
-      ? this.made.isLevelEnabled(level)
-      : this.options.level
-        ? this.logger.isLevelEnabled(level)
-        : this.parent.isLevelEnabled(level);
+    // a route level is the child's own: only then is the child made to answer
+    return (this.made ?? (this.options.level ? this.logger : this.parent)).isLevelEnabled(level);
   }
 
   child(bindings: pino.Bindings, options?: pino.ChildLoggerOptions): Logger {

@@ -68,7 +68,6 @@ export async function seedUser(
   return { user, token, password };
 }
 
-/** A new session for the user; returns the bearer token. */
 /** `count` addresses for a user straight into the table, a millisecond apart; the first one billing if asked. */
 export async function seedAddresses(
   t: TestApp,
@@ -89,6 +88,7 @@ export async function seedAddresses(
   );
 }
 
+/** A new session for the user; returns the bearer token. */
 export async function seedSession(t: TestApp, userId: string): Promise<string> {
   const token = randomToken();
   await t.dataSource.getRepository(SessionEntity).insert({
