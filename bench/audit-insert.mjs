@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// What PostgreSQL spends per audit row on the two ways of writing the audit buffer's flush: one
-// multi-row VALUES list (12 parameters a row) and one array per column through unnest (insertMany).
+// What an audit row costs on three ways of writing the audit buffer's flush: one multi-row VALUES list
+// (12 parameters a row), one PostgreSQL array per column through unnest (node-postgres writes the array
+// literals), and the service's insertMany: one JSON array per column (columnArraysStatement).
 //   npm run build && DATABASE_URL=postgres://… node bench/audit-insert.mjs   [AUDIT_BATCHES=40] [AUDIT_ROWS=500]
 // It makes a schema of its own with audit_events as the AuditTrail migration creates it (its seven
 // indexes), inserts AUDIT_BATCHES batches of AUDIT_ROWS rows each way, twice, and prints the wall time per
@@ -21,7 +22,9 @@ const BATCHES = Number(process.env.AUDIT_BATCHES ?? 40);
 const ROWS = Number(process.env.AUDIT_ROWS ?? 500);
 const SCHEMA = `bench_audit_${process.pid}`;
 // the service's own column list and types (npm run build first)
-const { AUDIT_TYPED_COLUMNS: COLUMNS } = require(resolve(ROOT, process.env.DIST || 'dist', 'audit/audit-store.js'));
+const DIST = resolve(ROOT, process.env.DIST || 'dist');
+const { AUDIT_TYPED_COLUMNS: COLUMNS } = require(resolve(DIST, 'audit/audit-store.js'));
+const { columnArraysStatement } = require(resolve(DIST, 'database/sql.js'));
 const NAMES = COLUMNS.map(([name]) => name).join(', ');
 
 const client = new pg.Client({ connectionString: URL });
@@ -79,8 +82,12 @@ try {
       const unnest = COLUMNS.map(([, type], j) => `$${j + 1}::${type}[]`).join(', ');
       await client.query(`INSERT INTO audit_events (${NAMES}) SELECT * FROM unnest(${unnest})`, arrays);
     },
+    json: async (rows) => {
+      const statement = columnArraysStatement('audit_events', COLUMNS, rows);
+      await client.query(statement.text, statement.values);
+    },
   };
-  for (const name of ['values', 'unnest', 'values', 'unnest']) {
+  for (const name of ['values', 'unnest', 'json', 'values', 'unnest', 'json']) {
     const batches = Array.from({ length: BATCHES }, () => Array.from({ length: ROWS }, entry));
     const cpu = process.cpuUsage();
     const start = process.hrtime.bigint();

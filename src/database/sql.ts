@@ -154,17 +154,58 @@ export async function insertRows(manager: EntityManager, into: string, rows: unk
   }
 }
 
-/** A column and its PostgreSQL type (for the arrays of `insertMany`). */
+/** A column and its PostgreSQL type (for the column arrays of `insertMany`). */
 export type TypedColumn = readonly [name: string, type: string];
 
 /** Rows (or ids, or identifier pairs) from which PostgreSQL gets arrays: fewer plan faster as plain lists. */
 export const ARRAYS_FROM = 10;
 
 /**
+ * A column's values as one JSON array of text (or null), each value first turned into the text
+ * node-postgres would send for it as a parameter (a Date in its form, a number or a boolean as its
+ * string), so that PostgreSQL reads the same value through the column type's input.
+ */
+function jsonColumn(rows: readonly unknown[][], i: number): string {
+  const texts = new Array<string | null>(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const value = rows[r][i];
+    if (typeof value === 'string' || value === null || value === undefined) texts[r] = value ?? null;
+    else {
+      const text = pgUtils.prepareValue(value);
+      if (typeof text !== 'string') throw new TypeError(`insertMany: a value of column ${i + 1} has no text form`);
+      texts[r] = text;
+    }
+  }
+  return JSON.stringify(texts);
+}
+
+/**
+ * The PostgreSQL statement of insertMany: `INSERT INTO <table> (<columns>) SELECT c1::<type>, … FROM ROWS
+ * FROM (json_array_elements_text($1::json), …) AS r(c1, …)<tail>`, each column's values as one JSON array
+ * parameter, zipped back into rows in their order. A statement of constant size (nothing to parse or
+ * plan per row), and each column one `JSON.stringify` here where node-postgres's array literal escaped
+ * value by value (bench/audit-insert.mjs has both).
+ */
+export function columnArraysStatement(
+  table: string,
+  columns: readonly TypedColumn[],
+  rows: readonly unknown[][],
+  tail = '',
+): { text: string; values: string[] } {
+  const names = columns.map(([name]) => name).join(', ');
+  const casts = columns.map(([, type], i) => `c${i + 1}::${type}`).join(', ');
+  const functions = columns.map((_, i) => `json_array_elements_text($${i + 1}::json)`).join(', ');
+  const aliases = columns.map((_, i) => `c${i + 1}`).join(', ');
+  return {
+    text: `INSERT INTO ${table} (${names}) SELECT ${casts} FROM ROWS FROM (${functions}) AS r(${aliases})${tail}`,
+    values: columns.map((_, i) => jsonColumn(rows, i)),
+  };
+}
+
+/**
  * `INSERT INTO <table> (<columns>) …<tail>` of many rows, in their order. On PostgreSQL, from ten rows
- * on, one array per column through unnest: a statement of constant size, which costs nothing to parse
- * and plan, where a VALUES list of 20,000 parameters (the attributes of a /upsert of 1,000 users) took
- * ~45 ms to plan. Fewer rows, and SQLite: multi-row VALUES.
+ * on, one JSON array per column (columnArraysStatement): where a VALUES list of 20,000 parameters (the
+ * attributes of a /upsert of 1,000 users) took ~45 ms to plan. Fewer rows, and SQLite: multi-row VALUES.
  */
 export async function insertMany(
   manager: EntityManager,
@@ -174,13 +215,12 @@ export async function insertMany(
   tail = '',
 ): Promise<void> {
   if (!rows.length) return;
-  const names = columns.map(([name]) => name).join(', ');
   if (!isPostgres(manager) || rows.length < ARRAYS_FROM) {
+    const names = columns.map(([name]) => name).join(', ');
     return insertRows(manager, `${table} (${names})`, rows as unknown[][], tail);
   }
-  const arrays = columns.map((_, i) => rows.map((row) => row[i]));
-  const unnest = columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
-  await query(manager, `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${unnest})${tail}`, arrays);
+  const statement = columnArraysStatement(table, columns, rows, tail);
+  await query(manager, statement.text, statement.values);
 }
 
 /**
