@@ -10,7 +10,7 @@ import { groupBy, indexBy } from '../common/loaders';
 import { normalisePhone } from '../common/normalise';
 import { newId } from '../database/columns';
 import { pagePerParent } from '../database/page-per-parent';
-import { entityRows, hydrate, insertEntities, query, rowJson } from '../database/sql';
+import { columnList, entityRows, hydrate, insertEntities, preparedText, query, rowJson } from '../database/sql';
 import { TransactionService } from '../database/transaction.service';
 import { UserEntity } from '../user/user.entity';
 import { AddressEntity } from './address.entity';
@@ -204,7 +204,10 @@ export class AddressService {
       const [created] = this.createdEntries(actor, userId, rows);
       const found = await query<Record<string, unknown>>(
         manager,
-        'SELECT (r.owner).*, r.address_count FROM create_user_address($1, $2, $3, $4) r',
+        preparedText(
+          'create-user-address',
+          `SELECT ${columnList(manager, UserEntity, '(r.owner).')}, r.address_count FROM create_user_address($1, $2, $3, $4) r`,
+        ),
         [userId, MAX_ADDRESSES_PER_USER, rowJson(address.columns, address.rows[0]), this.audit.jsonRowOf(created)],
       );
       if (!found.length) throw AppError.notFound('User not found');

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { hash } from 'node:crypto';
 import * as pg from 'pg';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 
@@ -70,6 +71,26 @@ export function prepared(name: string, text: string): PreparedStatement {
   if (declared.has(name)) throw new Error(`The prepared statement "${name}" is declared twice`);
   declared.add(name);
   return { name: `ih_${name}`, text };
+}
+
+/** Texts a process names with preparedText, by text. */
+const shaped = new Map<string, PreparedStatement>();
+/** Texts one process names at most; beyond, they run as plain statements (a connection's set stays bounded). */
+export const SHAPED_MAX = 64;
+
+/**
+ * A prepared statement for a text a hot path builds at run time from a small set of shapes (the columns
+ * a patch sets, the columns of an entity): named `ih_<family>_<16 hex of the text's SHA-256>`, so a text
+ * has the same name on every connection and every process, and a connection prepares each shape once. At
+ * most SHAPED_MAX texts are named; any more run as plain SQL.
+ */
+export function preparedText(family: string, text: string): PreparedStatement | string {
+  const known = shaped.get(text);
+  if (known) return known;
+  if (shaped.size >= SHAPED_MAX) return text;
+  const statement = { name: `ih_${family}_${hash('sha256', text, 'hex').slice(0, 16)}`, text };
+  shaped.set(text, statement);
+  return statement;
 }
 
 /** Whether a data source sends named prepared statements (set at start from DATABASE_PREPARED_STATEMENTS). */
@@ -221,6 +242,30 @@ export async function insertMany(
   }
   const statement = columnArraysStatement(table, columns, rows, tail);
   await query(manager, statement.text, statement.values);
+}
+
+const columnLists = new WeakMap<object, Map<string, string>>();
+
+/**
+ * An entity's columns as a select list under their own names (`"id", "email", …`, each after
+ * `qualifier`: `(r.owner).` gives `(r.owner)."id", …`), for hydrate. Listed rather than `*`: a prepared
+ * statement keeps its result when a later migration adds a column to the table (PostgreSQL refuses to
+ * run a prepared `SELECT *` whose result type changed since it was prepared).
+ */
+export function columnList<T extends ObjectLiteral>(
+  manager: EntityManager,
+  entity: EntityTarget<T>,
+  qualifier = '',
+): string {
+  const metadata = manager.connection.getMetadata(entity);
+  let lists = columnLists.get(metadata);
+  if (!lists) columnLists.set(metadata, (lists = new Map()));
+  let list = lists.get(qualifier);
+  if (list === undefined) {
+    list = metadata.columns.map((c) => `${qualifier}"${c.databaseName}"`).join(', ');
+    lists.set(qualifier, list);
+  }
+  return list;
 }
 
 /**

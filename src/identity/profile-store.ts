@@ -81,10 +81,24 @@ const CHANGE_IDENTIFIER_VALUE = prepared(
   'UPDATE identity_identifiers SET value = $1 WHERE type = $2 AND value = $3 ' +
     'AND NOT EXISTS (SELECT 1 FROM identity_suppressions WHERE hash = $4) RETURNING profile_id',
 );
-/** Catalogue entries one process remembers as stored (beyond that, a known name costs a no-op insert). */
-const RECORDED_MAX = 10_000;
 const ATTRIBUTE_UPSERT =
   ' ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, value_key = excluded.value_key, updated_at = CURRENT_TIMESTAMP';
+/**
+ * The profile holding an identifier ($1 type, $2 value), or the survivor its alias leads to (SPEC §10; the
+ * alias is read only when no identifier is found), taken (marked updated) and answered: writeByIdentifier.
+ */
+const TAKE =
+  'UPDATE identity_profiles SET updated_at = CURRENT_TIMESTAMP WHERE id = (SELECT profile_id FROM identity_identifiers WHERE type = $1 AND value = $2 UNION ALL SELECT profile_id FROM identity_aliases WHERE type = $1 AND value = $2 LIMIT 1) RETURNING id, user_id, created_at, updated_at';
+const TAKE_BY_IDENTIFIER = prepared('take-by-identifier', TAKE);
+/** TAKE with attributes written to the profile ($3 keys, $4 values, $5 value keys): GraphQL upsertIdentity's one statement. */
+const WRITE_BY_IDENTIFIER = prepared(
+  'write-by-identifier',
+  `WITH p AS (${TAKE}), w AS (INSERT INTO identity_attributes (profile_id, key, value, value_key) ` +
+    'SELECT p.id, a.key, a.value, a.value_key FROM p, unnest($3::varchar[], $4::text[], $5::varchar[]) WITH ORDINALITY AS a(key, value, value_key, n) ' +
+    `ORDER BY a.n${ATTRIBUTE_UPSERT}) SELECT id, user_id, created_at, updated_at FROM p`,
+);
+/** Catalogue entries one process remembers as stored (beyond that, a known name costs a no-op insert). */
+const RECORDED_MAX = 10_000;
 
 const IDENTITY_TABLES = ['identity_profiles', 'identity_identifiers', 'identity_attributes', 'identity_events'];
 
@@ -544,22 +558,19 @@ export class ProfileStore {
     value: string,
     attributes: readonly { key: string; value: unknown }[],
   ): Promise<IdentityProfileEntity | null> {
-    const take =
-      // the holder of the identifier, or the survivor its alias leads to (SPEC §10; the alias is read only when no identifier is found)
-      'UPDATE identity_profiles SET updated_at = CURRENT_TIMESTAMP WHERE id = (SELECT profile_id FROM identity_identifiers WHERE type = $1 AND value = $2 UNION ALL SELECT profile_id FROM identity_aliases WHERE type = $1 AND value = $2 LIMIT 1) RETURNING id, user_id, created_at, updated_at';
     if (isPostgres(manager) && attributes.length) {
       const sorted = [...attributes].sort((a, b) => byText(a.key, b.key));
       const encoded = sorted.map((a) => encodeAttribute(a.value));
-      const rows = await query<ProfileRow>(
-        manager,
-        `WITH p AS (${take}), w AS (INSERT INTO identity_attributes (profile_id, key, value, value_key) ` +
-          'SELECT p.id, a.key, a.value, a.value_key FROM p, unnest($3::varchar[], $4::text[], $5::varchar[]) WITH ORDINALITY AS a(key, value, value_key, n) ' +
-          `ORDER BY a.n${ATTRIBUTE_UPSERT}) SELECT id, user_id, created_at, updated_at FROM p`,
-        [type, value, sorted.map((a) => a.key), encoded.map((e) => e.value), encoded.map((e) => e.valueKey)],
-      );
+      const rows = await query<ProfileRow>(manager, WRITE_BY_IDENTIFIER, [
+        type,
+        value,
+        sorted.map((a) => a.key),
+        encoded.map((e) => e.value),
+        encoded.map((e) => e.valueKey),
+      ]);
       return rows.length ? toProfile(rows[0]) : null;
     }
-    const rows = await query<ProfileRow>(manager, take, [type, value]);
+    const rows = await query<ProfileRow>(manager, TAKE_BY_IDENTIFIER, [type, value]);
     if (!rows.length) return null;
     const profile = toProfile(rows[0]);
     await this.writeAttributes(

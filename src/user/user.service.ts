@@ -18,7 +18,7 @@ import { normaliseEmail } from '../common/normalise';
 import { RateLimitService } from '../common/rate-limit.service';
 import { CustomerGroupService } from '../customer-group/customer-group.service';
 import { newId } from '../database/columns';
-import { hydrate, query } from '../database/sql';
+import { columnList, hydrate, preparedText, query } from '../database/sql';
 import { TransactionService } from '../database/transaction.service';
 import { AccountHooks } from './account-hooks';
 import {
@@ -353,10 +353,15 @@ export class UserService {
     patch: Partial<UserEntity>,
   ): Promise<UserEntity | null> {
     return this.tx.single(async (manager) => {
-      const [row] = await query<Record<string, unknown>>(manager, 'SELECT * FROM users WHERE id = $1', [userId]);
+      const metadata = manager.connection.getMetadata(UserEntity);
+      const columns = columnList(manager, UserEntity);
+      const [row] = await query<Record<string, unknown>>(
+        manager,
+        preparedText('user-by-id', `SELECT ${columns} FROM users WHERE id = $1`),
+        [userId],
+      );
       if (!row) return null;
       const before = hydrate(manager, UserEntity, row);
-      const metadata = manager.connection.getMetadata(UserEntity);
       const params: unknown[] = [userId];
       const sets = setClauses(metadata, patch, params);
       const unchanged = Object.keys(patch).map((property) => {
@@ -372,10 +377,14 @@ export class UserService {
         );
         audited = `, audited AS (${insertAuditJson(`$${params.length}`)} WHERE EXISTS (SELECT 1 FROM updated))`;
       }
+      // one text per set of patched columns (and whether audited): a named prepared statement each
       const rows = await query<Record<string, unknown>>(
         manager,
-        `WITH updated AS (UPDATE users SET ${sets.join(', ')}, updated_at = CURRENT_TIMESTAMP ` +
-          `WHERE id = $1 AND ${unchanged.join(' AND ')} RETURNING *)${audited} SELECT * FROM updated`,
+        preparedText(
+          'user-update',
+          `WITH updated AS (UPDATE users SET ${sets.join(', ')}, updated_at = CURRENT_TIMESTAMP ` +
+            `WHERE id = $1 AND ${unchanged.join(' AND ')} RETURNING ${columns})${audited} SELECT * FROM updated`,
+        ),
         params,
       );
       return rows.length ? hydrate(manager, UserEntity, rows[0]) : null;

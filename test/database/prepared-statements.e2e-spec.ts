@@ -1,5 +1,5 @@
 import { Scope } from '../../src/auth/permissions';
-import { seedApiToken } from '../helpers/factories';
+import { seedApiToken, seedUser } from '../helpers/factories';
 import { PARTNER_BASE } from '../helpers/partner';
 import { startTestApp, TestApp } from '../helpers/test-app';
 
@@ -41,7 +41,7 @@ const STATEMENT = 'ih_change-identifier-value';
       call('patch', '/identity', { old_identifier: { uuid: from }, new_identifier: { uuid: to } });
     const prepared = async () =>
       (await t.dataSource.query<{ name: string }[]>('SELECT name FROM pg_prepared_statements')).map((r) => r.name);
-    return { t, patch, prepared };
+    return { t, token, patch, prepared };
   }
 
   it('prepares the PATCH statement once per connection, and answers as before', async () => {
@@ -57,6 +57,83 @@ const STATEMENT = 'ih_change-identifier-value';
     const unknown = await patch('nobody', 'u-10');
     expect(unknown.status).toBe(404);
     expect((await prepared()).filter((name) => name === STATEMENT)).toHaveLength(1);
+  });
+
+  it("prepares updateActiveUser's read and its update once per connection, one update per set of columns", async () => {
+    const { t, prepared } = await start();
+    const { user, token } = await seedUser(t, { name: 'Before' });
+    const update = (data: Record<string, string>) =>
+      t.gql(
+        `mutation($data: UserUpdateProfileInput!) { updateActiveUser(data: $data) { id name phone } }`,
+        { data },
+        token,
+      );
+    expect((await update({ name: 'One' })).data).toEqual({
+      updateActiveUser: { id: user.id, name: 'One', phone: null },
+    });
+    expect((await update({ name: 'Two' })).data).toEqual({
+      updateActiveUser: { id: user.id, name: 'Two', phone: null },
+    });
+    const shapes = async () =>
+      (await prepared())
+        .filter((name) => name.startsWith('ih_user-'))
+        .map((name) => name.replace(/_[0-9a-f]{16}$/, ''))
+        .sort();
+    expect(await shapes()).toEqual(['ih_user-by-id', 'ih_user-update']);
+    // another set of columns is another statement; the same set again reuses it
+    const both = await update({ name: 'Three', phone: '+358401234567' });
+    expect(both.data).toEqual({ updateActiveUser: { id: user.id, name: 'Three', phone: '+358401234567' } });
+    expect((await update({ name: 'Four' })).data).toEqual({
+      updateActiveUser: { id: user.id, name: 'Four', phone: '+358401234567' },
+    });
+    expect(await shapes()).toEqual(['ih_user-by-id', 'ih_user-update', 'ih_user-update']);
+    // the audit trail has each change from the row as it was (personal values masked)
+    const rows = await t.dataSource.query<{ changes: string }[]>(
+      `SELECT changes FROM audit_events WHERE resource_id = $1 AND action = 'user.updated' ORDER BY id`,
+      [user.id],
+    );
+    expect(rows.map((r) => JSON.parse(r.changes))).toEqual([
+      [{ field: 'name', old: 'B***', new: 'O***' }],
+      [{ field: 'name', old: 'O***', new: 'T***' }],
+      [
+        { field: 'name', old: 'T***', new: 'T***' },
+        { field: 'phone', old: null, new: '+***' },
+      ],
+      [{ field: 'name', old: 'T***', new: 'F***' }],
+    ]);
+  });
+
+  it("prepares upsertIdentity's statement and createActiveUserAddress's call, and answers as before", async () => {
+    const { t, token, prepared } = await start();
+    const upsert = (value: string) =>
+      t.gql(
+        `mutation($v: String!) { upsertIdentity(identity: { email: "p@example.com", attributes: [{ name: "tier", value: $v }] }) { email attributes { name value } } }`,
+        { v: value },
+        { basic: token },
+      );
+    expect((await upsert('Silver')).data).toEqual({
+      upsertIdentity: { email: 'p@example.com', attributes: [{ name: 'tier', value: 'Silver' }] },
+    });
+    // a known email: the one statement, named
+    expect((await upsert('Gold')).data).toEqual({
+      upsertIdentity: { email: 'p@example.com', attributes: [{ name: 'tier', value: 'Gold' }] },
+    });
+    expect(await prepared()).toContain('ih_write-by-identifier');
+
+    const { user, token: session } = await seedUser(t);
+    const add = (city: string) =>
+      t.gql(
+        `mutation($city: String!) { createActiveUserAddress(data: { city: $city, isBilling: false }) { id email addresses { city } } }`,
+        { city },
+        session,
+      );
+    expect((await add('Espoo')).data).toEqual({
+      createActiveUserAddress: { id: user.id, email: user.email, addresses: [{ city: 'Espoo' }] },
+    });
+    expect((await add('Vantaa')).data).toEqual({
+      createActiveUserAddress: { id: user.id, email: user.email, addresses: [{ city: 'Espoo' }, { city: 'Vantaa' }] },
+    });
+    expect((await prepared()).filter((name) => name.startsWith('ih_create-user-address_'))).toHaveLength(1);
   });
 
   it('sends it unnamed with DATABASE_PREPARED_STATEMENTS=false', async () => {
