@@ -7,12 +7,13 @@ import { AppError } from '../common/app-error';
 import { normaliseEmail, parseEmail } from '../common/normalise';
 import { RateLimitService } from '../common/rate-limit.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { query } from '../database/sql';
+import { hydrate, query } from '../database/sql';
 import { TransactionService } from '../database/transaction.service';
 import { emailChangedMail, emailVerificationMail, passwordResetMail } from '../mail/mail-templates';
 import { isMailbox, MailService } from '../mail/mail.service';
 import { AccountHooks } from '../user/account-hooks';
 import { NO_CUSTOMER_TOKEN, UserEntity } from '../user/user.entity';
+import { userByIdStatement } from '../user/user-rows';
 import { AccountTokenEntity } from './account-token.entity';
 import { AccountTokenStore } from './account-token.store';
 import { Actor } from './actor';
@@ -83,26 +84,18 @@ export class AuthService implements BeforeApplicationShutdown {
     return { sessionToken, item: user };
   }
 
-  /** `SELECT <every column> FROM users WHERE id = $1`, written once from the entity's metadata (see `me`). */
-  private userByIdSql: string | null = null;
-
   /**
    * `authenticatedItem`: the signed-in user, or null when anonymous (or an API token). One primary-key
    * read, as findOne made it, without building, rendering and parsing a query builder on every call
    * (TypeORM's part was 14 % of the service's CPU for `{ authenticatedItem { id } }` under the bench's
-   * load): the statement is written once, the row hydrated column by column from the same metadata.
+   * load): the row hydrated column by column from the same metadata. On PostgreSQL a named prepared
+   * statement (userByIdStatement: the one updateActiveUser reads with), unless a replica serves the read.
    */
   async me(actor: Actor): Promise<UserEntity | null> {
     if (!actor.userId) return null;
-    const { columns, tableName } = this.users.metadata;
-    this.userByIdSql ??= `SELECT ${columns.map((c) => `"${c.databaseName}"`).join(', ')} FROM "${tableName}" WHERE "id" = $1`;
-    const [row] = await query<Record<string, unknown>>(this.users.manager, this.userByIdSql, [actor.userId]);
-    if (!row) return null;
-    const driver = this.users.manager.connection.driver;
-    const user = this.users.create();
-    for (const column of columns)
-      column.setEntityValue(user, driver.prepareHydratedValue(row[column.databaseName], column));
-    return user;
+    const manager = this.users.manager;
+    const [row] = await query<Record<string, unknown>>(manager, userByIdStatement(manager), [actor.userId]);
+    return row ? hydrate(manager, UserEntity, row) : null;
   }
 
   /**

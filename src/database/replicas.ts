@@ -1,21 +1,12 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { DataSource, QueryRunner, ReplicationMode } from 'typeorm';
 import type { Actor } from '../auth/actor';
 import { RedisService } from '../common/redis.module';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { readContext } from './read-context';
 
-/**
- * Where the database work of one request goes. Created per request only when DATABASE_REPLICA_URLS is
- * set (replica-routing.ts); `replica` is turned on for a read-only GraphQL query or a REST profile
- * read whose actor has not written in the last REPLICA_STICKY_MS.
- */
-export interface ReadContext {
-  replica: boolean;
-}
-
-export const readContext = new AsyncLocalStorage<ReadContext>();
+export { type ReadContext, readContext } from './read-context';
 
 /** A statement a hot standby can run: SELECT / WITH / SHOW / VALUES without a data-modifying part or a row lock. */
 export function isReadOnlySql(sql: string): boolean {

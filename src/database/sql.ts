@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { hash } from 'node:crypto';
 import * as pg from 'pg';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { readContext } from './read-context';
 
 /** node-postgres's own conversion of a parameter to its text form (not in its type declarations). */
 const pgUtils = (pg as unknown as { utils: { prepareValue(value: unknown): unknown } }).utils;
@@ -23,7 +24,8 @@ export function query<T = Record<string, unknown>>(
 ): Promise<T[]> {
   const text = typeof statement === 'string' ? statement : statement.text;
   if (isPostgres(manager)) {
-    if (typeof statement !== 'string' && !manager.queryRunner)
+    // a read this request sends to a replica goes through TypeORM's runner, which the replicas route
+    if (typeof statement !== 'string' && !manager.queryRunner && !readContext.getStore()?.replica)
       return runPrepared<T>(manager.connection, statement, params);
     return run<T>(manager, text, params);
   }

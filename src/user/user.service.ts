@@ -33,6 +33,7 @@ import {
 import { UserWhereUniqueInput } from './dto/user-where-unique.input';
 import { RoleEntity } from './role.entity';
 import { NO_CUSTOMER_TOKEN, UserEntity } from './user.entity';
+import { userByIdStatement } from './user-rows';
 import { applyUserWhere } from './user-filters';
 
 const EMAIL_TAKEN = 'A user with this email already exists';
@@ -355,11 +356,7 @@ export class UserService {
     return this.tx.single(async (manager) => {
       const metadata = manager.connection.getMetadata(UserEntity);
       const columns = columnList(manager, UserEntity);
-      const [row] = await query<Record<string, unknown>>(
-        manager,
-        preparedText('user-by-id', `SELECT ${columns} FROM users WHERE id = $1`),
-        [userId],
-      );
+      const [row] = await query<Record<string, unknown>>(manager, userByIdStatement(manager), [userId]);
       if (!row) return null;
       const before = hydrate(manager, UserEntity, row);
       const params: unknown[] = [userId];
