@@ -142,6 +142,52 @@ async function runPrepared<T>(dataSource: DataSource, statement: PreparedStateme
   }
 }
 
+/** A statement and its values, built before it is sent (insertStatements, overlapped). */
+export interface Statement {
+  text: string;
+  values: unknown[];
+}
+
+/** Runs statements one after the other (query: PostgreSQL placeholders, either engine). */
+export async function runAll(manager: EntityManager, statements: readonly Statement[]): Promise<void> {
+  for (const statement of statements) await query(manager, statement.text, statement.values);
+}
+
+/**
+ * The statements each builder makes, in their order, in the caller's transaction: on PostgreSQL a
+ * builder runs (its rows, hashes and JSON: the synchronous part) while the statements before it are on
+ * their way or running, and `meanwhile` runs once the last is sent, while it runs. One statement at a
+ * time still (node-postgres deprecates queueing a query behind another on one client); a failure stops
+ * the rest and is thrown. Without a transaction, or on SQLite: build, run, build, run, then `meanwhile`.
+ */
+export async function overlapped(
+  manager: EntityManager,
+  builders: readonly (() => readonly Statement[])[],
+  meanwhile?: () => void,
+): Promise<void> {
+  if (!isPostgres(manager) || !manager.queryRunner) {
+    for (const build of builders) await runAll(manager, build());
+    meanwhile?.();
+    return;
+  }
+  let running: Promise<unknown> = Promise.resolve();
+  const send = (statement: Statement) => {
+    running = query(manager, statement.text, statement.values);
+    running.catch(() => undefined); // awaited below, before anything else is sent
+  };
+  for (const build of builders) {
+    for (const statement of build()) {
+      await running;
+      send(statement);
+      // TypeORM's runner awaits before it hands the statement to node-postgres: one turn of the event
+      // loop and it is on the wire, so the next builder runs while PostgreSQL works
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+  meanwhile?.();
+  await running;
+}
+
 /** `$o+1, $o+2, …`: the placeholders of `count` values after `offset` values, for `IN (…)`. */
 export function inList(count: number, offset = 0): string {
   return Array.from({ length: count }, (_, i) => `$${offset + i + 1}`).join(', ');
@@ -164,17 +210,22 @@ export function chunked<T>(items: readonly T[], size = ROWS_PER_STATEMENT): T[][
  * allows (one for up to 30,000 values). `into` names the table and its columns; rows are value lists.
  */
 export async function insertRows(manager: EntityManager, into: string, rows: unknown[][], tail = ''): Promise<void> {
-  if (!rows.length) return;
+  await runAll(manager, valuesStatements(into, rows, tail));
+}
+
+/** The statements of insertRows. */
+function valuesStatements(into: string, rows: readonly unknown[][], tail: string): Statement[] {
+  if (!rows.length) return [];
   const width = rows[0].length;
-  for (const chunk of chunked(rows, Math.floor(PARAMS_PER_STATEMENT / width))) {
-    const params: unknown[] = [];
-    const values = chunk.map((row) => {
-      const p = placeholders(params.length, width);
-      params.push(...row);
+  return chunked(rows, Math.floor(PARAMS_PER_STATEMENT / width)).map((chunk) => {
+    const values: unknown[] = [];
+    const tuples = chunk.map((row) => {
+      const p = placeholders(values.length, width);
+      values.push(...row);
       return p;
     });
-    await query(manager, `INSERT INTO ${into} VALUES ${values.join(', ')}${tail}`, params);
-  }
+    return { text: `INSERT INTO ${into} VALUES ${tuples.join(', ')}${tail}`, values };
+  });
 }
 
 /** A column and its PostgreSQL type (for the column arrays of `insertMany`). */
@@ -237,13 +288,23 @@ export async function insertMany(
   rows: readonly unknown[][],
   tail = '',
 ): Promise<void> {
-  if (!rows.length) return;
+  await runAll(manager, insertStatements(manager, table, columns, rows, tail));
+}
+
+/** The statements of insertMany (none for no rows), for overlapped. */
+export function insertStatements(
+  manager: EntityManager,
+  table: string,
+  columns: readonly TypedColumn[],
+  rows: readonly unknown[][],
+  tail = '',
+): Statement[] {
+  if (!rows.length) return [];
   if (!isPostgres(manager) || rows.length < ARRAYS_FROM) {
     const names = columns.map(([name]) => name).join(', ');
-    return insertRows(manager, `${table} (${names})`, rows as unknown[][], tail);
+    return valuesStatements(`${table} (${names})`, rows, tail);
   }
-  const statement = columnArraysStatement(table, columns, rows, tail);
-  await query(manager, statement.text, statement.values);
+  return [columnArraysStatement(table, columns, rows, tail)];
 }
 
 const columnLists = new WeakMap<object, Map<string, string>>();

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { change } from '../../audit/audit-fields';
-import { AuditService, RecordOptions } from '../../audit/audit.service';
+import { AuditEntry, AuditService, RecordOptions } from '../../audit/audit.service';
 import { Actor } from '../../auth/actor';
 import { isUniqueViolation } from '../../common/app-error';
 import { RateLimitService } from '../../common/rate-limit.service';
@@ -320,8 +320,12 @@ export class PartnerService {
     if (!ready.length) return oneByOne;
     try {
       const { names, written } = await this.tx.run(async (m) => {
-        const together = await this.writer.writeTogether(m, ready);
-        await this.audit.buffer(m, upsertEntries(together.writes, writer.actor), writer);
+        let entries: AuditEntry[] = [];
+        // the audit entries are made while PostgreSQL writes the rows
+        const together = await this.writer.writeTogether(m, ready, (writes) => {
+          entries = upsertEntries(writes, writer.actor);
+        });
+        await this.audit.buffer(m, entries, writer);
         return { names: await this.writer.recordNames(m, together.names), written: together.written };
       });
       this.store.rememberNames(names);
