@@ -119,13 +119,18 @@ export class AuditService implements OnApplicationBootstrap, BeforeApplicationSh
 
   /**
    * The partner writes' path: the sinks run now, in the change's transaction (webhook events are never
-   * lost), the entries are buffered (see the class comment for what a crash can lose).
+   * lost), the entries are buffered once it commits (see the class comment for what a crash can lose).
    */
   async buffer(manager: EntityManager | null, entries: AuditEntry[], options: RecordOptions = {}): Promise<void> {
     if (!entries.length) return;
     if (manager && !options.skipWebhooks) await this.notify(manager, entries);
-    for (const e of entries) this.pending.push(this.row(e));
-    if (this.pending.length >= BUFFER_FLUSH_AT) void this.flush();
+    const rows = entries.map((e) => this.row(e));
+    // into the buffer once the change has committed: a change rolled back (a failed batch that /upsert
+    // then writes user by user) leaves no entry
+    this.tx.afterCommit(manager, () => {
+      for (const row of rows) this.pending.push(row);
+      if (this.pending.length >= BUFFER_FLUSH_AT) void this.flush();
+    });
   }
 
   /**

@@ -10,16 +10,44 @@ import { DataSource, EntityManager } from 'typeorm';
 export class TransactionService {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly serial: boolean;
+  /** What afterCommit was given, per query runner of a transaction `run` has open. */
+  private readonly onCommit = new WeakMap<object, (() => void)[]>();
 
   constructor(private readonly dataSource: DataSource) {
     this.serial = dataSource.options.type !== 'postgres';
   }
 
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (!this.serial) return this.dataSource.transaction(work);
-    const next = this.queue.then(() => this.dataSource.transaction(work));
+    if (!this.serial) return this.transaction(work);
+    const next = this.queue.then(() => this.transaction(work));
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * Runs `callback` once the transaction `manager` works in has committed, and never if it rolls back;
+   * at once for a manager outside a transaction of `run` (null, the pool's manager). For what lives
+   * outside the database but must follow the change (the audit buffer's entries).
+   */
+  afterCommit(manager: EntityManager | null, callback: () => void): void {
+    const callbacks = manager?.queryRunner ? this.onCommit.get(manager.queryRunner) : undefined;
+    if (callbacks) callbacks.push(callback);
+    else callback();
+  }
+
+  private async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const callbacks: (() => void)[] = [];
+    const result = await this.dataSource.transaction(async (manager) => {
+      const runner = manager.queryRunner!;
+      this.onCommit.set(runner, callbacks);
+      try {
+        return await work(manager);
+      } finally {
+        this.onCommit.delete(runner); // the runner goes back to the pool
+      }
+    });
+    for (const callback of callbacks) callback();
+    return result;
   }
 
   /**

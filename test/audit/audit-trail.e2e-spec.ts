@@ -1,4 +1,5 @@
-import { AuditService } from '../../src/audit/audit.service';
+import { AuditEntry, AuditService } from '../../src/audit/audit.service';
+import { TransactionService } from '../../src/database/transaction.service';
 import { Permission, Scope } from '../../src/auth/permissions';
 import { seedApiToken, seedUser, SeededUser } from '../helpers/factories';
 import { startTestApp, TestApp } from '../helpers/test-app';
@@ -151,6 +152,39 @@ describe('audit trail (SPEC §9)', () => {
     expect(within.data.auditEvents).toHaveLength(2);
     const earlier = await t.gql(EVENTS, { where: { actorId: row.id, to: before } }, auditor.token);
     expect(earlier.data.auditEvents).toEqual([]);
+  });
+
+  it("buffers a partner write's entries only once its transaction has committed", async () => {
+    const audit = t.app.get(AuditService);
+    const tx = t.app.get(TransactionService);
+    const entry = (id: string): AuditEntry => ({
+      action: 'identity.updated',
+      actor: null,
+      resource: { type: 'identity', id },
+      changes: [{ field: 'c_tier', old: undefined, new: 'Gold' }],
+    });
+    const failed = tx.run(async (manager) => {
+      await audit.buffer(manager, [entry('probe-rolled-back')]);
+      throw new Error('the change failed after its entry was made');
+    });
+    await expect(failed).rejects.toThrow('the change failed after its entry was made');
+    await tx.run(async (manager) => {
+      await audit.buffer(manager, [entry('probe-committed')]);
+      if (t.dataSource.options.type === 'postgres') {
+        // a flush while the change is open does not write its entry (SQLite's flush would queue behind it)
+        await audit.flush();
+        const open = await t.dataSource.query(
+          "SELECT resource_id FROM audit_events WHERE resource_id = 'probe-committed'",
+        );
+        expect(open).toEqual([]);
+      }
+    });
+    await audit.buffer(null, [entry('probe-no-transaction')]);
+    await audit.flush();
+    const rows = await t.dataSource.query<{ resource_id: string }[]>(
+      "SELECT resource_id FROM audit_events WHERE resource_id LIKE 'probe-%' ORDER BY resource_id",
+    );
+    expect(rows.map((r) => r.resource_id)).toEqual(['probe-committed', 'probe-no-transaction']);
   });
 
   it('the purge deletes entries older than AUDIT_RETENTION_DAYS, and only those', async () => {
