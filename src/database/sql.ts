@@ -24,9 +24,16 @@ export function query<T = Record<string, unknown>>(
 ): Promise<T[]> {
   const text = typeof statement === 'string' ? statement : statement.text;
   if (isPostgres(manager)) {
+    const runner = manager.queryRunner;
+    const naming = namedStatements.get(manager.connection) === true;
     // a read this request sends to a replica goes through TypeORM's runner, which the replicas route
-    if (typeof statement !== 'string' && !manager.queryRunner && !readContext.getStore()?.replica)
-      return runPrepared<T>(manager.connection, statement, params);
+    if (!runner && !readContext.getStore()?.replica) {
+      const named = typeof statement === 'string' ? (naming ? repeatedStatement(statement) : null) : statement;
+      if (named) return runPrepared<T>(manager.connection, named, params);
+    } else if (runner?.isTransactionActive && naming) {
+      const named = typeof statement === 'string' ? repeatedStatement(statement) : statement;
+      if (named) return runPreparedIn<T>(manager, named, params);
+    }
     return run<T>(manager, text, params);
   }
   // SQLite: `?` placeholders, the values in the order the placeholders appear (a $n may repeat).
@@ -59,8 +66,9 @@ async function run<T>(manager: EntityManager, sql: string, values: unknown[]): P
  * transaction on PostgreSQL it goes straight to the primary's pool (no TypeORM query runner made and
  * released around it) and, with DATABASE_PREPARED_STATEMENTS on, as a *named* prepared statement: each
  * connection parses and plans it once, then only binds and runs it. That halves what PostgreSQL spends on
- * the REST PATCH (see the README's benchmarks). Inside a transaction, or on SQLite, it is plain SQL.
- * Only fixed texts are declared, so each connection holds a bounded set of statements.
+ * the REST PATCH (see the README's benchmarks). Inside a transaction it is named too, on the
+ * transaction's connection; on SQLite it is plain SQL. Only fixed texts are declared (and preparedText
+ * and repeatedStatement name at most SHAPED_MAX more), so each connection holds a bounded set.
  */
 export interface PreparedStatement {
   readonly name: string;
@@ -78,7 +86,7 @@ export function prepared(name: string, text: string): PreparedStatement {
 /** Texts a process names with preparedText, by text. */
 const shaped = new Map<string, PreparedStatement>();
 /** Texts one process names at most; beyond, they run as plain statements (a connection's set stays bounded). */
-export const SHAPED_MAX = 64;
+export const SHAPED_MAX = 128;
 
 /**
  * A prepared statement for a text a hot path builds at run time from a small set of shapes (the columns
@@ -93,6 +101,37 @@ export function preparedText(family: string, text: string): PreparedStatement | 
   const statement = { name: `ih_${family}_${hash('sha256', text, 'hex').slice(0, 16)}`, text };
   shaped.set(text, statement);
   return statement;
+}
+
+/** How often a text was sent unnamed, until it is named (repeatedStatement); bounded. */
+const seen = new Map<string, number>();
+const SEEN_MAX = 2000;
+/** A statement is named on its third use: the hot paths' texts, not one-off ones. */
+export const NAME_ON_USE = 3;
+/** Data statements only, short ones, and none with `*` (a prepared result must not change, see columnList). */
+const NAMEABLE = /^(SELECT|INSERT|UPDATE|DELETE|WITH)\s/;
+const NAMEABLE_MAX_LENGTH = 4000;
+
+/**
+ * A hand-written statement (query() with a string, in a transaction or on the pool), named
+ * (preparedText, family `auto`) once the same text has run NAME_ON_USE times: these texts come in a few
+ * shapes each (a row count, a set of columns), so the hot ones are planned once per connection without
+ * declaring them one by one. null: sent unnamed this time.
+ */
+function repeatedStatement(text: string): PreparedStatement | null {
+  const known = shaped.get(text);
+  if (known) return known;
+  if (shaped.size >= SHAPED_MAX || text.length > NAMEABLE_MAX_LENGTH || !NAMEABLE.test(text) || text.includes('*'))
+    return null;
+  const uses = (seen.get(text) ?? 0) + 1;
+  if (uses < NAME_ON_USE) {
+    if (seen.size >= SEEN_MAX) seen.clear();
+    seen.set(text, uses);
+    return null;
+  }
+  seen.delete(text);
+  const named = preparedText('auto', text);
+  return typeof named === 'string' ? null : named;
 }
 
 /** Whether a data source sends named prepared statements (set at start from DATABASE_PREPARED_STATEMENTS). */
@@ -133,11 +172,7 @@ async function runPrepared<T>(dataSource: DataSource, statement: PreparedStateme
   } catch (error) {
     if (!LOST_STATEMENT.has((error as { code?: string }).code ?? '')) throw error;
     // Nothing ran (the statement failed at Parse or Bind): send it unnamed from now on, and say why once.
-    namedStatements.set(dataSource, false);
-    new Logger('Database').warn(
-      'PostgreSQL lost a named prepared statement: a connection pooler in transaction mode is in between. ' +
-        'Sending unnamed statements from now on; set DATABASE_PREPARED_STATEMENTS=false for this setup.',
-    );
+    stopNaming(dataSource);
     return (await pool.query<T>(pgQuery(statement.text, values))).rows;
   }
 }
@@ -186,6 +221,46 @@ export async function overlapped(
   }
   meanwhile?.();
   await running;
+}
+
+/**
+ * Thrown for a named statement a pooler lost inside a transaction: the transaction is aborted, so
+ * TransactionService runs it once more, with named statements now off.
+ */
+export class LostPreparedStatementError extends Error {
+  constructor(cause: unknown) {
+    super('PostgreSQL lost a named prepared statement inside a transaction', { cause });
+  }
+}
+
+/** A named statement on the connection of the caller's transaction (TypeORM's runner holds it). */
+async function runPreparedIn<T>(manager: EntityManager, statement: PreparedStatement, values: unknown[]): Promise<T[]> {
+  const client = (manager.queryRunner as unknown as { databaseConnection?: pg.ClientBase }).databaseConnection;
+  if (!client) return run<T>(manager, statement.text, values);
+  manager.connection.logger.logQuery(statement.text, values); // as TypeORM's runners do (the round-trip specs count these)
+  try {
+    return await new Promise<T[]>((resolve, reject) => {
+      const submitted = new pg.Query(statement.text, values, (error, result) =>
+        error ? reject(error) : resolve(result.rows as T[]),
+      );
+      (submitted as pg.Query & { name?: string }).name = statement.name;
+      client.query(submitted);
+    });
+  } catch (error) {
+    if (!LOST_STATEMENT.has((error as { code?: string }).code ?? '')) throw error;
+    stopNaming(manager.connection);
+    throw new LostPreparedStatementError(error);
+  }
+}
+
+/** Named statements off for good, with one warning naming the setting. */
+function stopNaming(dataSource: DataSource): void {
+  if (namedStatements.get(dataSource) === false) return;
+  namedStatements.set(dataSource, false);
+  new Logger('Database').warn(
+    'PostgreSQL lost a named prepared statement: a connection pooler in transaction mode is in between. ' +
+      'Sending unnamed statements from now on; set DATABASE_PREPARED_STATEMENTS=false for this setup.',
+  );
 }
 
 /** `$o+1, $o+2, …`: the placeholders of `count` values after `offset` values, for `IN (…)`. */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { LostPreparedStatementError } from './sql';
 
 /**
  * Runs a unit of work in one transaction. PostgreSQL runs transactions concurrently on its pool;
@@ -35,7 +36,20 @@ export class TransactionService {
     else callback();
   }
 
+  /**
+   * One transaction. A named statement that a pooler lost aborted it before anything was committed; the
+   * statements are unnamed from then on, and the work runs once more (once per process at most).
+   */
   private async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    try {
+      return await this.attempt(work);
+    } catch (error) {
+      if (!(error instanceof LostPreparedStatementError)) throw error;
+      return this.attempt(work);
+    }
+  }
+
+  private async attempt<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const callbacks: (() => void)[] = [];
     const result = await this.dataSource.transaction(async (manager) => {
       const runner = manager.queryRunner!;

@@ -1,4 +1,6 @@
 import { Scope } from '../../src/auth/permissions';
+import { query } from '../../src/database/sql';
+import { TransactionService } from '../../src/database/transaction.service';
 import { seedApiToken, seedUser } from '../helpers/factories';
 import { PARTNER_BASE } from '../helpers/partner';
 import { startTestApp, TestApp } from '../helpers/test-app';
@@ -41,7 +43,7 @@ const STATEMENT = 'ih_change-identifier-value';
       call('patch', '/identity', { old_identifier: { uuid: from }, new_identifier: { uuid: to } });
     const prepared = async () =>
       (await t.dataSource.query<{ name: string }[]>('SELECT name FROM pg_prepared_statements')).map((r) => r.name);
-    return { t, token, patch, prepared };
+    return { t, token, call, patch, prepared };
   }
 
   it('prepares the PATCH statement once per connection, and answers as before', async () => {
@@ -134,6 +136,58 @@ const STATEMENT = 'ih_change-identifier-value';
       createActiveUserAddress: { id: user.id, email: user.email, addresses: [{ city: 'Espoo' }, { city: 'Vantaa' }] },
     });
     expect((await prepared()).filter((name) => name.startsWith('ih_create-user-address_'))).toHaveLength(1);
+  });
+
+  it("names a transaction's statements on their third use, and a write still succeeds when a pooler loses one", async () => {
+    const { t, call, prepared } = await start();
+    const upsert = async (score: number) => {
+      const res = await call('post', '/upsert', {
+        users: [{ identifiers: { uuid: 'u-1' }, attributes: { custom: { score } } }],
+      });
+      expect(res.body.data).toEqual({ successful: { count: 1 }, fail: {} });
+    };
+    const named = async () => (await prepared()).filter((name) => name.startsWith('ih_auto_'));
+    // by the third time (sooner if this process ran the same texts before): the profile's UPDATE and
+    // the attribute's INSERT are named
+    await upsert(1);
+    await upsert(2);
+    await upsert(3);
+    const names = await named();
+    expect(names.length).toBeGreaterThanOrEqual(2);
+    await upsert(4);
+    expect(await named()).toEqual(names); // and reused
+    const score = async () =>
+      (await call('post', '/profile', { identifiers: { uuid: 'u-1' }, attributes: ['c_score'] })).body.attributes;
+    expect(await score()).toEqual(expect.objectContaining({ c_score: 4 }));
+
+    // What a pooler in transaction mode does: the next Bind reaches a server connection without them.
+    for (const name of names) await t.dataSource.query(`DEALLOCATE "${name}"`);
+    await upsert(5); // the transaction is run again, unnamed
+    expect(await score()).toEqual(expect.objectContaining({ c_score: 5 }));
+    await upsert(6);
+    expect(await named()).toEqual([]);
+    const warnings = t.logs.filter((line) => line.includes('lost a named prepared statement'));
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('a transaction whose named statement was lost runs once more, unnamed', async () => {
+    const { t, prepared } = await start();
+    const tx = t.app.get(TransactionService);
+    const TEXT = 'SELECT $1::int + 1 AS n';
+    let attempts = 0;
+    const run = (n: number) =>
+      tx.run(async (manager) => {
+        attempts++;
+        const [row] = await query<{ n: number }>(manager, TEXT, [n]);
+        return row.n;
+      });
+    for (const n of [1, 2, 3]) expect(await run(n)).toBe(n + 1);
+    expect((await prepared()).filter((s) => s.startsWith('ih_auto_')).length).toBeGreaterThan(0);
+    await t.dataSource.query('DEALLOCATE ALL');
+    attempts = 0;
+    expect(await run(41)).toBe(42);
+    expect(attempts).toBe(2);
+    expect(t.logs.filter((line) => line.includes('lost a named prepared statement'))).toHaveLength(1);
   });
 
   it('sends it unnamed with DATABASE_PREPARED_STATEMENTS=false', async () => {
