@@ -150,8 +150,13 @@ interface PgPool {
  * normalisation; a config object is copied with its property descriptors, 1.5 µs a query), then named.
  * A Query is node-postgres's own submittable, so the pool hands it to a client as it is.
  */
-function pgQuery(text: string, values: unknown[], name?: string): pg.Query {
-  const query = new pg.Query(text, values);
+function pgQuery(
+  text: string,
+  values: unknown[],
+  name?: string,
+  callback?: (error: Error | undefined, result: pg.QueryResult) => void,
+): pg.Query {
+  const query = new pg.Query(text, values, callback);
   if (name) (query as pg.Query & { name?: string }).name = name;
   return query;
 }
@@ -240,11 +245,11 @@ async function runPreparedIn<T>(manager: EntityManager, statement: PreparedState
   manager.connection.logger.logQuery(statement.text, values); // as TypeORM's runners do (the round-trip specs count these)
   try {
     return await new Promise<T[]>((resolve, reject) => {
-      const submitted = new pg.Query(statement.text, values, (error, result) =>
-        error ? reject(error) : resolve(result.rows as T[]),
+      client.query(
+        pgQuery(statement.text, values, statement.name, (error, result) =>
+          error ? reject(error) : resolve(result.rows as T[]),
+        ),
       );
-      (submitted as pg.Query & { name?: string }).name = statement.name;
-      client.query(submitted);
     });
   } catch (error) {
     if (!LOST_STATEMENT.has((error as { code?: string }).code ?? '')) throw error;

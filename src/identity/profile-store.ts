@@ -203,12 +203,7 @@ export class ProfileStore {
     }
   }
 
-  /** New profiles (no account), in multi-row statements. */
-  async insertProfiles(manager: EntityManager, ids: readonly string[], at: Date): Promise<void> {
-    await runAll(manager, this.profileInserts(manager, ids, at));
-  }
-
-  /** The statements of insertProfiles (for `overlapped`). */
+  /** New profiles (no account), in multi-row statements (for `overlapped`). */
   profileInserts(manager: EntityManager, ids: readonly string[], at: Date): Statement[] {
     return insertStatements(
       manager,

@@ -71,7 +71,7 @@ async function updateReturningBefore(
     );
   }
   sets.push('updated_at = CURRENT_TIMESTAMP');
-  const columns = metadata.columns.map((c) => `prior."${c.databaseName}"`).join(', ');
+  const columns = columnList(manager, UserEntity, 'prior.');
   const rows = await query<Record<string, unknown>>(
     manager,
     `UPDATE users u SET ${sets.join(', ')} FROM (SELECT * FROM users WHERE id = $1 FOR UPDATE) prior ` +
