@@ -83,6 +83,17 @@ const CHANGE_IDENTIFIER_VALUE = prepared(
   'UPDATE identity_identifiers SET value = $1 WHERE type = $2 AND value = $3 ' +
     'AND NOT EXISTS (SELECT 1 FROM identity_suppressions WHERE hash = $4) RETURNING profile_id',
 );
+/**
+ * CHANGE_IDENTIFIER_VALUE for several changes in one statement ($1 new values, $2 types, $3 old values,
+ * $4 the new values' suppression hashes): the ordinal (from 1) and profile of each change that was made.
+ */
+const CHANGE_IDENTIFIER_VALUES = prepared(
+  'change-identifier-values',
+  'UPDATE identity_identifiers i SET value = c.value ' +
+    'FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[]) WITH ORDINALITY AS c(value, type, old_value, hash, n) ' +
+    'WHERE i.type = c.type AND i.value = c.old_value ' +
+    'AND NOT EXISTS (SELECT 1 FROM identity_suppressions s WHERE s.hash = c.hash) RETURNING c.n, i.profile_id',
+);
 const ATTRIBUTE_UPSERT =
   ' ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, value_key = excluded.value_key, updated_at = CURRENT_TIMESTAMP';
 /**
@@ -460,6 +471,27 @@ export class ProfileStore {
   ): Promise<string | null> {
     const rows = await query<{ profile_id: string }>(manager, CHANGE_IDENTIFIER_VALUE, [to, type, from, toHash]);
     return rows[0]?.profile_id ?? null;
+  }
+
+  /**
+   * changeIdentifierValue for several changes in one statement (PostgreSQL only), all or none: the
+   * profile of each change made, null for one whose old value is unknown or whose new value is
+   * suppressed. A taken new value fails the whole statement (a unique violation). Two changes of one old
+   * value must not share a statement (IdentifierChanges keeps them apart).
+   */
+  async changeIdentifierValues(
+    manager: EntityManager,
+    changes: readonly { type: string; from: string; to: string; toHash: string }[],
+  ): Promise<(string | null)[]> {
+    const rows = await query<{ n: string | number; profile_id: string }>(manager, CHANGE_IDENTIFIER_VALUES, [
+      changes.map((c) => c.to),
+      changes.map((c) => c.type),
+      changes.map((c) => c.from),
+      changes.map((c) => c.toHash),
+    ]);
+    const owners: (string | null)[] = changes.map(() => null);
+    for (const row of rows) owners[Number(row.n) - 1] = row.profile_id;
+    return owners;
   }
 
   /** Deletes a profile's identifier: the number of rows deleted (0: it is not, or no longer, there). */

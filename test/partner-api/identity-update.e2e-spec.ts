@@ -1,4 +1,6 @@
 import { Permission } from '../../src/auth/permissions';
+import { IdentitySuppressionEntity } from '../../src/identity/identity.entity';
+import { SUPPRESSED, suppressionHash } from '../../src/identity/privacy-store';
 import { seedUser } from '../helpers/factories';
 import { PARTNER_BASE, PartnerApp, partnerCalls, startPartnerApp } from '../helpers/partner';
 import { TestApp } from '../helpers/test-app';
@@ -194,5 +196,60 @@ describe('PATCH /identity (seed 003, sent as written)', () => {
     expect(refused).toHaveLength(29);
     for (const r of refused)
       expect(r.body).toEqual({ error: 'new identifier already has a user assigned to it: bad request' });
+  });
+  it('answers each of 26 concurrent changes as it would alone: changed, unknown, suppressed, taken, twice the same', async () => {
+    // on PostgreSQL most of them share statements (IdentifierChanges); the answers must not show it
+    await upsert(Array.from({ length: 23 }, (_, i) => ({ identifiers: { uuid: `crowd-${i}` } })));
+    await t.dataSource
+      .getRepository(IdentitySuppressionEntity)
+      .insert({ hash: suppressionHash({ type: 'uuid', value: 'crowd-erased' }) });
+    const moves: [string, string][] = [
+      ...Array.from({ length: 20 }, (_, i): [string, string] => [`crowd-${i}`, `crowd-${i}-moved`]),
+      ['crowd-ghost', 'crowd-ghost-moved'],
+      ['crowd-20', 'crowd-erased'],
+      ['crowd-21', 'crowd-20'], // crowd-20 stays where it is (its move is refused): taken
+      ['crowd-22', 'crowd-20'],
+      ['crowd-5', 'crowd-5-again'], // crowd-5 twice: whichever comes second finds nobody
+      ['crowd-6', 'crowd-6-moved'], // the same change twice: the second finds nobody
+    ];
+    const results = await Promise.all(
+      moves.map(([from, to]) =>
+        send('patch', '/identity', { old_identifier: { uuid: from }, new_identifier: { uuid: to } }),
+      ),
+    );
+    const answers = results.map((r) => [r.status, r.body]);
+    const ok = [200, {}];
+    const notFound = [404, { error: 'no such user for these identifiers: no data' }];
+    const taken = [400, { error: 'new identifier already has a user assigned to it: bad request' }];
+    const uuids: { value: string }[] = await t.dataSource.query(
+      "SELECT value FROM identity_identifiers WHERE type = 'uuid' AND value LIKE 'crowd-%' ORDER BY value",
+    );
+    const crowd5 = uuids.find((u) => u.value.startsWith('crowd-5-'))!.value;
+    const twice = (i: number, j: number) => [answers[i], answers[j]].sort((a, b) => Number(a[0]) - Number(b[0]));
+    expect({
+      moved: answers.slice(0, 20).filter((a, i) => i !== 5 && i !== 6),
+      ghost: answers[20],
+      erased: answers[21],
+      taken: answers.slice(22, 24),
+      crowd5: twice(5, 24),
+      crowd6: twice(6, 25),
+    }).toEqual({
+      moved: Array.from({ length: 18 }, () => ok),
+      ghost: notFound,
+      erased: [400, { error: `${SUPPRESSED}: bad request` }],
+      taken: [taken, taken],
+      crowd5: [ok, notFound],
+      crowd6: [ok, notFound],
+    });
+    expect(uuids.map((u) => u.value)).toEqual(
+      [
+        ...Array.from({ length: 20 }, (_, i) => (i === 5 ? crowd5 : `crowd-${i}-moved`)),
+        'crowd-20',
+        'crowd-21',
+        'crowd-22',
+      ].sort(),
+    );
+    // whichever change of crowd-5 got the 200 is the one stored
+    expect(answers[crowd5 === 'crowd-5-moved' ? 5 : 24]).toEqual(ok);
   });
 });

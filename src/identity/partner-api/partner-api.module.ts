@@ -9,6 +9,7 @@ import { PartnerRateLimitGuard } from './partner-rate-limit.guard';
 import { PartnerController, PartnerMetadataController } from './partner.controller';
 import { IdentityExportService } from './identity-export.service';
 import { IdentityImportService } from './identity-import.service';
+import { IdentifierChanges } from './identifier-changes';
 import { PartnerService } from './partner.service';
 import { UpsertWriter } from './upsert-writer';
 
@@ -20,6 +21,7 @@ const JSON_TYPE = /^application\/json\s*(;|$)/i;
   controllers: [PartnerController, PartnerMetadataController],
   providers: [
     PartnerService,
+    IdentifierChanges,
     UpsertWriter,
     PartnerRateLimitGuard,
     // the bulk import and export of the CLI (identities:import / identities:export): /upsert's rules, in files

@@ -12,6 +12,7 @@ import { IdentitySettingsService } from '../identity-settings.service';
 import { MergeStore } from '../merge-store';
 import { PrivacyStore, SUPPRESSED, suppressionHash } from '../privacy-store';
 import { IdentityMergeService } from '../merge.service';
+import { IdentifierChanges } from './identifier-changes';
 import { ProfileStore } from '../profile-store';
 import { TableStatistics } from '../table-statistics';
 import { PERSONAL_ATTRIBUTES } from './partner-attributes';
@@ -88,6 +89,7 @@ export class PartnerService {
     private readonly mergeStore: MergeStore,
     private readonly privacy: PrivacyStore,
     private readonly statistics: TableStatistics,
+    private readonly changes: IdentifierChanges,
   ) {}
 
   /** PATCH /identity: replace one identifier value of one profile, in one statement (no BEGIN/COMMIT on PostgreSQL). */
@@ -99,11 +101,16 @@ export class PartnerService {
     const action = 'identity.identifier_changed';
     const inTransaction = await this.audit.needsTransaction([action]);
     const to = { type: change.type, value: change.to };
+    const toHash = suppressionHash(to);
+    // without a transaction of its own on PostgreSQL, the change goes with the others arriving meanwhile
+    const coalesced = !inTransaction && this.tx.isPostgres;
     const run = inTransaction ? this.tx.run.bind(this.tx) : this.tx.single.bind(this.tx);
     const id = await run(async (manager: EntityManager) => {
       let id: string | null;
       try {
-        id = await this.store.changeIdentifierValue(manager, change.type, change.from, change.to, suppressionHash(to));
+        id = coalesced
+          ? await this.changes.change({ type: change.type, from: change.from, to: change.to, toHash })
+          : await this.store.changeIdentifierValue(manager, change.type, change.from, change.to, toHash);
       } catch (e) {
         if (isUniqueViolation(e)) throw badRequest(TAKEN);
         throw e;
