@@ -67,7 +67,7 @@ elif [ $# -eq 0 ]; then
   # CI's share (under five minutes): what pooling could break — migrations under the advisory lock,
   # pool exhaustion, transactions and row locks, the outbox's leases, both APIs' writes, sessions
   set -- test/scale/pgbouncer test/database test/identity/identity.e2e test/accounts/accounts.e2e \
-    test/partner-api/upsert test/partner-api/both-apis test/outbox test/security/pool \
+    test/partner-api/upsert test/partner-api/both-apis test/partner-api/identity-update test/outbox test/security/pool \
     test/security/database-error-logs
 fi
 # pgbouncer 1.18 in transaction mode cannot keep named prepared statements (README, pgbouncer)

@@ -1,6 +1,7 @@
 import { isUniqueViolation } from '../../src/common/app-error';
 import { IdentifierChange, IdentifierChanges } from '../../src/identity/partner-api/identifier-changes';
 import { suppressionHash } from '../../src/identity/privacy-store';
+import { ProfileStore } from '../../src/identity/profile-store';
 import { partnerCalls, PartnerApp, startPartnerApp } from '../helpers/partner';
 
 const postgres = (process.env.DATABASE_URL ?? '').startsWith('postgres');
@@ -117,5 +118,49 @@ const MANY = 'UPDATE identity_identifiers i SET value = c.value FROM unnest(';
     expect(await uuidsOf([...owners.values()])).toEqual(
       ['mix-0-new', 'mix-1-new', 'mix-2-new', 'mix-3-new', 'mix-4-new', 'mix-5', 'mix-6', 'mix-7'].sort(),
     );
+  });
+  it.each([
+    ['a deadlock PostgreSQL answered (40P01)', Object.assign(new Error('deadlock detected'), { code: '40P01' }), true],
+    ['no connection in time (no SQLSTATE)', new Error('timeout exceeded when trying to connect'), false],
+  ])('a shared statement failing with %s: each change alone, or each gets the error', async (_, error, alone) => {
+    const owners = await seed(alone ? 'dl' : 'pt', 6);
+    const prefix = alone ? 'dl' : 'pt';
+    const store = p.t.app.get(ProfileStore);
+    const shared = jest.spyOn(store, 'changeIdentifierValues').mockRejectedValueOnce(error);
+    try {
+      const { result, statements } = await statementsOf(() =>
+        Promise.allSettled(
+          Array.from({ length: 6 }, (_, i) => changes.change(change(`${prefix}-${i}`, `${prefix}-${i}-new`))),
+        ),
+      );
+      expect(shared).toHaveBeenCalledTimes(1);
+      expect(shared.mock.calls[0][1].map((c) => c.from)).toEqual([`${prefix}-4`, `${prefix}-5`]);
+      // the four that ran alone are unaffected; the two that shared the failed statement:
+      const answers = result.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message));
+      expect(answers).toEqual([
+        ...[0, 1, 2, 3].map((i) => owners.get(`${prefix}-${i}`)),
+        ...(alone ? [owners.get(`${prefix}-4`), owners.get(`${prefix}-5`)] : [error.message, error.message]),
+      ]);
+      expect(statements.filter((s) => s.startsWith(ONE))).toHaveLength(alone ? 6 : 4);
+      expect(await uuidsOf([...owners.values()])).toEqual(
+        [0, 1, 2, 3, 4, 5].map((i) => (alone || i < 4 ? `${prefix}-${i}-new` : `${prefix}-${i}`)).sort(),
+      );
+    } finally {
+      shared.mockRestore();
+    }
+  });
+  it('changes of one old value run one after the other, in the order they came', async () => {
+    const owners = await seed('seq', 5);
+    const { result, statements } = await statementsOf(() =>
+      Promise.all([
+        ...[0, 1, 2, 3].map((i) => changes.change(change(`seq-${i}`, `seq-${i}-new`))),
+        changes.change(change('seq-4', 'seq-4-first')),
+        changes.change(change('seq-4', 'seq-4-second')),
+      ]),
+    );
+    // seq-4's second change waits for its first (no shared statement), then finds nobody
+    expect(result).toEqual([...[0, 1, 2, 3].map((i) => owners.get(`seq-${i}`)), owners.get('seq-4'), null]);
+    expect(statements.map((s) => (s.startsWith(MANY) ? 'many' : 'one'))).toEqual(Array(6).fill('one'));
+    expect(await uuidsOf([owners.get('seq-4')!])).toEqual(['seq-4-first']);
   });
 });

@@ -39,8 +39,9 @@ export const CHANGES_PER_STATEMENT = 100;
  * Each change keeps its own answer. The statement is all or none, so a change whose new value another
  * profile holds (a unique violation) fails it: then nothing of it happened, and every change of it runs
  * again alone, each getting its own answer (the taken one its error, the others their success). The same
- * for any other failure (a deadlock with a concurrent statement over the same identifiers, a connection
- * lost): each change alone gets its own. A change of an old value that a running or earlier waiting change
+ * for anything else PostgreSQL refuses (a deadlock with a concurrent statement over the same identifiers).
+ * A statement that got no connection in time, or lost it, gives each of its changes that error, as each
+ * would get alone. A change of an old value that a running or earlier waiting change
  * also changes waits for it, so changes of one identifier run one after the other, in order.
  *
  * Only for changes that need no transaction of their own (no webhook endpoint wants the event in it).
@@ -101,11 +102,18 @@ export class IdentifierChanges {
 
   private async write(changes: Waiting[]): Promise<void> {
     if (changes.length > 1) {
-      let owners: (string | null)[] | null = null;
+      let owners: (string | null)[] | null;
       try {
         owners = await this.store.changeIdentifierValues(this.tx.manager, changes);
-      } catch {
-        // nothing of the statement happened: each change alone, below, gets its own answer
+      } catch (error) {
+        if (!refusedByDatabase(error)) {
+          // no connection in time, or it was lost: what happened is unknown, and so is what running the
+          // changes again would find; each gets this error, as it would alone
+          for (const c of changes) c.reject(error);
+          return;
+        }
+        // PostgreSQL refused the statement, so nothing of it happened: each change alone, below, gets its own answer
+        owners = null;
       }
       if (owners) {
         changes.forEach((c, i) => c.resolve(owners[i]));
@@ -118,4 +126,11 @@ export class IdentifierChanges {
       ),
     );
   }
+}
+
+/** An error PostgreSQL answered to the statement (a SQLSTATE: a unique violation, a deadlock, …): it did not run. */
+function refusedByDatabase(error: unknown): boolean {
+  const e = error as { code?: unknown; driverError?: { code?: unknown } } | null;
+  const code = e?.driverError?.code ?? e?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
 }
