@@ -88,6 +88,12 @@ export interface AppConfig {
    */
   audit: { retentionDays: number; flushMs: number; purgeMs: number };
   /**
+   * how often the segment count changes are folded into the counts (SEGMENT_COUNT_FOLD_MS, PostgreSQL;
+   * 0: never by a timer, for tests that count statements). Counts are exact either way; the changes not
+   * yet folded are what a count reads besides its one row.
+   */
+  segmentCountFoldMs: number;
+  /**
    * how long a merge of identity profiles can be undone (UNMERGE_DAYS, SPEC §10: 90); after it the
    * retention purge (every AUDIT_PURGE_MS) empties the merge's snapshot, the merged profiles' data
    */
@@ -390,6 +396,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       flushMs: int(env, 'AUDIT_FLUSH_MS', 1000, 0, 1000),
       purgeMs: int(env, 'AUDIT_PURGE_MS', 3_600_000, 0, 86_400_000),
     },
+    segmentCountFoldMs: int(env, 'SEGMENT_COUNT_FOLD_MS', 2000, 0, 60_000),
     unmergeDays: int(env, 'UNMERGE_DAYS', 90, 1, 36_500),
     webhooks: {
       allowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),

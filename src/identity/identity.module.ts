@@ -19,6 +19,7 @@ import { IdentityMergeService } from './merge.service';
 import { MergeStore } from './merge-store';
 import { PrivacyStore } from './privacy-store';
 import { ProfileStore } from './profile-store';
+import { SegmentCounts } from './segment-counts';
 import { TableStatistics } from './table-statistics';
 
 /**
@@ -50,6 +51,7 @@ import { TableStatistics } from './table-statistics';
     UserIdentityResolver,
     IdentitySettingsResolver,
     TableStatistics,
+    SegmentCounts,
   ],
   exports: [
     ProfileStore,
@@ -60,6 +62,7 @@ import { TableStatistics } from './table-statistics';
     IdentityService,
     IdentitySettingsService,
     TableStatistics,
+    SegmentCounts,
   ],
 })
 export class IdentityModule {}

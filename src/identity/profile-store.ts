@@ -110,6 +110,21 @@ const WRITE_BY_IDENTIFIER = prepared(
     'SELECT p.id, a.key, a.value, a.value_key FROM p, unnest($3::varchar[], $4::text[], $5::varchar[]) WITH ORDINALITY AS a(key, value, value_key, n) ' +
     `ORDER BY a.n${ATTRIBUTE_UPSERT}) SELECT id, user_id, created_at, updated_at FROM p`,
 );
+/**
+ * ProfileStore.foldSegmentCounts (PostgreSQL): the changes deleted and their sums added, answering how
+ * many were folded and the counts that reached 0 ($1 keys, $2 value keys for EMPTIED_SEGMENT_COUNTS).
+ */
+const FOLD_SEGMENT_COUNTS =
+  'WITH gone AS (DELETE FROM identity_segment_count_changes RETURNING key, value_key, n), ' +
+  'sums AS (SELECT key, value_key, SUM(n) AS n, COUNT(*) AS changes FROM gone GROUP BY key, value_key), ' +
+  'added AS (INSERT INTO identity_segment_counts (key, value_key, n) SELECT key, value_key, n FROM sums ' +
+  'ON CONFLICT (key, value_key) DO UPDATE SET n = identity_segment_counts.n + excluded.n RETURNING key, value_key, n) ' +
+  'SELECT (SELECT COALESCE(SUM(changes), 0) FROM sums) AS folded, ' +
+  'ARRAY(SELECT key FROM added WHERE n = 0 ORDER BY key, value_key) AS keys, ' +
+  'ARRAY(SELECT value_key FROM added WHERE n = 0 ORDER BY key, value_key) AS value_keys';
+/** Counts that a fold left at 0 (a value nobody has any more), unless a later fold added to them since. */
+const EMPTIED_SEGMENT_COUNTS =
+  'DELETE FROM identity_segment_counts WHERE (key, value_key) IN (SELECT * FROM unnest($1::varchar[], $2::varchar[])) AND n = 0';
 /** Catalogue entries one process remembers as stored (beyond that, a known name costs a no-op insert). */
 const RECORDED_MAX = 10_000;
 
@@ -646,6 +661,27 @@ export class ProfileStore {
   async autovacuumOn(manager: EntityManager): Promise<boolean> {
     const rows = await query<{ on: string }>(manager, "SELECT current_setting('autovacuum') AS on");
     return rows[0]?.on === 'on';
+  }
+
+  /**
+   * Adds the segment count changes the triggers appended (migration SegmentCounts) to the counts, and
+   * deletes them, in one statement: a count read at any moment sees either the changes or their sum.
+   * Two instances folding at once fold each change once (the second's DELETE skips the rows the first
+   * deleted). A count left at 0 is deleted. Answers how many changes it folded.
+   */
+  async foldSegmentCounts(manager: EntityManager): Promise<number> {
+    const [row] = await query<{ folded: string | number; keys: string[]; value_keys: string[] }>(
+      manager,
+      FOLD_SEGMENT_COUNTS,
+    );
+    // a value nobody has any more leaves no row (nor the hash of an erased person's value)
+    if (row.keys.length) await query(manager, EMPTIED_SEGMENT_COUNTS, [row.keys, row.value_keys]);
+    return Number(row.folded);
+  }
+
+  /** VACUUM of the folded changes' table, for a server whose autovacuum is off (its dead rows are read by every count). */
+  async vacuumSegmentCountChanges(manager: EntityManager): Promise<void> {
+    await query(manager, 'VACUUM identity_segment_count_changes');
   }
 
   /** The rows of the identity tables as the planner believes them (pg_class, as of the last ANALYZE). */

@@ -13,7 +13,8 @@ import { CUSTOM_ATTRIBUTE_PREFIX } from './identity-codec';
  * - an AND of conditions is a merge of their ranges (or, for a rare condition, a probe of the others per
  *   profile); the cursor bound is repeated on every condition, so every range starts at the cursor
  *   (PostgreSQL carries equalities from one join to another, not inequalities);
- * - a count reads the index entries only (an index-only scan where the visibility map allows).
+ * - a count of one condition reads the count the triggers keep; of an AND, the index entries only (an
+ *   index-only scan where the visibility map allows).
  *
  * A profile has at most one row per key, so the joins never repeat a profile. Only then are the (at
  * most `take`) profiles read, by primary key. The index's predicate is repeated word for word in every
@@ -98,9 +99,20 @@ export function segmentPageStatement(conditions: readonly SegmentCondition[], pa
   };
 }
 
-/** How many profiles a segment holds, from the index entries alone (every profile: the profiles table). */
+/**
+ * How many profiles a segment holds. One condition: its count kept by the triggers of migration
+ * SegmentCounts (the folded count plus the changes not yet folded, read in one snapshot), whatever the
+ * segment's size. Several: from the index entries alone (an AND has no kept count). None: the profiles table.
+ */
 export function segmentCountStatement(conditions: readonly SegmentCondition[]): Statement {
   if (!conditions.length) return { sql: 'SELECT COUNT(*) AS n FROM identity_profiles', params: [] };
+  if (conditions.length === 1) {
+    const of = (table: string) => `(SELECT COALESCE(SUM(n), 0) FROM ${table} WHERE key = $1 AND value_key = $2)`;
+    return {
+      sql: `SELECT ${of('identity_segment_counts')} + ${of('identity_segment_count_changes')} AS n`,
+      params: [conditions[0].key, conditions[0].valueKey],
+    };
+  }
   const params: unknown[] = [];
   return { sql: `SELECT COUNT(*) AS n ${attributeJoins(conditions, params, null)}`, params };
 }

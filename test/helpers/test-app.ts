@@ -144,6 +144,8 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
     OUTBOX_POLL_MS: '0',
     // Nor does the audit buffer flush on a timer (a test flushes with `app.get(AuditService).flush()`).
     AUDIT_FLUSH_MS: '0',
+    // Nor do the segment counts fold on a timer (`app.get(SegmentCounts).fold()`).
+    SEGMENT_COUNT_FOLD_MS: '0',
     ...options.env,
   });
   const logs: string[] = [];
