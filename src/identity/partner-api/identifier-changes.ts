@@ -65,7 +65,8 @@ export class IdentifierChanges {
   /** The profile whose identifier changed, or null when the old value is unknown or the new one suppressed. */
   change(change: IdentifierChange): Promise<string | null> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ ...change, key: `${change.type}\u0000${change.from}`, resolve, reject });
+      const { type, from, to, toHash } = change;
+      this.waiting.push({ type, from, to, toHash, key: `${type}\u0000${from}`, resolve, reject });
       this.start();
     });
   }
