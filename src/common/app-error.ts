@@ -67,10 +67,9 @@ export class AppError extends Error {
  * for as long (SQLITE_BUSY). Answered 503 SERVICE_UNAVAILABLE, not 500: it passes, and retrying helps.
  */
 export function isDatabaseBusy(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string; message?: string }; message?: string } | undefined;
+  const e = error as { driverError?: { message?: string }; message?: string } | undefined;
   if (!e || typeof e !== 'object') return false;
-  const code = e.driverError?.code ?? e.code;
-  if (code === 'SQLITE_BUSY') return true;
+  if (databaseErrorCode(e) === 'SQLITE_BUSY') return true;
   const message = e.driverError?.message ?? e.message ?? '';
   return (
     message === 'timeout exceeded when trying to connect' ||
@@ -78,11 +77,22 @@ export function isDatabaseBusy(error: unknown): boolean {
   );
 }
 
+/**
+ * The driver's code of a database error (PostgreSQL's SQLSTATE, SQLite's `SQLITE_…`), whether TypeORM
+ * wrapped it (a QueryFailedError's driverError) or not.
+ */
+export function databaseErrorCode(error: unknown): string | undefined {
+  if (!error || typeof error !== 'object') return undefined;
+  const e = error as { code?: unknown; driverError?: { code?: unknown } };
+  const code = e.driverError?.code ?? e.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /** Unique-constraint violation on either engine (PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE/PRIMARYKEY). */
 export function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string }; message?: string } | undefined;
+  const e = error as { message?: string } | undefined;
   if (!e) return false;
-  const code = e.driverError?.code ?? e.code;
+  const code = databaseErrorCode(e);
   return (
     code === '23505' ||
     code === 'SQLITE_CONSTRAINT_UNIQUE' ||

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AuditEntry, AuditService, PURGE_BATCH, RecordOptions } from '../audit/audit.service';
 import { Actor } from '../auth/actor';
-import { AppError } from '../common/app-error';
+import { AppError, databaseErrorCode } from '../common/app-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { newId } from '../database/columns';
 import { query } from '../database/sql';
@@ -56,8 +56,7 @@ class ProfilesMoved extends Error {}
 /** PostgreSQL deadlock or serialization failure: the transaction is retried, never answered. */
 function isRetryable(error: unknown): boolean {
   if (error instanceof ProfilesMoved) return true;
-  const e = error as { code?: string; driverError?: { code?: string } } | undefined;
-  const code = e?.driverError?.code ?? e?.code;
+  const code = databaseErrorCode(error);
   return code === '40P01' || code === '40001';
 }
 

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { databaseErrorCode } from '../../common/app-error';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { TransactionService } from '../../database/transaction.service';
 import { ProfileStore } from '../profile-store';
@@ -131,7 +132,5 @@ export class IdentifierChanges {
 
 /** An error PostgreSQL answered to the statement (a SQLSTATE: a unique violation, a deadlock, …): it did not run. */
 function refusedByDatabase(error: unknown): boolean {
-  const e = error as { code?: unknown; driverError?: { code?: unknown } } | null;
-  const code = e?.driverError?.code ?? e?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+  return /^[0-9A-Z]{5}$/.test(databaseErrorCode(error) ?? '');
 }

@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { EntityManager } from 'typeorm';
-import { AppError, isUniqueViolation } from '../../common/app-error';
+import { AppError, databaseErrorCode, isUniqueViolation } from '../../common/app-error';
 import { query } from '../../database/sql';
 import { TransactionService } from '../../database/transaction.service';
 import { IdentitySettings, IdentitySettingsService } from '../identity-settings.service';
@@ -382,8 +382,7 @@ function planChunk(rows: readonly ImportRow[], settings: IdentitySettings): Plan
 
 /** A write that met a concurrent one: worth another attempt of the chunk. */
 function isConcurrencyError(e: unknown): boolean {
-  const code =
-    (e as { driverError?: { code?: string }; code?: string })?.driverError?.code ?? (e as { code?: string })?.code;
+  const code = databaseErrorCode(e);
   return isUniqueViolation(e) || code === '40001' || code === '40P01' || code === 'SQLITE_BUSY';
 }
 
