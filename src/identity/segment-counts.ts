@@ -19,7 +19,8 @@ export class SegmentCounts implements OnApplicationBootstrap, BeforeApplicationS
   private readonly logger = new Logger(SegmentCounts.name);
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
-  private vacuum = false;
+  /** whether this service vacuums the changes (the server's autovacuum is off): asked when a vacuum is first due */
+  private vacuum: boolean | undefined;
   private foldedSinceVacuum = 0;
 
   constructor(
@@ -28,10 +29,8 @@ export class SegmentCounts implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    if (!this.tx.isPostgres) return;
-    this.vacuum = !(await this.store.autovacuumOn(this.tx.manager));
-    if (this.config.segmentCountFoldMs > 0) {
+  onApplicationBootstrap(): void {
+    if (this.tx.isPostgres && this.config.segmentCountFoldMs > 0) {
       this.timer = setInterval(() => void this.fold(), this.config.segmentCountFoldMs);
       this.timer.unref();
     }
@@ -53,9 +52,10 @@ export class SegmentCounts implements OnApplicationBootstrap, BeforeApplicationS
     try {
       const folded = await this.store.foldSegmentCounts(this.tx.manager);
       this.foldedSinceVacuum += folded;
-      if (this.vacuum && this.foldedSinceVacuum >= VACUUM_AFTER) {
+      if (this.foldedSinceVacuum >= VACUUM_AFTER) {
         this.foldedSinceVacuum = 0;
-        await this.store.vacuumSegmentCountChanges(this.tx.manager);
+        this.vacuum ??= !(await this.store.autovacuumOn(this.tx.manager));
+        if (this.vacuum) await this.store.vacuumSegmentCountChanges(this.tx.manager);
       }
       return folded;
     } catch (error) {

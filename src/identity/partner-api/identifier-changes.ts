@@ -32,18 +32,17 @@ export const CHANGES_PER_STATEMENT = 100;
  * PATCH /identity's writes on PostgreSQL, coalesced (group commit): at most CHANGE_STATEMENTS_AT_ONCE
  * statements run at once (fewer with a small pool), and the changes that arrive while they run go
  * together in the next one (ProfileStore.changeIdentifierValues: one UPDATE of an `unnest` of them, one
- * commit). A change that
- * finds a statement free runs alone, in PATCH's one-change statement, as before: a lone client waits for
- * nothing. Under load, PostgreSQL parses, plans, executes and commits once for many changes, and this
- * process makes one round trip for them: the PATCH's cost a request falls with the load.
+ * commit). A change that finds a statement free runs alone, in PATCH's one-change statement, as before: a
+ * lone client waits for nothing. Under load, PostgreSQL parses, plans, executes and commits once for many
+ * changes, and this process makes one round trip for them: the PATCH's cost a request falls with the load.
  *
  * Each change keeps its own answer. The statement is all or none, so a change whose new value another
  * profile holds (a unique violation) fails it: then nothing of it happened, and every change of it runs
  * again alone, each getting its own answer (the taken one its error, the others their success). The same
  * for anything else PostgreSQL refuses (a deadlock with a concurrent statement over the same identifiers).
  * A statement that got no connection in time, or lost it, gives each of its changes that error, as each
- * would get alone. A change of an old value that a running or earlier waiting change
- * also changes waits for it, so changes of one identifier run one after the other, in order.
+ * would get alone. A change of an old value that a running or earlier waiting change also changes waits
+ * for it, so changes of one identifier run one after the other, in order.
  *
  * Only for changes that need no transaction of their own (no webhook endpoint wants the event in it).
  */
@@ -104,9 +103,10 @@ export class IdentifierChanges {
 
   private async write(changes: Waiting[]): Promise<void> {
     if (changes.length > 1) {
-      let owners: (string | null)[] | null;
       try {
-        owners = await this.store.changeIdentifierValues(this.tx.manager, changes);
+        const owners = await this.store.changeIdentifierValues(this.tx.manager, changes);
+        changes.forEach((c, i) => c.resolve(owners[i]));
+        return;
       } catch (error) {
         if (!refusedByDatabase(error)) {
           // no connection in time, or it was lost: what happened is unknown, and so is what running the
@@ -115,11 +115,6 @@ export class IdentifierChanges {
           return;
         }
         // PostgreSQL refused the statement, so nothing of it happened: each change alone, below, gets its own answer
-        owners = null;
-      }
-      if (owners) {
-        changes.forEach((c, i) => c.resolve(owners[i]));
-        return;
       }
     }
     await Promise.all(

@@ -21,7 +21,7 @@ export class SegmentCounts1796090000000 implements MigrationInterface {
       `INSERT INTO "identity_segment_counts" ("key", "value_key", "n") SELECT ${side}."key", ${side}."value_key", ${n} WHERE substr(${side}."key", 1, 2) = 'c_' ON CONFLICT ("key", "value_key") DO UPDATE SET "n" = "n" + ${n};` +
       // a value nobody has any more leaves no row (nor the hash of an erased person's value)
       (n < 0
-        ? ` DELETE FROM "identity_segment_counts" WHERE "key" = OLD."key" AND "value_key" = OLD."value_key" AND "n" = 0;`
+        ? ` DELETE FROM "identity_segment_counts" WHERE "key" = ${side}."key" AND "value_key" = ${side}."value_key" AND "n" = 0;`
         : '');
     await queryRunner.query(
       `CREATE TRIGGER "identity_segment_count_insert" AFTER INSERT ON "identity_attributes" FOR EACH ROW WHEN substr(NEW."key", 1, 2) = 'c_' BEGIN ${add('NEW', 1)} END`,
